@@ -1,0 +1,125 @@
+"""The lab's control API: inspect devices and inject faults over HTTP on loopback.
+
+    GET    /devices                      inventory of every device
+    GET    /devices/NAME                 inventory, active faults, commit count
+    GET    /devices/NAME/config          committed config (text/plain)
+    GET    /devices/NAME/commits         commit history: [{user, time, comment, kind}]
+    GET    /devices/NAME/faults          active faults
+    POST   /devices/NAME/faults          set faults, JSON object of Faults fields
+    DELETE /devices/NAME/faults          clear every fault
+    POST   /devices/NAME/reboot          lose uncommitted state, keep committed config
+
+`ControlClient` is the matching client (stdlib only, so any process can use it).
+"""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import asdict
+
+from aiohttp import web
+
+from routerlab.device import Device
+
+
+def build_app(devices: dict[str, Device], control_url) -> web.Application:
+    def device_or_404(request: web.Request) -> Device:
+        name = request.match_info["name"]
+        try:
+            return devices[name]
+        except KeyError:
+            raise web.HTTPNotFound(text=f"no device {name!r}") from None
+
+    async def list_devices(request):
+        return web.json_response({name: dev.inventory() | {"control_url": control_url(name)}
+                                  for name, dev in sorted(devices.items())})
+
+    async def show(request):
+        dev = device_or_404(request)
+        return web.json_response({"inventory": dev.inventory(), "faults": dev.faults.as_dict(),
+                                  "commits": len(dev.commits)})
+
+    async def config(request):
+        return web.Response(text=device_or_404(request).committed_config())
+
+    async def commits(request):
+        return web.json_response([asdict(record) for record in device_or_404(request).commits])
+
+    async def get_faults(request):
+        return web.json_response(device_or_404(request).faults.as_dict())
+
+    async def set_faults(request):
+        dev = device_or_404(request)
+        try:
+            changes = await request.json()
+            if not isinstance(changes, dict):
+                raise ValueError("body must be a JSON object")
+            dev.faults.update(changes)
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        return web.json_response(dev.faults.as_dict())
+
+    async def clear_faults(request):
+        dev = device_or_404(request)
+        dev.faults.clear()
+        return web.json_response(dev.faults.as_dict())
+
+    async def reboot(request):
+        device_or_404(request).reboot()
+        return web.json_response({"rebooted": request.match_info["name"]})
+
+    app = web.Application()
+    app.add_routes([
+        web.get("/devices", list_devices),
+        web.get("/devices/{name}", show),
+        web.get("/devices/{name}/config", config),
+        web.get("/devices/{name}/commits", commits),
+        web.get("/devices/{name}/faults", get_faults),
+        web.post("/devices/{name}/faults", set_faults),
+        web.delete("/devices/{name}/faults", clear_faults),
+        web.post("/devices/{name}/reboot", reboot),
+    ])
+    return app
+
+
+class ControlError(RuntimeError):
+    pass
+
+
+class ControlClient:
+    """Client for one device's control URL (``http://127.0.0.1:PORT/devices/NAME``)."""
+
+    def __init__(self, control_url: str, timeout: float = 10.0) -> None:
+        self.url = control_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str = "", body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
+                payload = reply.read().decode()
+                is_json = reply.headers.get_content_type() == "application/json"
+        except urllib.error.HTTPError as exc:
+            raise ControlError(f"{method} {self.url}{path}: {exc.code} {exc.read().decode()}") from None
+        return json.loads(payload) if is_json else payload
+
+    def config(self) -> str:
+        return self._call("GET", "/config")
+
+    def commits(self) -> list[dict]:
+        return self._call("GET", "/commits")
+
+    def faults(self) -> dict:
+        return self._call("GET", "/faults")
+
+    def inject(self, **faults) -> dict:
+        return self._call("POST", "/faults", faults)
+
+    def clear(self) -> dict:
+        return self._call("DELETE", "/faults")
+
+    def reboot(self) -> dict:
+        return self._call("POST", "/reboot")

@@ -1,0 +1,125 @@
+"""What every emulated device shares: identity, credentials, clock, faults, commit history, persistence.
+
+A vendor emulator subclasses `Device`, keeps its own config database, and implements `start`/`stop`,
+`committed_config`, `reboot`, and `export_state`/`import_state` for `--state-dir`.
+"""
+from __future__ import annotations
+
+import abc
+import asyncio
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from routerlab.clock import LabClock
+from routerlab.faults import Faults
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    user: str
+    time: float  # device epoch seconds
+    comment: str = ""
+    #: "commit", "commit confirmed", "confirm", "rollback", "auto-revert", ...
+    kind: str = "commit"
+
+
+class Device(abc.ABC):
+    vendor: ClassVar[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        host: str,
+        username: str,
+        password: str,
+        clock: LabClock,
+        state_dir: Path | None = None,
+        initial_config: str | None = None,
+    ) -> None:
+        self.name = name
+        self.host = host
+        self.username = username
+        self.password = password
+        self.clock = clock
+        self.state_dir = Path(state_dir) if state_dir else None
+        self.initial_config = initial_config
+        self.faults = Faults()
+        self.commits: list[CommitRecord] = []
+        self.boot_time = clock.now()
+        self.port: int | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def start(self) -> None:
+        """Start listening on `self.host`; set `self.port` (and any extra ports) before returning."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Stop listening and close every client session."""
+
+    @abc.abstractmethod
+    def reboot(self) -> None:
+        """Drop every session and lose uncommitted state (candidates, sessions, pending timers);
+        keep the committed config. Uptime restarts."""
+
+    # -- inspection --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def committed_config(self) -> str:
+        """The committed (running) configuration as vendor text."""
+
+    def inventory(self) -> dict:
+        """What a client needs to connect; extended by vendors (e.g. EOS adds https_port)."""
+        return {"vendor": self.vendor, "host": self.host, "port": self.port,
+                "username": self.username, "password": self.password}
+
+    def record_commit(self, user: str, comment: str = "", kind: str = "commit") -> None:
+        self.commits.append(CommitRecord(user=user, time=self.clock.now(), comment=comment, kind=kind))
+        self.save_state()
+
+    # -- fault helpers for vendor servers --------------------------------------------------------------
+    async def reply_delay(self) -> None:
+        """Await before every reply; honours the `delay_s` fault."""
+        if self.faults.delay_s > 0:
+            await asyncio.sleep(self.faults.delay_s)
+
+    # -- persistence (--state-dir) ------------------------------------------------------------------
+    @abc.abstractmethod
+    def export_state(self) -> dict:
+        """Vendor config state worth surviving a lab restart (committed config, rollbacks, ...)."""
+
+    @abc.abstractmethod
+    def import_state(self, state: dict) -> None:
+        """Restore what `export_state` returned."""
+
+    def _state_file(self) -> Path | None:
+        return self.state_dir / f"{self.name}.json" if self.state_dir else None
+
+    def save_state(self) -> None:
+        path = self._state_file()
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"vendor": self.vendor, "config": self.export_state(),
+                   "commits": [asdict(record) for record in self.commits]}
+        # write-then-rename so a lab killed mid-write never leaves a torn state file
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{self.name}.")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(payload, handle, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+
+    def load_state(self) -> bool:
+        """Restore from the state dir if a state file exists; returns whether one was loaded."""
+        path = self._state_file()
+        if path is None or not path.exists():
+            return False
+        payload = json.loads(path.read_text())
+        if payload.get("vendor") != self.vendor:
+            raise ValueError(f"{path}: state is for vendor {payload.get('vendor')!r}, device is {self.vendor!r}")
+        self.import_state(payload["config"])
+        self.commits = [CommitRecord(**record) for record in payload.get("commits", [])]
+        return True
