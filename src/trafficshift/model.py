@@ -1,0 +1,205 @@
+"""The typed, immutable network / load / policy model (pillar schema version 1, docs/pillar-schema.md).
+
+Field-level checks (types, units, ranges, the safe identifier character set) live here as pydantic
+constraints; cross-reference and whole-input checks (unknown routers, stale load, counter consistency,
+size limits) live in `trafficshift.validation`, which is the only way callers should build these objects
+from untrusted data.
+
+Every identifier that can reach a router config is restricted to a character set that cannot break out of
+a Junos or EOS statement: no whitespace, quotes, braces, `;`, `#`, `!` or non-ASCII.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+SCHEMA_VERSION = 1
+
+#: names of sites, routers, peers, pools, BGP groups: ASCII letters, digits, `.`, `_`, `-`
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+#: interface names as Junos/EOS write them: et-0/0/1, xe-0/0/0:1, Ethernet1/1, Port-Channel10
+INTERFACE_PATTERN = r"^[A-Za-z][A-Za-z0-9/:._-]{0,62}$"
+#: a link is named `router:interface` (router names cannot contain `:`, so the first `:` splits)
+LINK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}:[A-Za-z][A-Za-z0-9/:._-]{0,62}$"
+
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, strict=True)]
+InterfaceName = Annotated[str, StringConstraints(pattern=INTERFACE_PATTERN, strict=True)]
+LinkId = Annotated[str, StringConstraints(pattern=LINK_ID_PATTERN, strict=True)]
+Bps = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+NonNegativeBps = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False, strict=True)]
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+ASN = Annotated[int, Field(ge=1, le=4294967295, strict=True)]
+
+
+def split_link_id(link_id: str) -> tuple[str, str]:
+    """``"ams01-r1:et-0/0/1"`` -> ``("ams01-r1", "et-0/0/1")``."""
+    router, _, interface = link_id.partition(":")
+    return router, interface
+
+
+def _network(value: object) -> str:
+    """A prefix in canonical text form; host bits set is an error, not silently masked."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a prefix string like 198.51.100.0/24, got {type(value).__name__}")
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError as exc:
+        raise ValueError(f"invalid prefix {value!r}: {exc}") from None
+
+
+def _address(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be an IP address string, got {type(value).__name__}")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"invalid IP address {value!r}") from None
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# -- topology -------------------------------------------------------------------------------------------
+class Link(Frozen):
+    """One external link = one eBGP neighbor on one router interface."""
+
+    peer: Name
+    neighbor: str
+    local_address: str | None = None  # interface address with length, e.g. 192.0.2.0/31
+    peer_as: ASN
+    kind: Literal["transit", "private", "public-ix"]
+    capacity_bps: Bps
+    group: Name  # BGP group (Junos) / peer-group (EOS)
+
+    _check_neighbor = field_validator("neighbor", mode="before")(lambda cls, v: _address(v))
+
+    @field_validator("local_address", mode="before")
+    @classmethod
+    def _check_local_address(cls, value: object) -> object:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError(f"must be an interface address like 192.0.2.0/31, got {type(value).__name__}")
+        try:
+            return str(ipaddress.ip_interface(value))
+        except ValueError:
+            raise ValueError(f"invalid interface address {value!r}") from None
+
+
+class Router(Frozen):
+    site: Name
+    vendor: Literal["junos", "eos"]
+    asn: ASN
+    router_id: str
+    links: dict[InterfaceName, Link] = Field(default_factory=dict)
+
+    @field_validator("router_id", mode="before")
+    @classmethod
+    def _check_router_id(cls, value: object) -> str:
+        address = _address(value)
+        if ipaddress.ip_address(address).version != 4:
+            raise ValueError(f"router_id must be an IPv4 address, got {value!r}")
+        return address
+
+
+class Site(Frozen):
+    ingress_capacity_bps: Bps
+    #: other sites in order of topology distance; where shifted anycast ingress spills when no catchment
+    #: model is given for this site
+    neighbors: tuple[Name, ...] = ()
+
+
+class Pool(Frozen):
+    """An anycast prefix pool announced at `sites`. Lower `priority` is shifted first."""
+
+    prefixes: tuple[str, ...] = Field(min_length=1)
+    priority: Annotated[int, Field(ge=0, le=1000, strict=True)]
+    sites: tuple[Name, ...] = Field(min_length=1)
+
+    @field_validator("prefixes", mode="before")
+    @classmethod
+    def _check_prefixes(cls, value: object) -> object:
+        if isinstance(value, (list, tuple)):
+            return tuple(_network(item) for item in value)
+        return value
+
+
+class Policy(Frozen):
+    """Thresholds and guard rails (docs/guard-rails.md). Utilizations are fractions of capacity."""
+
+    overload_threshold: Fraction = 0.90  # high watermark: above this a link/site is overloaded
+    target_utilization: Fraction = 0.80  # shift until at or below this
+    low_watermark: Fraction = 0.60  # undo a shift only when the source would stay below this
+    hold_time_s: Seconds = 1800.0  # minimum age of a shift before it may be undone
+    max_moved_fraction: Fraction = 0.25  # of total egress demand moved per cycle
+    max_overrides: Annotated[int, Field(ge=0, le=100_000, strict=True)] = 2000
+    receiver_headroom: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False, strict=True)] = 0.0
+    max_shifting_elements: Annotated[int, Field(ge=1, strict=True)] = 20  # circuit breaker: links+sites
+    max_withdraw_sites: Annotated[int, Field(ge=0, strict=True)] = 1  # never withdraw a pool from more
+    max_prepend: Annotated[int, Field(ge=1, le=10, strict=True)] = 3
+    split_threshold_bps: Bps = 10e9  # prefixes above this may be split (never finer than /24, /48)
+    max_load_age_s: Seconds = 300.0  # older load data: fail static
+    counter_tolerance: Fraction = 0.10  # per-prefix sum vs link counter
+    max_plan_change: Annotated[int, Field(ge=1, strict=True)] = 500  # intents added+removed per cycle
+    detour_local_pref: Annotated[int, Field(ge=101, le=65535, strict=True)] = 200
+    marker_community: Annotated[str, StringConstraints(pattern=r"^\d{1,5}:\d{1,5}$", strict=True)] = "65535:666"
+
+
+class Network(Frozen):
+    """Topology plus policy: the `traffic:` pillar key."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    sites: dict[Name, Site]
+    routers: dict[Name, Router]
+    pools: dict[Name, Pool] = Field(default_factory=dict)
+    #: spill model: for a site, the fraction of its shifted ingress that lands at each other site
+    catchment: dict[Name, dict[Name, Fraction]] = Field(default_factory=dict)
+    policy: Policy = Field(default_factory=Policy)
+
+    def link(self, link_id: str) -> Link:
+        router, interface = split_link_id(link_id)
+        return self.routers[router].links[interface]
+
+    def link_ids(self) -> list[str]:
+        return sorted(f"{name}:{ifname}" for name, router in self.routers.items() for ifname in router.links)
+
+
+# -- load -----------------------------------------------------------------------------------------------
+class Alternate(Frozen):
+    link: LinkId
+    preference: Annotated[int, Field(ge=0, le=1000, strict=True)] = 0  # lower is preferred
+
+
+class EgressDemand(Frozen):
+    """Traffic toward one destination prefix, on its preferred (best-path) link, with alternates."""
+
+    prefix: str
+    bps: NonNegativeBps
+    link: LinkId
+    alternates: tuple[Alternate, ...] = ()
+
+    _check_prefix = field_validator("prefix", mode="before")(lambda cls, v: _network(v))
+
+
+class LinkCounter(Frozen):
+    out_bps: NonNegativeBps
+
+
+class SiteLoad(Frozen):
+    ingress_bps: NonNegativeBps
+    #: ingress per anycast pool at this site (what a prepend/withdraw of that pool can move)
+    pools: dict[Name, NonNegativeBps] = Field(default_factory=dict)
+
+
+class Load(Frozen):
+    """Measured load: the `traffic_load` pillar key, filled by the ext_pillar."""
+
+    timestamp: Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]  # epoch seconds
+    source: Name = "file"
+    egress: tuple[EgressDemand, ...] = ()
+    links: dict[LinkId, LinkCounter] = Field(default_factory=dict)
+    sites: dict[Name, SiteLoad] = Field(default_factory=dict)
