@@ -149,6 +149,21 @@ class Policy(Frozen):
     marker_community: Annotated[str, StringConstraints(pattern=r"^\d{1,5}:\d{1,5}$", strict=True)] = "65535:666"
 
 
+class Baseline(Frozen):
+    """Fleet-wide system basics rendered into every router's baseline config."""
+
+    domain_name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9.-]{0,200}[a-z0-9])?$", strict=True)] = "lab.example.net"
+    ntp_servers: tuple[str, ...] = ()
+    syslog_hosts: tuple[str, ...] = ()
+
+    @field_validator("ntp_servers", "syslog_hosts", mode="before")
+    @classmethod
+    def _check_addresses(cls, value: object) -> object:
+        if isinstance(value, (list, tuple)):
+            return tuple(_address(item) for item in value)
+        return value
+
+
 class Network(Frozen):
     """Topology plus policy: the `traffic:` pillar key."""
 
@@ -159,6 +174,7 @@ class Network(Frozen):
     #: spill model: for a site, the fraction of its shifted ingress that lands at each other site
     catchment: dict[Name, dict[Name, Fraction]] = Field(default_factory=dict)
     policy: Policy = Field(default_factory=Policy)
+    baseline: Baseline = Field(default_factory=Baseline)
 
     def link(self, link_id: str) -> Link:
         router, interface = split_link_id(link_id)
