@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 SCHEMA_VERSION = 1
 
@@ -40,10 +40,18 @@ def split_link_id(link_id: str) -> tuple[str, str]:
     return router, interface
 
 
+def _reject_scope(value: str) -> None:
+    """`ipaddress` accepts IPv6 scope ids (``fe80::1%<anything>``) and echoes them back verbatim, so a
+    scope id would carry arbitrary text (spaces, `;`, newlines) into a router config."""
+    if "%" in value:
+        raise ValueError(f"scoped IPv6 addresses (with %zone) are not allowed, got {ascii(value)[:80]}")
+
+
 def _network(value: object) -> str:
     """A prefix in canonical text form; host bits set is an error, not silently masked."""
     if not isinstance(value, str):
         raise ValueError(f"must be a prefix string like 198.51.100.0/24, got {type(value).__name__}")
+    _reject_scope(value)
     try:
         return str(ipaddress.ip_network(value, strict=True))
     except ValueError as exc:
@@ -53,10 +61,16 @@ def _network(value: object) -> str:
 def _address(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be an IP address string, got {type(value).__name__}")
+    _reject_scope(value)
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
         raise ValueError(f"invalid IP address {value!r}") from None
+
+
+#: list items validated one by one, so an error names its index (pools:p:prefixes:3)
+Prefix = Annotated[str, BeforeValidator(_network)]
+IPAddress = Annotated[str, BeforeValidator(_address)]
 
 
 class Frozen(BaseModel):
@@ -84,6 +98,7 @@ class Link(Frozen):
             return None
         if not isinstance(value, str):
             raise ValueError(f"must be an interface address like 192.0.2.0/31, got {type(value).__name__}")
+        _reject_scope(value)
         try:
             return str(ipaddress.ip_interface(value))
         except ValueError:
@@ -116,16 +131,9 @@ class Site(Frozen):
 class Pool(Frozen):
     """An anycast prefix pool announced at `sites`. Lower `priority` is shifted first."""
 
-    prefixes: tuple[str, ...] = Field(min_length=1)
+    prefixes: tuple[Prefix, ...] = Field(min_length=1)
     priority: Annotated[int, Field(ge=0, le=1000, strict=True)]
     sites: tuple[Name, ...] = Field(min_length=1)
-
-    @field_validator("prefixes", mode="before")
-    @classmethod
-    def _check_prefixes(cls, value: object) -> object:
-        if isinstance(value, (list, tuple)):
-            return tuple(_network(item) for item in value)
-        return value
 
 
 class Policy(Frozen):
@@ -153,15 +161,8 @@ class Baseline(Frozen):
     """Fleet-wide system basics rendered into every router's baseline config."""
 
     domain_name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9.-]{0,200}[a-z0-9])?$", strict=True)] = "lab.example.net"
-    ntp_servers: tuple[str, ...] = ()
-    syslog_hosts: tuple[str, ...] = ()
-
-    @field_validator("ntp_servers", "syslog_hosts", mode="before")
-    @classmethod
-    def _check_addresses(cls, value: object) -> object:
-        if isinstance(value, (list, tuple)):
-            return tuple(_address(item) for item in value)
-        return value
+    ntp_servers: tuple[IPAddress, ...] = ()
+    syslog_hosts: tuple[IPAddress, ...] = ()
 
 
 class Network(Frozen):
