@@ -149,6 +149,11 @@ class Policy(Frozen):
     max_shifting_elements: Annotated[int, Field(ge=1, strict=True)] = 20  # circuit breaker: links+sites
     max_withdraw_sites: Annotated[int, Field(ge=0, strict=True)] = 1  # never withdraw a pool from more
     max_prepend: Annotated[int, Field(ge=1, le=10, strict=True)] = 3
+    #: each AS-path prepend step toward one neighbor moves this fraction of the pool's ingress arriving
+    #: over that neighbor's link (3 steps at 0.25 move 75%; a withdrawal moves the rest)
+    prepend_step_fraction: Fraction = 0.25
+    #: an operator drain moves at most this fraction of the drained element's load per planner cycle
+    drain_step_fraction: Fraction = 0.25
     split_threshold_bps: Bps = 10e9  # prefixes above this may be split (never finer than /24, /48)
     max_load_age_s: Seconds = 300.0  # older load data: fail static
     counter_tolerance: Fraction = 0.10  # per-prefix sum vs link counter
