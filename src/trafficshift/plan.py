@@ -110,6 +110,10 @@ class Plan:
     moved_bps: float = 0.0
     actions: tuple[Action, ...] = ()
     version: int = PLAN_VERSION
+    #: anycast ingress this plan's prepends/withdrawals move, site -> pool -> bps (negative where it leaves,
+    #: positive where it lands); the next cycle subtracts it from measured ingress to project the load
+    #: the sites would carry without any shift
+    ingress_delta: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def intents_for(self, router: str) -> tuple[Intent, ...]:
         return tuple(intent for intent in self.intents if intent.router == router)
@@ -128,6 +132,7 @@ class Plan:
             "sites": [asdict(u) for u in self.sites],
             "moved_bps": self.moved_bps,
             "actions": [asdict(a) for a in self.actions],
+            "ingress_delta": {site: dict(sorted(pools.items())) for site, pools in sorted(self.ingress_delta.items())},
         }
 
     @classmethod
@@ -143,6 +148,7 @@ class Plan:
             sites=tuple(Utilization(**u) for u in data.get("sites", ())),
             moved_bps=data.get("moved_bps", 0.0),
             actions=tuple(Action(**a) for a in data.get("actions", ())),
+            ingress_delta={site: dict(pools) for site, pools in data.get("ingress_delta", {}).items()},
         )
 
     def to_json(self) -> str:
