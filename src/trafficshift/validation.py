@@ -1,0 +1,457 @@
+"""Validation: untrusted pillar / load-source data -> the typed model, failing closed.
+
+This module is the only way to build `Network` and `Load` from untrusted data (pillar, load files,
+Prometheus). Three entry points:
+
+``parse_network(data, root="traffic") -> Network``
+    Raises `trafficshift.errors.ValidationError` listing EVERY problem (sorted), each path-qualified::
+
+        traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be > 0, got -5
+
+``parse_load(data, network, *, now, root="traffic_load") -> LoadCheck``
+    Raises `ValidationError` when the load is malformed (types, units, unknown links/sites/pools,
+    duplicate prefixes, size limits). A well-formed load that must not be acted on -- older than
+    ``policy.max_load_age_s``, stamped in the future, per-prefix sums that disagree with a link's counter
+    beyond ``policy.counter_tolerance``, missing counters -- is NOT an exception: the returned
+    `LoadCheck` has ``stale=True`` and ``reasons`` (sorted, path-qualified). The planner must then fail
+    static (keep the last plan). ``LoadCheck.load`` is the validated `Load` either way.
+
+``check_load(load, network, *, now) -> LoadCheck``
+    The fail-static checks alone, for a `Load` built in code (tests, the planner's own inputs).
+
+Messages name a path under the pillar root, say what is wrong in a few words and show the offending value
+(ASCII-escaped, truncated; never the value of an unknown key or of a key that looks like a secret).
+Inputs are bounded by `Limits` (counts and string lengths; `max_bytes` is enforced where bytes exist,
+i.e. by the load sources) and the check stops before the model is built when a limit is exceeded.
+"""
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import pydantic
+
+from trafficshift.errors import ValidationError
+from trafficshift.model import INTERFACE_PATTERN, LINK_ID_PATTERN, NAME_PATTERN, Load, Network, Policy
+
+#: every string a validated Network may contain (keys and values): what can reach a router config
+SAFE_TEXT = re.compile(r"[A-Za-z0-9._:/-]*", re.ASCII)
+#: path components shown verbatim; anything else is shown ASCII-escaped and quoted
+_PLAIN_COMPONENT = re.compile(r"[A-Za-z0-9._:/-]{1,64}", re.ASCII)
+#: keys whose values are never echoed
+_SECRET_KEY = re.compile(r"pass|secret|token|credential|private.?key|auth", re.IGNORECASE)
+#: a load stamped further in the future than this is from a broken clock, not fresh
+MAX_CLOCK_SKEW_S = 60.0
+
+_PATTERN_MESSAGES = {
+    NAME_PATTERN: "must be a name of ASCII letters, digits, '.', '_', '-' (starting with a letter or digit, at most 63)",
+    INTERFACE_PATTERN: "must be an interface name like et-0/0/1 (ASCII letters, digits, '/', ':', '.', '_', '-')",
+    LINK_ID_PATTERN: "must be a link id router:interface, e.g. ams01-r1:et-0/0/1",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds on input size. Generous for production; tests pass smaller ones."""
+
+    max_bytes: int = 512 * 1024 * 1024  # a load file / Prometheus response
+    max_string_length: int = 256  # free-form strings (addresses, prefixes) before parsing
+    max_sites: int = 10_000
+    max_routers: int = 10_000
+    max_links: int = 200_000  # eBGP links over all routers
+    max_pools: int = 10_000
+    max_pool_prefixes: int = 1_000_000  # over all pools
+    max_egress: int = 1_000_000  # egress entries in one load
+    max_alternates: int = 64  # per egress entry
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class LoadCheck:
+    """A validated load and whether it may be acted on. ``stale`` is True when ``reasons`` is not empty."""
+
+    load: Load
+    age_s: float
+    stale: bool
+    reasons: tuple[str, ...] = ()
+
+
+# -- message formatting -----------------------------------------------------------------------------------
+def _component(part: object) -> str:
+    text = str(part)
+    if isinstance(part, int) or _PLAIN_COMPONENT.fullmatch(text):
+        return text
+    return _shown(text)
+
+
+def _path(root: str, loc: Iterable[object]) -> str:
+    return ":".join([root, *(_component(part) for part in loc)])
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e18 else repr(value)
+
+
+def _shown(value: object) -> str:
+    """A value as it may appear in a message: short, ASCII-only, no nested data."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple, set)):
+        return f"a list of {len(value)}"
+    if isinstance(value, str):
+        text = ascii(value)
+        return text if len(text) <= 66 else text[:60] + "...'"
+    if isinstance(value, (bool, int, float)) or value is None:
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+def _problem(root: str, loc: Iterable[object], message: str, value: object = None, *, show: bool = True) -> str:
+    loc = tuple(loc)
+    if show and not any(_SECRET_KEY.search(str(part)) for part in loc):
+        message = f"{message}, got {_shown(value)}"
+    return f"{_path(root, loc)}: {message}"
+
+
+def _pydantic_problem(root: str, error: Mapping[str, Any]) -> str:
+    kind, loc, ctx, value = error["type"], list(error["loc"]), error.get("ctx") or {}, error.get("input")
+    is_key = bool(loc) and loc[-1] == "[key]"
+    if is_key:
+        loc.pop()
+    if kind == "missing":
+        return _problem(root, loc, "required", show=False)
+    if kind == "extra_forbidden":
+        return _problem(root, loc, "unknown key", show=False)
+    if kind == "value_error":  # our own validators already name the value; keep it short and ASCII
+        message = str(ctx.get("error", error["msg"])).encode("ascii", "backslashreplace").decode()
+        return _problem(root, loc, message if len(message) <= 160 else message[:157] + "...", show=False)
+    bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+    if kind in bounds:
+        limit = next(iter(ctx.values()))
+        message = f"must be {bounds[kind]} {_number(limit)}"
+    elif kind == "string_pattern_mismatch":
+        message = _PATTERN_MESSAGES.get(ctx.get("pattern"), f"must match {ctx.get('pattern')}")
+        if is_key:
+            message = "key " + message
+    else:
+        message = {
+            "float_type": "must be a number (plain digits; units like 100G and YAML's 100e9 are strings)",
+            "int_type": "must be an integer",
+            "string_type": "must be a string",
+            "bool_type": "must be true or false",
+            "finite_number": "must be a finite number",
+            "dict_type": "must be a mapping",
+            "model_type": "must be a mapping",
+            "model_attributes_type": "must be a mapping",
+            "tuple_type": "must be a list",
+            "list_type": "must be a list",
+            "literal_error": f"must be one of {ctx.get('expected')}",
+            "too_short": f"must have at least {ctx.get('min_length')} item(s)",
+            "too_long": f"must have at most {ctx.get('max_length')} item(s)",
+        }.get(kind, str(error["msg"]).lower())
+    return _problem(root, loc, message, value)
+
+
+def _model(model: type[pydantic.BaseModel], data: object, root: str) -> tuple[Any, list[str]]:
+    try:
+        return model.model_validate(data), []
+    except pydantic.ValidationError as exc:
+        return None, [_pydantic_problem(root, error) for error in exc.errors(include_url=False)]
+
+
+def _raise(problems: Iterable[str]) -> None:
+    problems = sorted(set(problems))
+    if problems:
+        raise ValidationError(problems)
+
+
+# -- defensive access to raw data (cross-reference checks run even when the model rejects the input) --------
+def _map(value: object) -> Mapping:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _seq(value: object) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _real(value: object) -> float | None:
+    """A finite number, or None (bools and strings are the model's business)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _canonical_prefix(value: object) -> str | None:
+    if not isinstance(value, str) or "%" in value:
+        return None
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError:
+        return None
+
+
+def _too_long(root: str, located: Iterable[tuple[tuple, object]], limits: Limits) -> list[str]:
+    """Free-form strings over the length limit, given as (loc, value) pairs."""
+    return [
+        _problem(root, loc, f"{len(value)} characters, more than the limit of {limits.max_string_length}", show=False)
+        for loc, value in located
+        if isinstance(value, str) and len(value) > limits.max_string_length
+    ]
+
+
+def _count(root: str, loc: tuple, count: int, limit: int, what: str) -> list[str]:
+    if count > limit:
+        return [f"{_path(root, loc)}: {count} {what}, more than the limit of {limit}"]
+    return []
+
+
+# -- network ------------------------------------------------------------------------------------------------
+def _network_limits(data: Mapping, root: str, limits: Limits) -> list[str]:
+    sites, routers, pools = _map(data.get("sites")), _map(data.get("routers")), _map(data.get("pools"))
+    problems = _count(root, ("sites",), len(sites), limits.max_sites, "sites")
+    problems += _count(root, ("routers",), len(routers), limits.max_routers, "routers")
+    problems += _count(root, ("pools",), len(pools), limits.max_pools, "pools")
+    links = sum(len(_map(_map(router).get("links"))) for router in routers.values())
+    problems += _count(root, ("routers",), links, limits.max_links, "links over all routers")
+    prefixes = sum(len(_seq(_map(pool).get("prefixes"))) for pool in pools.values())
+    problems += _count(root, ("pools",), prefixes, limits.max_pool_prefixes, "prefixes over all pools")
+    located: list[tuple[tuple, object]] = []
+    for name, router in routers.items():
+        router = _map(router)
+        located.append((("routers", name, "router_id"), router.get("router_id")))
+        for ifname, link in _map(router.get("links")).items():
+            for key in ("neighbor", "local_address"):
+                located.append((("routers", name, "links", ifname, key), _map(link).get(key)))
+    for name, pool in pools.items():
+        located += [(("pools", name, "prefixes", i), prefix) for i, prefix in enumerate(_seq(_map(pool).get("prefixes")))]
+    baseline = _map(data.get("baseline"))
+    for key in ("ntp_servers", "syslog_hosts"):
+        located += [(("baseline", key, i), address) for i, address in enumerate(_seq(baseline.get(key)))]
+    return problems + _too_long(root, located, limits)
+
+
+def _network_references(data: Mapping, root: str) -> list[str]:
+    problems: list[str] = []
+    sites, routers, pools = _map(data.get("sites")), _map(data.get("routers")), _map(data.get("pools"))
+
+    def site_ref(loc: tuple, value: object, *, not_self: object = None) -> None:
+        if isinstance(value, str) and re.fullmatch(NAME_PATTERN, value) and value not in sites:
+            problems.append(_problem(root, loc, "unknown site", value))
+        elif not_self is not None and value == not_self:
+            problems.append(_problem(root, loc, "a site cannot name itself", value))
+
+    router_ids: dict[str, list[str]] = defaultdict(list)
+    for name, router in routers.items():
+        router = _map(router)
+        site_ref(("routers", name, "site"), router.get("site"))
+        if isinstance(router.get("router_id"), str):
+            router_ids[router["router_id"]].append(str(name))
+        neighbors: dict[str, str] = {}
+        for ifname, link in _map(router.get("links")).items():
+            link = _map(link)
+            loc = ("routers", name, "links", ifname)
+            if link.get("peer_as") == router.get("asn") and isinstance(link.get("peer_as"), int):
+                problems.append(_problem(root, (*loc, "peer_as"), "equals the router's own asn (links are eBGP)", link["peer_as"]))
+            neighbor = link.get("neighbor")
+            if isinstance(neighbor, str):
+                if neighbor in neighbors:
+                    problems.append(_problem(root, (*loc, "neighbor"), f"duplicate neighbor, also on {neighbors[neighbor]}", neighbor))
+                neighbors.setdefault(neighbor, str(ifname))
+    for router_id, names in router_ids.items():
+        if len(names) > 1:
+            for name in names:
+                problems.append(_problem(root, ("routers", name, "router_id"), f"duplicate router_id, shared by {', '.join(sorted(names))}", router_id))
+
+    for name, site in sites.items():
+        seen: set = set()
+        for index, neighbor in enumerate(_seq(_map(site).get("neighbors"))):
+            site_ref(("sites", name, "neighbors", index), neighbor, not_self=name)
+            if isinstance(neighbor, str) and neighbor in seen:
+                problems.append(_problem(root, ("sites", name, "neighbors", index), "duplicate site", neighbor))
+            seen.add(neighbor if isinstance(neighbor, str) else None)
+
+    owner: dict[str, tuple] = {}
+    for name, pool in pools.items():
+        pool = _map(pool)
+        seen = set()
+        for index, site in enumerate(_seq(pool.get("sites"))):
+            site_ref(("pools", name, "sites", index), site)
+            if isinstance(site, str) and site in seen:
+                problems.append(_problem(root, ("pools", name, "sites", index), "duplicate site", site))
+            seen.add(site if isinstance(site, str) else None)
+        for index, prefix in enumerate(_seq(pool.get("prefixes"))):
+            canonical = _canonical_prefix(prefix)
+            if canonical is None:
+                continue  # the model reports the invalid prefix itself
+            if canonical in owner:
+                where = _path(root, owner[canonical])
+                problems.append(_problem(root, ("pools", name, "prefixes", index), f"duplicate prefix, also at {where}", prefix))
+            else:
+                owner[canonical] = ("pools", name, "prefixes", index)
+
+    for site, spill in _map(data.get("catchment")).items():
+        site_ref(("catchment", site), site)
+        total = 0.0
+        for target, fraction in _map(spill).items():
+            site_ref(("catchment", site, target), target, not_self=site)
+            total += _real(fraction) or 0.0
+        if total > 1 + 1e-9:
+            problems.append(_problem(root, ("catchment", site), "fractions must sum to <= 1", round(total, 6)))
+
+    policy = _map(data.get("policy"))
+    overload, target, low = (
+        _real(policy.get(key, Policy.model_fields[key].default))
+        for key in ("overload_threshold", "target_utilization", "low_watermark")
+    )
+    if target is not None and overload is not None and target >= overload:
+        problems.append(_problem(root, ("policy", "target_utilization"), f"must be below overload_threshold {_number(overload)}", target))
+    if low is not None and target is not None and low > target:
+        problems.append(_problem(root, ("policy", "low_watermark"), f"must be <= target_utilization {_number(target)}", low))
+    return problems
+
+
+def _unsafe_strings(value: object, loc: tuple = ()) -> Iterable[tuple[tuple, str]]:
+    """Every string (key or value) in a dumped model outside SAFE_TEXT, with its location."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and not SAFE_TEXT.fullmatch(key):
+                yield (*loc, key), key
+            yield from _unsafe_strings(item, (*loc, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _unsafe_strings(item, (*loc, index))
+    elif isinstance(value, str) and not SAFE_TEXT.fullmatch(value):
+        yield loc, value
+
+
+def parse_network(data: object, root: str = "traffic", *, limits: Limits = DEFAULT_LIMITS) -> Network:
+    """The `traffic:` pillar key -> `Network`, or `ValidationError` with every problem."""
+    if not isinstance(data, Mapping):
+        raise ValidationError([_problem(root, (), "must be a mapping", data)])
+    _raise(_network_limits(data, root, limits))
+    network, problems = _model(Network, data, root)
+    problems += _network_references(data, root)
+    _raise(problems)
+    # defence in depth: whatever the field constraints say, nothing outside the safe set may get through
+    _raise(_problem(root, loc, "contains characters outside [A-Za-z0-9._:/-]", text) for loc, text in _unsafe_strings(network.model_dump()))
+    return network
+
+
+# -- load ---------------------------------------------------------------------------------------------------
+def _load_limits(data: Mapping, root: str, limits: Limits) -> list[str]:
+    egress = _seq(data.get("egress"))
+    problems = _count(root, ("egress",), len(egress), limits.max_egress, "entries")
+    problems += _count(root, ("links",), len(_map(data.get("links"))), limits.max_links, "link counters")
+    problems += _count(root, ("sites",), len(_map(data.get("sites"))), limits.max_sites, "sites")
+    for index, entry in enumerate(egress):
+        entry = _map(entry)
+        problems += _count(root, ("egress", index, "alternates"), len(_seq(entry.get("alternates"))), limits.max_alternates, "alternates")
+    problems += _too_long(root, ((("egress", i, "prefix"), _map(e).get("prefix")) for i, e in enumerate(egress)), limits)
+    return problems
+
+
+def _load_references(data: Mapping, network: Network, root: str) -> list[str]:
+    problems: list[str] = []
+    link_ids = set(network.link_ids())
+
+    def link_ref(loc: tuple, value: object) -> None:
+        if isinstance(value, str) and value not in link_ids:
+            problems.append(_problem(root, loc, "unknown link", value))
+
+    first_seen: dict[str, int] = {}
+    for index, entry in enumerate(_seq(data.get("egress"))):
+        entry = _map(entry)
+        preferred = entry.get("link")
+        link_ref(("egress", index, "link"), preferred)
+        alternates_seen: set = set()
+        for alt_index, alternate in enumerate(_seq(entry.get("alternates"))):
+            link = _map(alternate).get("link")
+            loc = ("egress", index, "alternates", alt_index, "link")
+            link_ref(loc, link)
+            if isinstance(link, str) and link == preferred:
+                problems.append(_problem(root, loc, "an alternate cannot be the preferred link", link))
+            elif isinstance(link, str) and link in alternates_seen:
+                problems.append(_problem(root, loc, "duplicate alternate", link))
+            alternates_seen.add(link if isinstance(link, str) else None)
+        canonical = _canonical_prefix(entry.get("prefix"))
+        if canonical is not None:
+            if canonical in first_seen:
+                # one prefix, one best path: a local-pref override is network-wide, so demand is per prefix
+                problems.append(_problem(root, ("egress", index, "prefix"), f"duplicate prefix, also at {_path(root, ('egress', first_seen[canonical]))}", entry.get("prefix")))
+            else:
+                first_seen[canonical] = index
+
+    for link_id in _map(data.get("links")):
+        link_ref(("links", link_id), link_id)
+    for site, site_load in _map(data.get("sites")).items():
+        if isinstance(site, str) and site not in network.sites:
+            problems.append(_problem(root, ("sites", site), "unknown site", site))
+        for pool in _map(_map(site_load).get("pools")):
+            if not isinstance(pool, str):
+                continue
+            if pool not in network.pools:
+                problems.append(_problem(root, ("sites", site, "pools", pool), "unknown pool", pool))
+            elif site not in network.pools[pool].sites:
+                problems.append(_problem(root, ("sites", site, "pools", pool), f"pool is not announced at site {_component(site)}", pool))
+    return problems
+
+
+def check_load(load: Load, network: Network, *, now: float, root: str = "traffic_load") -> LoadCheck:
+    """The fail-static conditions of a well-formed load: age, counter consistency, completeness."""
+    policy = network.policy
+    reasons: list[str] = []
+    age = now - load.timestamp
+    if age > policy.max_load_age_s:
+        reasons.append(f"{root}:timestamp: load is {_number(round(age, 1))}s old, more than policy max_load_age_s {_number(policy.max_load_age_s)}s")
+    if age < -MAX_CLOCK_SKEW_S:
+        reasons.append(f"{root}:timestamp: load is stamped {_number(round(-age, 1))}s in the future (clock skew?)")
+
+    per_link: dict[str, float] = defaultdict(float)
+    for demand in load.egress:
+        per_link[demand.link] += demand.bps
+    for link_id in network.link_ids():
+        counter = load.links.get(link_id)
+        if counter is None:
+            reasons.append(f"{root}:links:{link_id}: no counter for this link")
+            continue
+        prefix_sum = per_link.get(link_id, 0.0)
+        scale = max(counter.out_bps, prefix_sum)
+        if scale and abs(prefix_sum - counter.out_bps) > policy.counter_tolerance * scale:
+            reasons.append(
+                f"{root}:links:{link_id}: per-prefix sum {_number(prefix_sum)} bps and counter {_number(counter.out_bps)} bps "
+                f"differ by {abs(prefix_sum - counter.out_bps) / scale:.1%}, more than policy counter_tolerance {policy.counter_tolerance:.0%}"
+            )
+    for site in sorted(network.sites):
+        site_load = load.sites.get(site)
+        if site_load is None:
+            reasons.append(f"{root}:sites:{site}: no ingress for this site")
+            continue
+        pools_sum = sum(site_load.pools.values())
+        if pools_sum > site_load.ingress_bps * (1 + policy.counter_tolerance):
+            reasons.append(
+                f"{root}:sites:{site}: pool ingress {_number(pools_sum)} bps exceeds total ingress {_number(site_load.ingress_bps)} bps"
+            )
+    reasons.sort()
+    return LoadCheck(load=load, age_s=age, stale=bool(reasons), reasons=tuple(reasons))
+
+
+def parse_load(
+    data: object, network: Network, *, now: float, root: str = "traffic_load", limits: Limits = DEFAULT_LIMITS
+) -> LoadCheck:
+    """The `traffic_load:` pillar key -> `LoadCheck` (see the module docstring), or `ValidationError`."""
+    if not isinstance(data, Mapping):
+        raise ValidationError([_problem(root, (), "must be a mapping", data)])
+    _raise(_load_limits(data, root, limits))
+    load, problems = _model(Load, data, root)
+    problems += _load_references(data, network, root)
+    _raise(problems)
+    return check_load(load, network, now=now, root=root)
+
+
+__all__ = ["DEFAULT_LIMITS", "Limits", "LoadCheck", "SAFE_TEXT", "check_load", "parse_load", "parse_network"]
