@@ -1,0 +1,64 @@
+"""Render plan intents and router baselines into Junos and Arista EOS configuration (docs/rendering.md).
+
+Public API (every function returns config text for one router, or raises `RenderError`/`LintError` and
+renders nothing):
+
+- `render_baseline(network, router)`: provisioning config (system, interfaces, BGP, pool prefix-lists)
+  whose BGP neighbors hook the managed `TS-` policies;
+- `render_shift(network, router, intents, drained_sites=())`: the managed traffic-shift block alone,
+  replaced whole on every load; no intents renders the pass-through policies (back to baseline).
+  `intents` may be the whole plan's (only `router`'s are rendered; the drain lint then sees whole sites);
+- `render_router(network, router, plan, drained_sites=())`: baseline followed by the shift block;
+- `VENDORS`: vendor name -> generator class; `generator(vendor)` builds one.
+
+Templates live in templates/<vendor>/{baseline,shift}.j2 with the same names and variables (`cfg`, a
+`structure.RouterConfig`) for every vendor. Output is deterministic: sorted, no timestamps.
+"""
+from __future__ import annotations
+
+from trafficshift.errors import RenderError
+from trafficshift import lint as linting
+from trafficshift.model import Network
+from trafficshift.plan import Plan
+from trafficshift.render import structure
+from trafficshift.render.base import Generator
+from trafficshift.render.eos import EosGenerator
+from trafficshift.render.junos import JunosGenerator
+
+VENDORS: dict[str, type[Generator]] = {cls.vendor: cls for cls in (EosGenerator, JunosGenerator)}
+
+__all__ = ["VENDORS", "generator", "render_baseline", "render_router", "render_shift"]
+
+
+def generator(vendor: str, template_dir=None) -> Generator:
+    try:
+        return VENDORS[vendor](template_dir)
+    except KeyError:
+        raise RenderError(f"unknown vendor {vendor!r}; known: {', '.join(sorted(VENDORS))}") from None
+
+
+def _prepare(network: Network, router: str, intents, drained_sites, template_dir=None):
+    if router not in network.routers:
+        raise RenderError(f"unknown router {router!r}")
+    gen = generator(network.routers[router].vendor, template_dir)
+    intents = tuple(intents)
+    cfg = structure.build(network, router, intents, gen)
+    linting.lint(cfg, network, intents, drained_sites)
+    return gen, cfg
+
+
+def render_baseline(network: Network, router: str, *, template_dir=None) -> str:
+    gen, cfg = _prepare(network, router, (), (), template_dir)
+    return gen.render_template("baseline.j2", cfg=cfg)
+
+
+def render_shift(network: Network, router: str, intents=(), drained_sites=(), *, template_dir=None) -> str:
+    gen, cfg = _prepare(network, router, intents, drained_sites, template_dir)
+    return gen.render_template("shift.j2", cfg=cfg)
+
+
+def render_router(network: Network, router: str, plan: Plan | None = None, drained_sites=(), *,
+                  template_dir=None) -> str:
+    intents = plan.intents if plan is not None else ()
+    gen, cfg = _prepare(network, router, intents, drained_sites, template_dir)
+    return gen.render_template("baseline.j2", cfg=cfg) + gen.render_template("shift.j2", cfg=cfg)

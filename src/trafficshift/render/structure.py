@@ -1,0 +1,288 @@
+"""The vendor-neutral intermediate structure both vendors' templates render, and how it is built.
+
+`build(network, router_name, intents, generator)` checks every intent against the network and the vendor's
+declared capabilities (raising `RenderError` before anything is rendered) and returns a `RouterConfig`:
+plain frozen dataclasses, every collection sorted, so the templates only loop and print.
+
+Managed objects (the traffic-shift block) carry the `TS-` prefix; everything else is baseline
+(docs/rendering.md, "Naming").
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from trafficshift.errors import RenderError
+from trafficshift.model import Network, Router
+from trafficshift.plan import Detour, Intent, Prepend, Withdraw, sort_intents
+
+if TYPE_CHECKING:
+    from trafficshift.render.base import Generator
+
+MANAGED_PREFIX = "TS-"
+MARKER_COMMUNITY = "TS-MARKER"
+ANNOUNCE_LIST = "ANYCAST-OUT"
+MAX_AS_NUMBER = 4294967295
+
+
+@dataclass(frozen=True)
+class Term:
+    """One policy term (Junos term / EOS route-map entry). `action`: modify (set attributes, then go on),
+    reject (terminal), pass (the unconditional last term: Junos `next policy`, EOS bare `permit`)."""
+
+    name: str
+    seq: int
+    action: str
+    match_list: str | None = None
+    local_pref: int | None = None
+    prepend: tuple[int, ...] = ()
+    community: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    terms: tuple[Term, ...]
+    managed: bool = True
+
+
+@dataclass(frozen=True)
+class PrefixList:
+    name: str
+    prefixes: tuple[str, ...]
+    managed: bool = False
+
+
+@dataclass(frozen=True)
+class Interface:
+    name: str
+    kind: str
+    peer: str
+    address: str | None
+
+
+@dataclass(frozen=True)
+class Neighbor:
+    address: str
+    peer: str
+    peer_as: int
+    import_policy: str
+    export_policy: str
+    announce_list: str | None
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    neighbors: tuple[Neighbor, ...]
+
+
+@dataclass(frozen=True)
+class RouterConfig:
+    name: str
+    site: str
+    hostname: str
+    domain_name: str
+    ntp_servers: tuple[str, ...]
+    syslog_hosts: tuple[str, ...]
+    asn: int
+    router_id: str
+    interfaces: tuple[Interface, ...]
+    groups: tuple[Group, ...]
+    #: every prefix this router's site announces (EOS `network` statements)
+    announced: tuple[str, ...]
+    prefix_lists: tuple[PrefixList, ...]
+    policies: tuple[Policy, ...]
+    communities: dict[str, str] = field(default_factory=dict)
+    #: every managed prefix-list name this router can ever have, defined or not: EOS deletes them all
+    #: before defining the current ones, so a list the plan no longer needs cannot linger
+    managed_list_slots: tuple[str, ...] = ()
+    #: the baseline prefix-list of every announced prefix (and, on Junos, the export policy accepting it)
+    announce_name: str = ANNOUNCE_LIST
+
+    @property
+    def baseline_lists(self) -> tuple[PrefixList, ...]:
+        return tuple(pl for pl in self.prefix_lists if not pl.managed)
+
+    @property
+    def managed_lists(self) -> tuple[PrefixList, ...]:
+        return tuple(pl for pl in self.prefix_lists if pl.managed)
+
+    def prefix_list(self, name: str) -> PrefixList:
+        return next(pl for pl in self.prefix_lists if pl.name == name)
+
+
+def object_suffix(interface: str) -> str:
+    """`et-0/0/1` -> `et-0-0-1`: interface names carry `/`, `:` and `.`, which policy names avoid."""
+    return re.sub(r"[/:.]", "-", interface)
+
+
+def import_policy(interface: str) -> str:
+    return f"{MANAGED_PREFIX}IN-{object_suffix(interface)}"
+
+
+def export_policy(interface: str) -> str:
+    return f"{MANAGED_PREFIX}OUT-{object_suffix(interface)}"
+
+
+def detour_list(interface: str) -> str:
+    return f"{MANAGED_PREFIX}DETOUR-{object_suffix(interface)}"
+
+
+def pool_list(pool: str) -> str:
+    return f"POOL-{pool}"
+
+
+def _ipv4(value: str, what: str, network: bool) -> str:
+    try:
+        parsed = ipaddress.ip_network(value, strict=True) if network else ipaddress.ip_interface(value)
+    except (TypeError, ValueError):
+        raise RenderError(f"{what}: {value!r} is not a valid {'prefix' if network else 'address'}") from None
+    if parsed.version != 4:
+        raise RenderError(f"{what}: {value!r}: only IPv4 is supported by the renderer")
+    return str(parsed)
+
+
+def _address(value: str, what: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except (TypeError, ValueError):
+        raise RenderError(f"{what}: {value!r} is not a valid IP address") from None
+
+
+def _sorted_prefixes(prefixes) -> tuple[str, ...]:
+    return tuple(str(p) for p in sorted({ipaddress.ip_network(p) for p in prefixes}))
+
+
+def _sorted_addresses(values, what: str) -> tuple[str, ...]:
+    return tuple(str(a) for a in sorted({ipaddress.ip_address(_address(v, what)) for v in values},
+                                          key=lambda a: (a.version, a)))
+
+
+def _site_pools(network: Network, site: str) -> dict[str, tuple[str, ...]]:
+    return {name: tuple(_ipv4(p, f"pools:{name}", network=True) for p in pool.prefixes)
+            for name, pool in sorted(network.pools.items()) if site in pool.sites}
+
+
+def _check_intents(network: Network, router_name: str, router: Router, intents: tuple[Intent, ...],
+                   generator: "Generator", site_pools: dict) -> None:
+    seen: dict[tuple, Intent] = {}
+    out_actions: dict[tuple[str, str], str] = {}
+    detour_lp: dict[str, int] = {}
+    for intent in intents:
+        where = f"intent {intent!r}"
+        if type(intent) not in generator.intent_types:
+            raise RenderError(f"{where}: {generator.vendor} does not support {type(intent).__name__} intents")
+        if intent.link not in router.links:
+            raise RenderError(f"{where}: router {router_name} has no link on interface {intent.link!r}")
+        if intent.key() in seen:
+            raise RenderError(f"{where}: duplicate of {seen[intent.key()]!r}")
+        seen[intent.key()] = intent
+        if isinstance(intent, Detour):
+            _ipv4(intent.prefix, f"{where}: prefix", network=True)
+            lp = intent.local_pref
+            if type(lp) is not int or not 0 <= lp <= MAX_AS_NUMBER:
+                raise RenderError(f"{where}: local_pref must be an integer in 0..{MAX_AS_NUMBER}")
+            if detour_lp.setdefault(intent.link, lp) != lp:
+                raise RenderError(f"{where}: detours onto one link must share one local_pref, "
+                                  f"{intent.link} already has {detour_lp[intent.link]}")
+            continue
+        if intent.pool not in site_pools:
+            raise RenderError(f"{where}: pool {intent.pool!r} is not announced at site {router.site}")
+        other = out_actions.setdefault((intent.link, intent.pool), intent.kind)
+        if other != intent.kind:
+            raise RenderError(f"{where}: pool {intent.pool} is both prepended and withdrawn on {intent.link}")
+        if isinstance(intent, Prepend):
+            limit = min(network.policy.max_prepend, generator.max_prepend)
+            if type(intent.count) is not int or not 1 <= intent.count <= limit:
+                raise RenderError(f"{where}: count must be an integer in 1..{limit}")
+
+
+def _import_terms(detours: list[Detour], interface: str) -> tuple[Term, ...]:
+    terms = []
+    if detours:
+        terms.append(Term("DETOUR", 0, "modify", match_list=detour_list(interface),
+                          local_pref=detours[0].local_pref, community=MARKER_COMMUNITY))
+    return _numbered(terms)
+
+
+def _export_terms(prepends: list[Prepend], withdraws: list[Withdraw], asn: int) -> tuple[Term, ...]:
+    # terminal rejects after every modifying term, the pass-through last (lint.py checks this order)
+    terms = [Term(f"PREPEND-{p.pool}", 0, "modify", match_list=pool_list(p.pool), prepend=(asn,) * p.count,
+                  community=MARKER_COMMUNITY) for p in sorted(prepends, key=lambda i: i.pool)]
+    terms += [Term(f"WITHDRAW-{w.pool}", 0, "reject", match_list=pool_list(w.pool))
+              for w in sorted(withdraws, key=lambda i: i.pool)]
+    return _numbered(terms)
+
+
+def _numbered(terms: list[Term]) -> tuple[Term, ...]:
+    terms = [*terms, Term("PASS", 0, "pass")]
+    return tuple(Term(t.name, 10 * (i + 1), t.action, t.match_list, t.local_pref, t.prepend, t.community)
+                 for i, t in enumerate(terms))
+
+
+def build(network: Network, router_name: str, intents, generator: "Generator") -> RouterConfig:
+    """The whole router (baseline and managed block) as a `RouterConfig`; `intents` may hold the whole
+    plan, only this router's are used."""
+    if router_name not in network.routers:
+        raise RenderError(f"unknown router {router_name!r}")
+    router = network.routers[router_name]
+    if router.vendor != generator.vendor:
+        raise RenderError(f"router {router_name} runs {router.vendor}, not {generator.vendor}")
+    for interface in router.links:
+        if not re.fullmatch(generator.interface_pattern, interface):
+            raise RenderError(f"router {router_name}: {interface!r} is not a {generator.vendor} interface name "
+                              f"(expected {generator.interface_pattern})")
+    suffixes = [object_suffix(i) for i in router.links]
+    clashes = sorted({s for s in suffixes if suffixes.count(s) > 1})
+    if clashes:
+        raise RenderError(f"router {router_name}: interfaces map to the same policy names: {clashes}")
+
+    site_pools = _site_pools(network, router.site)
+    mine = sort_intents(i for i in intents if i.router == router_name)
+    _check_intents(network, router_name, router, mine, generator, site_pools)
+
+    interfaces, groups, policies = [], {}, []
+    detour_lists = []
+    for interface, link in sorted(router.links.items()):
+        address = _ipv4(link.local_address, f"{interface}: local_address", network=False) \
+            if link.local_address is not None else None
+        interfaces.append(Interface(interface, link.kind, link.peer, address))
+        neighbor = Neighbor(_ipv4(link.neighbor, f"{interface}: neighbor", network=False).split("/")[0],
+                            link.peer, link.peer_as, import_policy(interface), export_policy(interface),
+                            ANNOUNCE_LIST if site_pools else None)
+        groups.setdefault(link.group, []).append(neighbor)
+        on_link = [i for i in mine if i.link == interface]
+        detours = [i for i in on_link if isinstance(i, Detour)]
+        if detours:
+            detour_lists.append(PrefixList(detour_list(interface), _sorted_prefixes(d.prefix for d in detours),
+                                           managed=True))
+        policies.append(Policy(import_policy(interface), _import_terms(detours, interface)))
+        policies.append(Policy(export_policy(interface), _export_terms(
+            [i for i in on_link if isinstance(i, Prepend)], [i for i in on_link if isinstance(i, Withdraw)],
+            router.asn)))
+
+    announced = _sorted_prefixes(p for prefixes in site_pools.values() for p in prefixes)
+    baseline_lists = [PrefixList(pool_list(name), _sorted_prefixes(prefixes)) for name, prefixes in site_pools.items()]
+    if announced:
+        baseline_lists.append(PrefixList(ANNOUNCE_LIST, announced))
+    return RouterConfig(
+        name=router_name,
+        site=router.site,
+        hostname=router_name,
+        domain_name=network.baseline.domain_name,
+        ntp_servers=_sorted_addresses(network.baseline.ntp_servers, "baseline:ntp_servers"),
+        syslog_hosts=_sorted_addresses(network.baseline.syslog_hosts, "baseline:syslog_hosts"),
+        asn=router.asn,
+        router_id=_ipv4(router.router_id, f"router {router_name}: router_id", network=False).split("/")[0],
+        interfaces=tuple(interfaces),
+        groups=tuple(Group(name, tuple(sorted(ns, key=lambda n: ipaddress.ip_address(n.address))))
+                     for name, ns in sorted(groups.items())),
+        announced=announced,
+        prefix_lists=tuple(sorted(baseline_lists + detour_lists, key=lambda pl: pl.name)),
+        policies=tuple(sorted(policies, key=lambda p: p.name)),
+        communities={MARKER_COMMUNITY: network.policy.marker_community},
+        managed_list_slots=tuple(sorted(detour_list(i) for i in router.links)),
+    )
