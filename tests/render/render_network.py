@@ -1,0 +1,81 @@
+"""The render tests' network: two sites, three routers, both vendors, built with the model classes."""
+from __future__ import annotations
+
+from trafficshift.model import Baseline, Link, Network, Pool, Router, Site
+from trafficshift.plan import Detour, Plan, Prepend, Withdraw
+
+
+def _link(peer, neighbor, local, peer_as, kind, group):
+    return Link(peer=peer, neighbor=neighbor, local_address=local, peer_as=peer_as, kind=kind,
+                capacity_bps=100e9, group=group)
+
+
+NETWORK = Network(
+    sites={"ams01": Site(ingress_capacity_bps=400e9, neighbors=("fra01",)),
+           "fra01": Site(ingress_capacity_bps=400e9, neighbors=("ams01",))},
+    routers={
+        "ams01-r1": Router(site="ams01", vendor="junos", asn=64500, router_id="10.255.0.1", links={
+            "et-0/0/0": _link("transit-a", "192.0.2.1", "192.0.2.0/31", 64601, "transit", "transit"),
+            "et-0/0/1": _link("transit-b", "192.0.2.3", "192.0.2.2/31", 64602, "transit", "transit"),
+            "xe-0/0/2:1": _link("peer-c", "192.0.2.5", "192.0.2.4/31", 64603, "private", "peering"),
+        }),
+        "ams01-r2": Router(site="ams01", vendor="eos", asn=64500, router_id="10.255.0.2", links={
+            "Ethernet1": _link("transit-a", "192.0.2.9", "192.0.2.8/31", 64601, "transit", "transit"),
+            "Ethernet2": _link("transit-b", "192.0.2.11", "192.0.2.10/31", 64602, "transit", "transit"),
+            "Ethernet3/1": _link("ix-lan", "198.18.0.7", "198.18.0.2/24", 64604, "public-ix", "peering"),
+        }),
+        "fra01-r1": Router(site="fra01", vendor="eos", asn=64500, router_id="10.255.1.1", links={
+            "Ethernet1": _link("transit-a", "192.0.2.13", "192.0.2.12/31", 64601, "transit", "transit"),
+        }),
+    },
+    pools={
+        "dns": Pool(prefixes=("198.51.100.0/25", "198.51.100.128/25"), priority=10, sites=("ams01", "fra01")),
+        "web": Pool(prefixes=("203.0.113.0/24",), priority=20, sites=("ams01", "fra01")),
+        "video": Pool(prefixes=("192.0.2.128/26",), priority=30, sites=("ams01",)),
+    },
+    baseline=Baseline(domain_name="lab.example.net", ntp_servers=("192.0.2.200", "192.0.2.123"),
+                      syslog_hosts=("192.0.2.50",)),
+)
+
+#: the router each vendor's golden files show
+GOLDEN_ROUTER = {"junos": "ams01-r1", "eos": "ams01-r2"}
+
+
+def _links(vendor: str) -> list[str]:
+    return sorted(NETWORK.routers[GOLDEN_ROUTER[vendor]].links)
+
+
+def _detour(router, link, prefix, from_link):
+    return Detour(router=router, link=link, prefix=prefix, from_link=f"{router}:{from_link}", local_pref=200)
+
+
+def case_intents(vendor: str) -> dict[str, tuple]:
+    """Golden case name -> (intents, drained_sites) for `vendor`'s golden router."""
+    router = GOLDEN_ROUTER[vendor]
+    first, second, third = _links(vendor)
+    drain = tuple(Withdraw(router=name, link=link, pool=pool)
+                  for name, r in sorted(NETWORK.routers.items()) if r.site == "ams01"
+                  for link in sorted(r.links) for pool in ("dns", "video", "web"))
+    return {
+        "empty": ((), ()),
+        "detour-single": ((_detour(router, second, "100.64.0.0/16", first),), ()),
+        "detour-many": (tuple(_detour(router, link, f"100.{64 + n}.{n}.0/24", first)
+                              for n in range(12) for link in (second, third) if n % 2 == (link == third)), ()),
+        "prepend-1": ((Prepend(router=router, link=first, pool="web", count=1),), ()),
+        "prepend-2": ((Prepend(router=router, link=first, pool="web", count=2),
+                       Prepend(router=router, link=second, pool="dns", count=2)), ()),
+        "prepend-3": ((Prepend(router=router, link=third, pool="video", count=3),), ()),
+        "withdraw": ((Withdraw(router=router, link=first, pool="dns"),
+                      Withdraw(router=router, link=first, pool="video")), ()),
+        "drain": (drain, ("ams01",)),
+        "mixed": ((_detour(router, second, "100.64.0.0/16", first),
+                   _detour(router, second, "100.65.0.0/24", first),
+                   Prepend(router=router, link=first, pool="web", count=2),
+                   Withdraw(router=router, link=first, pool="dns"),
+                   Prepend(router=router, link=third, pool="dns", count=1),
+                   Withdraw(router=router, link=third, pool="video")), ()),
+    }
+
+
+def plan_of(intents) -> Plan:
+    return Plan(created=1_700_000_000.0, status="ok", intents=tuple(intents))
