@@ -1,0 +1,324 @@
+"""Load sources: where the `traffic_load` pillar key comes from (docs/pillar-schema.md#load-sources).
+
+A source turns measurements into a plain, JSON-safe dict in the load format (`trafficshift.model.Load`)
+that carries the time it was measured. Sources only fetch; `trafficshift.validation.parse_load` decides
+whether the load is well-formed and fresh enough to act on. A source that cannot deliver a complete load
+(down, timing out, malformed or partial answers) raises `LoadSourceError` and never returns half a load.
+
+    source = get_source("file", path="pillar/load/normal.yaml")
+    source = get_source("prometheus", url="http://127.0.0.1:9090", timeout_s=5)
+    load = source.fetch(network)          # network: Network or the raw `traffic` pillar mapping
+
+Sources:
+- ``file``: a YAML or JSON file (by suffix: ``.json`` is JSON, anything else YAML) holding one load mapping
+  with its own ``timestamp``. Duplicate keys, YAML aliases, NaN/Infinity and non-JSON values are refused.
+- ``prometheus``: instant queries over ``/api/v1/query`` for three gauges (the prefix is configurable)::
+
+      trafficshift_egress_bps{prefix, router, interface}   demand toward `prefix` on its best-path link
+      trafficshift_link_out_bps{router, interface}         the link's output counter rate
+      trafficshift_site_ingress_bps{site}                  a site's total ingress
+      trafficshift_site_ingress_bps{site, pool}            ... of which toward anycast pool `pool`
+
+  Every value's own sample time is read with ``timestamp()``; the load's ``timestamp`` is the OLDEST sample,
+  so staleness is judged conservatively. Prometheus does not know routing, so each prefix's alternates come
+  from configuration: the ``alternates`` option maps a link id to its alternate link ids in order of
+  preference; links not in it get every other transit link in the network, same router first, then the same
+  site, then other sites in the order of `site.neighbors` (at most `DEFAULT_ALTERNATES`). A missing counter
+  for any network link, a missing site total or pool series, no egress at all, a duplicate series, a
+  non-finite value or a Prometheus warning is partial data -> `LoadSourceError`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol
+
+import requests
+import yaml
+
+from trafficshift.errors import TrafficShiftError
+from trafficshift.model import Network, split_link_id
+from trafficshift.validation import DEFAULT_LIMITS, parse_network
+
+#: default number of alternates per prefix when the `alternates` option does not name the link
+DEFAULT_ALTERNATES = 8
+
+
+class LoadSourceError(TrafficShiftError):
+    """The load source could not deliver a complete load (down, timeout, malformed or partial data)."""
+
+
+class LoadSource(Protocol):
+    name: str
+
+    def fetch(self, network: Network | Mapping | None = None) -> dict:
+        """A complete load in the load format, or LoadSourceError."""
+
+
+def restamp(load: Mapping, now: float) -> dict:
+    """A copy of `load` measured at `now`: how the demo replays a recorded scenario as fresh data."""
+    return {**load, "timestamp": now}
+
+
+# -- file ---------------------------------------------------------------------------------------------------
+class _StrictYamlLoader(yaml.CSafeLoader):
+    """Safe YAML that refuses what a machine-written load file never needs and a hostile one abuses:
+    duplicate keys (silently last-wins in PyYAML) and aliases (exponential expansion)."""
+
+    def construct_object(self, node, deep=False):
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(None, None, "YAML aliases are not allowed in load files", node.start_mark)
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {ascii(key_node.value)[:80]}", key_node.start_mark
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1}) if len(set(keys)) != len(keys) else []
+    if duplicates:
+        raise ValueError(f"duplicate key {ascii(duplicates[0])[:80]}")
+    return dict(pairs)
+
+
+def _json_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number a load may contain")
+
+
+def read_document(path: str | Path, *, max_bytes: int = DEFAULT_LIMITS.max_bytes) -> Any:
+    """Parse a YAML or JSON file (by suffix) strictly; LoadSourceError on any problem."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise LoadSourceError(f"file source: cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise LoadSourceError(f"file source: {path} is larger than the limit of {max_bytes} bytes")
+    try:
+        if path.suffix == ".json":
+            return json.loads(raw, object_pairs_hook=_json_object, parse_constant=_json_constant)
+        return yaml.load(raw, Loader=_StrictYamlLoader)
+    except (ValueError, yaml.YAMLError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise LoadSourceError(f"file source: {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+
+
+def _plain(load: object, origin: str) -> dict:
+    """The load as a JSON-safe mapping with a timestamp, or LoadSourceError."""
+    if not isinstance(load, dict):
+        raise LoadSourceError(f"{origin}: must hold a mapping, got {type(load).__name__}")
+    if "timestamp" not in load:
+        raise LoadSourceError(f"{origin}: has no timestamp (when were these values measured?)")
+    try:
+        json.dumps(load, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise LoadSourceError(f"{origin}: holds values that are not plain JSON: {exc}") from None
+    return load
+
+
+class FileSource:
+    name = "file"
+
+    def __init__(self, path: str | Path, *, max_bytes: int = DEFAULT_LIMITS.max_bytes) -> None:
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+
+    def fetch(self, network: Network | Mapping | None = None) -> dict:
+        """The file's load; the network is not needed (the file is complete by construction)."""
+        return _plain(read_document(self.path, max_bytes=self.max_bytes), f"file source: {self.path}")
+
+
+# -- prometheus ---------------------------------------------------------------------------------------------
+def _redacted(url: str) -> str:
+    """The URL without credentials, for messages."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    return urllib.parse.urlunsplit(parts._replace(query="", fragment=""))
+
+
+def default_alternates(network: Network, link_id: str, limit: int = DEFAULT_ALTERNATES) -> list[str]:
+    """Transit links that can carry any destination, nearest first: same router, same site, then other
+    sites in the order of the preferred site's `neighbors` (unlisted sites last, by name)."""
+    router_name, _ = split_link_id(link_id)
+    router = network.routers.get(router_name)
+    site = router.site if router else None
+    distance = {name: rank for rank, name in enumerate(network.sites[site].neighbors)} if site in network.sites else {}
+
+    def rank(candidate: str) -> tuple:
+        name, _ = split_link_id(candidate)
+        other_site = network.routers[name].site
+        if name == router_name:
+            return (0, 0, "", candidate)
+        if other_site == site:
+            return (1, 0, "", candidate)
+        return (2, distance.get(other_site, len(distance)), other_site, candidate)
+
+    transit = [
+        candidate
+        for candidate in network.link_ids()
+        if candidate != link_id and network.link(candidate).kind == "transit"
+    ]
+    return sorted(transit, key=rank)[:limit]
+
+
+class PrometheusSource:
+    name = "prometheus"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_s: float = 5.0,
+        metric_prefix: str = "trafficshift",
+        alternates: Mapping[str, list[str]] | None = None,
+        max_bytes: int = DEFAULT_LIMITS.max_bytes,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.timeout_s = float(timeout_s)
+        self.metric_prefix = metric_prefix
+        self.alternates = {link: list(alts) for link, alts in (alternates or {}).items()}
+        self.max_bytes = max_bytes
+
+    def _query(self, session: requests.Session, query: str, at: float) -> list[dict]:
+        where = _redacted(self.url)
+        params = {"query": query, "time": f"{at:.3f}", "timeout": f"{self.timeout_s:g}"}  # seconds
+        try:
+            with session.get(f"{self.url}/api/v1/query", params=params, timeout=self.timeout_s, stream=True) as response:
+                body = bytearray()
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    body += chunk
+                    if len(body) > self.max_bytes:
+                        raise LoadSourceError(f"prometheus source: {where}: answer to {query} is larger than {self.max_bytes} bytes")
+                status = response.status_code
+        except requests.Timeout:
+            raise LoadSourceError(f"prometheus source: {where} did not answer {query} within {self.timeout_s}s") from None
+        except requests.RequestException as exc:
+            raise LoadSourceError(f"prometheus source: {where} is unreachable: {type(exc).__name__}") from None
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            raise LoadSourceError(f"prometheus source: {where} answered {query} with HTTP {status} and no JSON") from None
+        if not isinstance(answer, dict) or answer.get("status") != "success":
+            error = str(answer.get("error", "")) if isinstance(answer, dict) else ""
+            raise LoadSourceError(f"prometheus source: {where} failed {query} (HTTP {status}): {error[:200]}")
+        if answer.get("warnings"):
+            raise LoadSourceError(f"prometheus source: {where} answered {query} with warnings (partial data): {str(answer['warnings'])[:200]}")
+        data = answer.get("data") or {}
+        if data.get("resultType") != "vector" or not isinstance(data.get("result"), list):
+            raise LoadSourceError(f"prometheus source: {where} answered {query} with {data.get('resultType')!r}, not a vector")
+        return data["result"]
+
+    def _family(self, session: requests.Session, metric: str, labels: tuple[str, ...], optional: tuple[str, ...], at: float) -> dict[tuple, tuple[float, float]]:
+        """{label values: (value, sample time)} for one gauge; labels in `optional` may be absent ("")."""
+
+        def keyed(query: str) -> dict[tuple, float]:
+            out: dict[tuple, float] = {}
+            for series in self._query(session, query, at):
+                metric_labels = series.get("metric") or {}
+                missing = [label for label in labels if not metric_labels.get(label)]
+                if missing:
+                    raise LoadSourceError(f"prometheus source: a {metric} series has no {', '.join(missing)} label: {metric_labels}")
+                key = tuple(metric_labels.get(label, "") for label in labels + optional)
+                if key in out:
+                    raise LoadSourceError(f"prometheus source: duplicate {metric} series for {dict(zip(labels + optional, key))} (several exporters?)")
+                try:
+                    value = float(series["value"][1])
+                except (KeyError, IndexError, TypeError, ValueError):
+                    raise LoadSourceError(f"prometheus source: malformed {metric} sample: {str(series)[:200]}") from None
+                if not math.isfinite(value):
+                    raise LoadSourceError(f"prometheus source: {metric}{dict(zip(labels + optional, key))} is {value}")
+                out[key] = value
+            return out
+
+        values = keyed(metric)
+        stamps = keyed(f"timestamp({metric})")
+        if values.keys() != stamps.keys():
+            raise LoadSourceError(f"prometheus source: {metric} changed between queries (partial data)")
+        return {key: (value, stamps[key]) for key, value in values.items()}
+
+    def fetch(self, network: Network | Mapping | None = None) -> dict:
+        if network is None:
+            raise LoadSourceError("prometheus source: needs the network (pillar key traffic) for alternates and completeness")
+        if not isinstance(network, Network):
+            network = parse_network(network)
+        at = time.time()
+        prefix = self.metric_prefix
+        with requests.Session() as session:
+            session.trust_env = False  # no proxies or netrc from the environment: talk to `url` only
+            egress = self._family(session, f"{prefix}_egress_bps", ("prefix", "router", "interface"), (), at)
+            links = self._family(session, f"{prefix}_link_out_bps", ("router", "interface"), (), at)
+            sites = self._family(session, f"{prefix}_site_ingress_bps", ("site",), ("pool",), at)
+
+        counters = {f"{router}:{interface}": sample for (router, interface), sample in links.items()}
+        totals = {site: sample for (site, pool), sample in sites.items() if not pool}
+        pools = {(site, pool): sample for (site, pool), sample in sites.items() if pool}
+        missing = [f"{prefix}_link_out_bps for {link}" for link in network.link_ids() if link not in counters]
+        missing += [f"{prefix}_site_ingress_bps for {site}" for site in sorted(network.sites) if site not in totals]
+        missing += [
+            f"{prefix}_site_ingress_bps for {site} pool {pool}"
+            for pool, spec in sorted(network.pools.items())
+            for site in spec.sites
+            if (site, pool) not in pools
+        ]
+        if network.link_ids() and not egress:
+            missing.append(f"{prefix}_egress_bps (no series at all)")
+        missing += [f"{prefix}_site_ingress_bps for {site} (pool {pool} without a total)" for site, pool in pools if site not in totals]
+        if missing:
+            shown = "; ".join(missing[:10]) + (f"; ... and {len(missing) - 10} more" if len(missing) > 10 else "")
+            raise LoadSourceError(f"prometheus source: partial data, missing {shown}")
+
+        alternates: dict[str, list[dict]] = {}
+
+        def alternates_of(link: str) -> list[dict]:
+            if link not in alternates:
+                names = self.alternates[link] if link in self.alternates else (default_alternates(network, link) if link in counters else [])
+                alternates[link] = [{"link": alt, "preference": rank * 10} for rank, alt in enumerate(names)]
+            return alternates[link]
+
+        stamps = [stamp for family in (egress, links, sites) for _, stamp in family.values()]
+        return {
+            "timestamp": min(stamps),
+            "source": "prometheus",
+            "egress": [
+                {"prefix": prefix_, "bps": value, "link": f"{router}:{interface}", "alternates": alternates_of(f"{router}:{interface}")}
+                for (prefix_, router, interface), (value, _) in sorted(egress.items(), key=lambda item: (item[0][1], item[0][2], item[0][0]))
+            ],
+            "links": {link: {"out_bps": value} for link, (value, _) in sorted(counters.items())},
+            "sites": {
+                site: {"ingress_bps": totals[site][0], "pools": {pool: pools[(site, pool)][0] for (s, pool) in sorted(pools) if s == site}}
+                for site in sorted(totals)
+            },
+        }
+
+
+SOURCES: dict[str, Callable[..., LoadSource]] = {"file": FileSource, "prometheus": PrometheusSource}
+
+
+def get_source(name: str, **options: Any) -> LoadSource:
+    """A configured load source by name; LoadSourceError for an unknown name or bad options."""
+    if name not in SOURCES:
+        raise LoadSourceError(f"unknown load source {name!r}; available: {', '.join(sorted(SOURCES))}")
+    try:
+        return SOURCES[name](**options)
+    except TypeError as exc:
+        raise LoadSourceError(f"load source {name!r}: bad options: {exc}") from None
+
+
+def fetch_load(source: str = "file", *, network: Network | Mapping | None = None, **options: Any) -> dict:
+    """One complete load from the named source (what the ext_pillar returns under `traffic_load`)."""
+    return get_source(source, **options).fetch(network)
