@@ -5,6 +5,7 @@ Errors raise `CommandFailed`, which the server turns into EOS's JSON-RPC error (
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from dataclasses import dataclass, field
@@ -318,7 +319,8 @@ class Cli:
                 if options:
                     raise invalid(words, 2)
                 return config_reply(Config.from_text(device.startup), self.startup_header())
-            return config_reply(device.running, self.running_header("running-config"), "sanitized" in options)
+            return config_reply(device.running, self.running_header("running-config"), "sanitized" in options,
+                                defaults="all" in options)
         if words[:2] == ["show", "session-config"]:
             return self._show_session_config(words)
         raise invalid(words, 1)
@@ -349,7 +351,8 @@ class Cli:
     def startup_header(self) -> str:
         saved_at, saved_by = self.device.startup_saved
         stamp = time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(saved_at))
-        return (f"! Command: show startup-config\n! Startup-config last modified at {stamp} by {saved_by}\n"
+        # two spaces after "at", as EOS prints it
+        return (f"! Command: show startup-config\n! Startup-config last modified at  {stamp} by {saved_by}\n"
                 f"! device: {self.device.running.hostname(self.device.name)} ({MODEL}, EOS-{EOS_VERSION})\n!\n")
 
 
@@ -369,8 +372,8 @@ def parse_timer(text: str) -> int:
     return seconds
 
 
-def config_reply(config: Config, header: str, sanitized: bool = False) -> Result:
-    text = header + config.render() + "end\n"
+def config_reply(config: Config, header: str, sanitized: bool = False, defaults: bool = False) -> Result:
+    text = header + config.render(defaults) + "end\n"
     if sanitized:
         for pattern, replacement in _SANITIZE:
             text = pattern.sub(replacement, text)
@@ -429,8 +432,8 @@ def show_interfaces(device: "EosDevice") -> Result:
         settings = {child.text.split()[0]: child.text for child in node.children}
         down = "shutdown" in settings
         description = settings.get("description", "").removeprefix("description ")
-        mtu = int(settings["mtu"].split()[1]) if "mtu" in settings else (1500 if not name.startswith("Ethernet")
-                                                                           else 9214)
+        default_mtu = 65535 if name.startswith("Loopback") else 9214 if name.startswith("Ethernet") else 1500
+        mtu = int(settings["mtu"].split()[1]) if "mtu" in settings else default_mtu
         address = []
         if "ip" in settings and settings["ip"].startswith("ip address "):
             ip, length = settings["ip"].split()[2].split("/")
@@ -447,7 +450,10 @@ def show_interfaces(device: "EosDevice") -> Result:
             "lastStatusChangeTimestamp": device.boot_time,
         }
         if name.startswith("Loopback"):
-            entry["interfaceAddressIp6"] = {"globalUnicastIps": [], "globalAddressesAreVirtual": False}
+            entry["interfaceAddressIp6"] = {"globalUnicastIp6s": [
+                {"address": str(address.ip), "subnet": str(address.network), "active": True, "dadfailed": False}
+                for address in (ipaddress.ip_interface(child.text.split()[2]) for child in node.children
+                                if child.text.startswith("ipv6 address "))]}
         else:
             mac = base_mac[:-2] + f"{(index + 1) % 256:02x}"
             entry.update({

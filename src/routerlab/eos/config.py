@@ -312,10 +312,17 @@ class Config:
         return config
 
     # -- rendering ---------------------------------------------------------------------------------
-    def render(self) -> str:
-        """The body of `show running-config`: canonical order, `!` between sections, no header/end."""
+    def render(self, defaults: bool = False) -> str:
+        """The body of `show running-config`: canonical order, `!` between sections, no header/end.
+
+        `defaults` (`show running-config all`) adds the default settings the lab models, e.g. an interface's
+        `no shutdown`, which clients such as pyeapi's interface API read."""
         out: list[str] = []
-        nodes = sorted(self.root.children, key=_top_level_order)
+        root = self.root
+        if defaults:
+            root = copy.deepcopy(root)
+            _add_defaults(root)
+        nodes = sorted(root.children, key=_top_level_order)
         for index, node in enumerate(nodes):
             if node.mode == "banner":
                 out.append(node.text)
@@ -343,6 +350,20 @@ class Config:
         return [node for node in self.root.children if node.text.startswith(prefix)]
 
 
+_DEFAULTS = {"interface": ["no shutdown"], "router-bgp": ["no shutdown"]}
+
+
+def _add_defaults(node: Node) -> None:
+    for child in node.children:
+        if child.mode in _DEFAULTS:
+            present = {grandchild.key for grandchild in child.children}
+            for line in _DEFAULTS[child.mode]:
+                if line.removeprefix("no ") not in present:
+                    child.children.append(Node(line, key=line.removeprefix("no ")))
+        if child.mode:
+            _add_defaults(child)
+
+
 def _render_block(node: Node, depth: int, out: list[str]) -> None:
     indent = "   " * depth
     out.append(indent + node.text)
@@ -356,21 +377,28 @@ def _render_block(node: Node, depth: int, out: list[str]) -> None:
             _render_block(child, depth + 1, out)
 
 
+#: running-config section order; prefixes grouped in one tuple share a section (no `!` between them)
 _SECTIONS = [
-    "!!", "service routing", "transceiver", "logging", "hostname", "ip domain-name", "dns domain",
-    "ip name-server", "ntp", "snmp-server", "spanning-tree", "no aaa root", "aaa", "username", "clock",
-    "vlan", "vrf instance", "interface", "ip access-list", "ip routing", "no ip routing",
-    "ipv6 unicast-routing", "ip prefix-list", "ipv6 prefix-list", "ip community-list",
-    "ip extcommunity-list", "ip as-path", "ip route", "ipv6 route", "route-map", "router bgp",
-    "management api", "banner",
+    ("!!",), ("service routing",), ("transceiver",), ("logging",),
+    ("hostname", "ip domain-name", "dns domain", "ip name-server"), ("ntp",), ("snmp-server",),
+    ("spanning-tree",), ("no aaa root", "aaa"), ("username",), ("clock",), ("vlan",), ("vrf instance",),
+    ("interface",), ("ip access-list",), ("ip routing", "no ip routing", "ipv6 unicast-routing"),
+    ("ip prefix-list",), ("ipv6 prefix-list",), ("ip community-list",), ("ip extcommunity-list",),
+    ("ip as-path",), ("ip route",), ("ipv6 route",), ("route-map",), ("router bgp",), ("management api",),
+    ("banner",),
 ]
 
 
+def _section_rank(node: Node) -> tuple[int, int]:
+    for rank, prefixes in enumerate(_SECTIONS):
+        for sub, prefix in enumerate(prefixes):
+            if node.text == prefix or node.text.startswith(prefix + " ") or (prefix == "!!" and node.text.startswith("!!")):
+                return rank, sub
+    return len(_SECTIONS), 0
+
+
 def _section(node: Node) -> int:
-    for rank, prefix in enumerate(_SECTIONS):
-        if node.text == prefix or node.text.startswith(prefix + " ") or (prefix == "!!" and node.text.startswith("!!")):
-            return rank
-    return len(_SECTIONS)
+    return _section_rank(node)[0]
 
 
 def _natural(text: str) -> tuple:
@@ -378,7 +406,7 @@ def _natural(text: str) -> tuple:
 
 
 def _top_level_order(node: Node) -> tuple:
-    rank = _section(node)
+    rank = _section_rank(node)
     words = node.text.split()
     if words[0] == "interface":
         return rank, _natural(words[1])
