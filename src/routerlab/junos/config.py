@@ -460,8 +460,16 @@ def diff(old: Node, new: Node) -> str:
 
 
 def _diff_level(old: Node, new: Node, path: tuple[str, ...], out: list[str]) -> None:
-    changes: list[str] = []
-    nested: list[tuple[Node, Node, tuple[str, ...]]] = []
+    """Changes in statement order; a run of changes at this level shares one ``[edit ...]`` header."""
+    header = "[edit" + "".join(" " + " ".join(_quote(w) for w in key.split()) for key in path) + "]"
+    hunk: list[str] = []
+
+    def flush() -> None:
+        if hunk:
+            out.append(header)
+            out.extend(hunk)
+            hunk.clear()
+
     keys = list(old.children) + [key for key in new.children if key not in old.children]
     for key in keys:
         before, after = old.children.get(key), new.children.get(key)
@@ -469,17 +477,14 @@ def _diff_level(old: Node, new: Node, path: tuple[str, ...], out: list[str]) -> 
             continue
         if before is not None and after is not None and before.kind == after.kind == "container" \
                 and before.children and after.children:
-            nested.append((before, after, path + (key,)))
+            flush()
+            _diff_level(before, after, path + (key,), out)
             continue
         if before is not None:
-            changes.extend("-  " + line for line in before.statement_lines(0))
+            hunk.extend("-  " + line for line in before.statement_lines(0))
         if after is not None:
-            changes.extend("+  " + line for line in after.statement_lines(0))
-    if changes:
-        out.append("[edit" + "".join(" " + " ".join(_quote(w) for w in key.split()) for key in path) + "]")
-        out.extend(changes)
-    for before, after, sub_path in nested:
-        _diff_level(before, after, sub_path, out)
+            hunk.extend("+  " + line for line in after.statement_lines(0))
+    flush()
 
 
 # -- commit checks -----------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ class Client:
     #: the private candidate (``open-configuration private``) and the committed config it started from
     private: cfg.Node | None = None
     private_base: cfg.Node | None = None
+    #: the rollback number this client's last load restored (its commit is recorded as a rollback)
+    loaded_rollback: int | None = None
 
 
 @dataclass
@@ -213,6 +215,9 @@ class ConfigDatabase:
         kind = "commit"
         if self.pending is not None and confirm_minutes is None:
             kind = "confirm"
+        elif client.loaded_rollback:
+            kind = "rollback"
+        client.loaded_rollback = None
         if self.pending is not None:
             self.pending.handle.cancel()
             restore = self.pending.restore

@@ -6,6 +6,7 @@ the session renders that as ``<rpc-error>`` elements. Unknown RPCs are refused, 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from typing import TYPE_CHECKING, Callable
 
@@ -124,6 +125,7 @@ class RpcHandlers:
             except ValueError:
                 raise DatabaseError(RpcErrorInfo(message="invalid rollback number", bad_element=rollback))
             self.db.set_candidate(self.client, self.db.rollback_tree(number), self.lock_fault)
+            self.client.loaded_rollback = number or None
             return [E("load-configuration-results", E("ok"))]
         action = request.get("action", "merge")
         fmt = request.get("format", "xml")
@@ -159,6 +161,7 @@ class RpcHandlers:
                 errors[0].path = f"line {exc.line}"
             return [E("load-configuration-results", *map(render_error, errors), E("load-error-count", text="1"))]
         self.db.set_candidate(self.client, tree, self.lock_fault)
+        self.client.loaded_rollback = None
         return [E("load-configuration-results", E("ok"))]
 
     # -- get-configuration -------------------------------------------------------------------------------
@@ -328,6 +331,7 @@ def render_error(error: RpcErrorInfo) -> etree._Element:
 
 
 # -- configuration as Junos XML (the junos-eznc facts ask for <system><domain-name/> this way) ------------
+_XML_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 _NAME_TAGS = {"interfaces": "interface", "routing-instances": "instance", "groups": "groups"}
 
 
@@ -337,6 +341,10 @@ def to_xml(node: cfg.Node, parent_key: str = "") -> list[etree._Element]:
         words = child.name_words
         if child.kind == "list":
             elements.extend(E(child.key, text=value) for value in child.values)
+        elif child.kind == "leaf" and not _XML_NAME.match(child.words[0]):
+            # a bare value (a prefix in a prefix-list): Junos names the element after the list
+            item = "prefix-list-item" if parent_key.startswith("prefix-list") else "item"
+            elements.append(E(item, E("name", text=" ".join(child.words))))
         elif child.kind == "leaf":
             elements.append(E(child.words[0], text=" ".join(child.words[1:])) if len(child.words) > 1
                             else E(child.words[0]))

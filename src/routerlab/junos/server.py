@@ -17,8 +17,8 @@ from lxml import etree
 
 from routerlab.device import Device
 from routerlab.junos import config as cfg
-from routerlab.junos.database import Client, ConfigDatabase, DatabaseError
-from routerlab.junos.rpc import DropConnection, RpcHandlers, render_error, serial_for, JUNOS_NS
+from routerlab.junos.database import Client, ConfigDatabase, DatabaseError, Revision, RpcErrorInfo
+from routerlab.junos.rpc import JUNOS_NS, DropConnection, RpcHandlers, render_error, serial_for
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +193,11 @@ class NetconfSession(asyncssh.SSHServerSession):
             body = self.handlers.dispatch(request)
         except DatabaseError as exc:
             body = [render_error(error) for error in exc.errors]
+        except DropConnection:
+            raise
+        except Exception as exc:  # a bug in a handler must answer an rpc-error, not hang the client
+            log.exception("%s: <%s> failed", self.device.name, request.tag)
+            body = [render_error(_internal(request.tag, exc))]
         await self.device.reply_delay()
         if self.closed:
             return None
@@ -220,9 +225,13 @@ def _escape_attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-def _malformed(detail: str):
-    from routerlab.junos.database import RpcErrorInfo
+def _malformed(detail: str) -> RpcErrorInfo:
     return RpcErrorInfo(message=f"malformed rpc: {detail}", tag="malformed-message", error_type="rpc")
+
+
+def _internal(tag: str, exc: Exception) -> RpcErrorInfo:
+    return RpcErrorInfo(message=f"lab emulator error in <{tag}>: {exc}", tag="operation-failed",
+                        error_type="application", bad_element=tag)
 
 
 class _SSHServer(asyncssh.SSHServer):
@@ -339,7 +348,6 @@ class JunosDevice(Device):
                 "revisions": [vars(revision) for revision in self.db.revisions]}
 
     def import_state(self, state: dict) -> None:
-        from routerlab.junos.database import Revision
         rollbacks = [cfg.parse_text(text).tree for text in state["rollbacks"]]
         self.db = self._new_database(rollbacks[0].copy(), rollbacks)
         self.db.revisions = [Revision(**revision) for revision in state.get("revisions", [])]
