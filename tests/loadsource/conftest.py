@@ -15,7 +15,6 @@ import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,12 +22,9 @@ import yaml
 
 from trafficshift.validation import parse_network
 
-REPO = Path(__file__).resolve().parents[2]
+from loadsource_scenarios import NONFINITE_LINK, PARTIAL_MISSING_LINK, REPO, STALE_AGE_S, STALE_LINK
+
 PROMETHEUS = "/usr/bin/prometheus"
-STALE_AGE_S = 1000
-STALE_LINK = "lon01-r2:Ethernet2"
-PARTIAL_MISSING_LINK = "par01-r1:et-0/0/1"
-NONFINITE_LINK = "nyc01-r1:et-0/0/0"
 
 
 def _example(relative: str) -> dict:

@@ -10,7 +10,7 @@ import pytest
 from trafficshift.loadsource import LoadSourceError, fetch_load, get_source, restamp
 from trafficshift.validation import parse_load
 
-from conftest import REPO
+from loadsource_scenarios import REPO
 
 
 def _ext_pillar_module():

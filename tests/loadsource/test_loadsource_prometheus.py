@@ -9,7 +9,7 @@ import pytest
 from trafficshift.loadsource import LoadSourceError, default_alternates, get_source
 from trafficshift.validation import parse_load
 
-from conftest import NONFINITE_LINK, PARTIAL_MISSING_LINK, STALE_AGE_S, STALE_LINK
+from loadsource_scenarios import NONFINITE_LINK, PARTIAL_MISSING_LINK, STALE_AGE_S, STALE_LINK
 
 
 def _demands(load: dict) -> list[tuple]:
