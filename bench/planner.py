@@ -1,0 +1,91 @@
+"""Planner benchmark: plan time and traffic moved against the LP optimum (docs/benchmarks.md).
+
+    .venv/bin/python bench/planner.py --json            # default scenarios, a few minutes
+    .venv/bin/python bench/planner.py --json --quick    # small scenarios only
+
+Prints one JSON object per scenario: scenario, prefixes, links, sites, plan_s (best of --repeat runs),
+lp_s, moved_bps, lp_moved_bps, moved_ratio, max_util_after, lp_max_util_after, lp_feasible and
+violations (links/sites the plan leaves above their bound where the LP found a feasible solution).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from scenarios import Scenario, lp_reference, sndlib, synthetic  # noqa: E402
+
+from trafficshift.planner import plan  # noqa: E402
+
+SNDLIB = ("abilene", "geant", "germany50", "nobel-eu", "janos-us-ca", "ta2")
+
+
+def scenarios(quick: bool) -> list[tuple[str, callable]]:
+    small = [("synthetic-small", lambda: synthetic("synthetic-small", sites=20, links=120, prefixes=5_000, seed=3))]
+    if quick:
+        return small + [("sndlib-abilene", lambda: sndlib("abilene"))]
+    return small + [(f"sndlib-{key}", lambda key=key: sndlib(key)) for key in SNDLIB] + [
+        ("synthetic-medium", lambda: synthetic("synthetic-medium", sites=100, links=600, prefixes=50_000, seed=5)),
+        ("synthetic-200k", lambda: synthetic("synthetic-200k", sites=300, links=2_000, prefixes=200_000, seed=7)),
+    ]
+
+
+def run(scenario: Scenario, repeat: int, with_lp: bool = True) -> dict:
+    timings = []
+    result = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = plan(scenario.network, scenario.load, None, (), scenario.load.timestamp)
+        timings.append(time.perf_counter() - started)
+    lp = lp_reference(scenario.network, scenario.load) if with_lp else None
+    utils = [u.after for u in result.links] + [u.after for u in result.sites]
+    violations = None
+    if lp is not None and lp.feasible:
+        violations = sum(1 for u in result.links if u.after_bps > lp.link_bound[u.id] * (1 + 1e-9) + 1e-3)
+        violations += sum(1 for u in result.sites if u.after_bps > lp.site_bound[u.id] * (1 + 1e-9) + 1e-3)
+    moved_ratio = result.moved_bps / lp.moved_bps if lp and lp.feasible and lp.moved_bps > 0 else None
+    return {
+        "scenario": scenario.name,
+        "prefixes": len(scenario.load.egress),
+        "links": len(scenario.network.link_ids()),
+        "sites": len(scenario.network.sites),
+        "status": result.status,
+        "intents": len(result.intents),
+        "plan_s": round(min(timings), 4),
+        "lp_s": round(lp.seconds, 3) if lp else None,
+        "moved_bps": round(result.moved_bps),
+        "lp_moved_bps": round(lp.moved_bps) if lp and lp.feasible else None,
+        "moved_ratio": round(moved_ratio, 4) if moved_ratio is not None else None,
+        "max_util_after": round(max(utils), 4),
+        "lp_max_util_after": round(lp.max_util_after, 4) if lp and not math.isnan(lp.max_util_after) else None,
+        "lp_feasible": lp.feasible if lp else None,
+        "violations": violations,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON list (the default prints a table)")
+    parser.add_argument("--quick", action="store_true", help="small scenarios only")
+    parser.add_argument("--repeat", type=int, default=3, help="plan runs per scenario; plan_s is the fastest")
+    parser.add_argument("--only", help="run only the scenario with this name")
+    args = parser.parse_args(argv)
+    rows = []
+    for name, build in scenarios(args.quick):
+        if args.only and name != args.only:
+            continue
+        rows.append(run(build(), args.repeat))
+        if not args.json:
+            print(json.dumps(rows[-1]), flush=True)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

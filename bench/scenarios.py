@@ -1,0 +1,318 @@
+"""Scenario generator for the planner benchmark: synthetic networks at scale and realistic ones from the
+SNDlib topologies and measured demand matrices shipped in the `topohub` wheel, plus the LP reference.
+
+Everything is seeded, so a scenario is the same on every run.
+"""
+from __future__ import annotations
+
+import ast
+import ipaddress
+import math
+import random
+import re
+import time
+from dataclasses import dataclass
+
+from trafficshift.model import Load, Network, Policy
+
+#: the bench compares with an LP that has no caps: lift the caps that would otherwise stop the planner early
+BENCH_POLICY = dict(
+    max_moved_fraction=1.0,
+    max_overrides=100_000,
+    max_shifting_elements=100_000,
+    max_plan_change=1_000_000,
+    max_withdraw_sites=1,
+    split_threshold_bps=2e9,
+)
+POOLS = {"pool-bulk": 10, "pool-free": 20, "pool-paid": 30, "pool-critical": 40}  # name -> priority
+KINDS = ("transit", "private", "public-ix")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    network: Network
+    load: Load
+
+
+def _capacity(rng: random.Random, load_bps: float, overloaded: bool, floor_bps: float) -> float:
+    """A capacity that puts `load_bps` at 92-115% (overloaded) or 30-70% of it."""
+    if load_bps <= 0:
+        return floor_bps
+    utilization = rng.uniform(0.92, 1.15) if overloaded else rng.uniform(0.30, 0.70)
+    return max(load_bps / utilization, 1.0)
+
+
+def _prefix(index: int, length: int = 24) -> str:
+    """The index-th /length from 20.0.0.0 on: 20.0.0.0/24, 20.0.1.0/24, ..."""
+    return str(ipaddress.IPv4Network((0x14000000 + (index << (32 - length)), length)))
+
+
+def _assemble(name, seed, sites, site_links, link_kind, demands, pools_at, overload_share, site_overload_share, policy):
+    """Build Network and Load from plain data: sites {site: neighbors}, site_links {site: [(router, if)]},
+    demands [(prefix, bps, link, [alternate links])], pools_at {pool: [sites]}."""
+    rng = random.Random(seed * 7919 + 1)
+    link_load: dict[str, float] = {}
+    for _, bps, link, _ in demands:
+        link_load[link] = link_load.get(link, 0.0) + bps
+    loads = sorted(link_load.values())
+    floor = loads[len(loads) // 2] * 2 if loads else 10e9
+    routers: dict[str, dict] = {}
+    overloaded_sites: set[str] = set()  # one overloaded link per site, so a site never has only full links
+    for site in sorted(site_links):
+        for router, interface in site_links[site]:
+            lid = f"{router}:{interface}"
+            index = len(routers.get(router, {}).get("links", {}))
+            overloaded = rng.random() < overload_share and site not in overloaded_sites
+            # links of one site are sized alike (at least 60% of its busiest link's load), as operators do
+            busiest = max(link_load.get(f"{r}:{i}", 0.0) for r, i in site_links[site])
+            entry = routers.setdefault(router, {
+                "site": site, "vendor": "junos" if len(routers) % 2 == 0 else "eos", "asn": 64512,
+                "router_id": str(ipaddress.IPv4Address(0x0A000000 + len(routers) + 1)), "links": {},
+            })
+            entry["links"][interface] = {
+                "peer": f"peer-{site}-{index}", "neighbor": str(ipaddress.IPv4Address(0xC6120000 + 2 * len(link_load) + index)),
+                "peer_as": 64600 + index, "kind": link_kind[lid], "group": link_kind[lid],
+                "capacity_bps": _capacity(rng, link_load.get(lid, 0.0), overloaded, floor) if overloaded
+                else max(_capacity(rng, link_load.get(lid, 0.0), False, floor), 0.6 * busiest),
+            }
+            if overloaded:
+                overloaded_sites.add(site)
+    site_ingress = {}
+    site_entries = {}
+    hot_sites: set[str] = set()  # an overloaded site never spills into another one (see docs/benchmarks.md)
+    for site in sorted(sites):
+        pools = {pool: rng.lognormvariate(math.log(2e9), 0.6) for pool in sorted(pools_at) if site in pools_at[pool]}
+        total = sum(pools.values()) * 1.1  # plus ingress of no pool, which cannot move
+        site_ingress[site] = {"ingress_bps": total, "pools": pools}
+        hot = rng.random() < site_overload_share and not hot_sites & ({site} | set(sites[site]))
+        hot = hot and not any(site in sites[other] for other in hot_sites)
+        if hot:
+            hot_sites.add(site)
+        capacity = _capacity(rng, total, hot, 1e9)
+        site_entries[site] = {"ingress_capacity_bps": capacity, "neighbors": list(sites[site])}
+    network = Network.model_validate({
+        "sites": site_entries, "routers": routers,
+        "pools": {pool: {"prefixes": [f"192.0.{i}.0/24"], "priority": POOLS[pool], "sites": sorted(pools_at[pool])}
+                  for i, pool in enumerate(sorted(pools_at))},
+        "policy": Policy(**policy).model_dump(),
+    })
+    egress = [{"prefix": p, "bps": bps, "link": link, "alternates": [{"link": a, "preference": k} for k, a in enumerate(alts)]}
+              for p, bps, link, alts in demands]
+    load = Load.model_validate({
+        "timestamp": 1_700_000_000.0, "source": "bench", "egress": egress,
+        "links": {lid: {"out_bps": bps} for lid, bps in sorted(link_load.items())}, "sites": site_ingress,
+    })
+    return Scenario(name, network, load)
+
+
+def synthetic(name: str, sites: int, links: int, prefixes: int, seed: int = 1, overload_share: float = 0.08,
+              site_overload_share: float = 0.1, policy: dict | None = None) -> Scenario:
+    """`sites` sites on a ring (neighbors by ring distance), two routers each, `links` links spread over
+    them, `prefixes` /24 demands with log-normal rates on random links, two alternates each (same site
+    and next site)."""
+    rng = random.Random(seed)
+    names = [f"s{i:04d}" for i in range(sites)]
+    neighbors = {s: [names[(i + d) % sites] for k in range(1, 4) for d in (k, -k) if sites > 1][:4] for i, s in enumerate(names)}
+    site_links: dict[str, list[tuple[str, str]]] = {s: [] for s in names}
+    link_kind: dict[str, str] = {}
+    for k in range(links):
+        site = names[k % sites]
+        router = f"{site}-r{1 + (k // sites) % 2}"
+        interface = f"et-0/0/{k // sites}"
+        site_links[site].append((router, interface))
+        link_kind[f"{router}:{interface}"] = KINDS[k % 3]
+    flat = [f"{r}:{i}" for s in names for r, i in site_links[s]]
+    by_site = {s: [f"{r}:{i}" for r, i in site_links[s]] for s in names}
+    demands = []
+    for index in range(prefixes):
+        site = names[rng.randrange(sites)]
+        link = rng.choice(by_site[site]) if by_site[site] else rng.choice(flat)
+        local = [x for x in by_site[site] if x != link]
+        remote = by_site[neighbors[site][0]] if neighbors[site] and by_site[neighbors[site][0]] else flat
+        alts = ([rng.choice(local)] if local else []) + [rng.choice(remote)]
+        alts = [a for a in dict.fromkeys(alts) if a != link]
+        demands.append((_prefix(index), rng.lognormvariate(math.log(2e6), 1.2), link, alts))
+    pools_at = {pool: names for pool in POOLS}
+    return _assemble(name, seed, neighbors, site_links, link_kind, demands, pools_at, overload_share,
+                     site_overload_share, {**BENCH_POLICY, **(policy or {})})
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "-", name).strip("-.")[:40] or "node"
+
+
+def sndlib(key: str, prefixes_per_demand: int = 8, seed: int = 1, bps_per_unit: float = 1e6,
+           policy: dict | None = None) -> Scenario:
+    """A topohub SNDlib network: each node is a site with one router, each edge an external link at both
+    ends (one link per neighbor), each measured demand s->t is `prefixes_per_demand` prefixes egressing at
+    s over the link toward t's next hop on the shortest path (by the edge `dist`), with the other links
+    of s as alternates (ordered by their path length to t)."""
+    import topohub
+
+    topo = topohub.get(f"sndlib/{key}")
+    names = {n["id"]: _safe(n["name"]) for n in topo["nodes"]}
+    adjacency: dict[int, dict[int, float]] = {n: {} for n in names}
+    for edge in topo["edges"]:
+        u, v, dist = edge["source"], edge["target"], float(edge.get("dist", 1.0))
+        if u != v:
+            adjacency[u][v] = min(dist, adjacency[u].get(v, math.inf))
+            adjacency[v][u] = min(dist, adjacency[v].get(u, math.inf))
+    distance = {source: _dijkstra(adjacency, source) for source in sorted(adjacency)}
+    site_links = {}
+    link_of = {}
+    link_kind = {}
+    for u in sorted(adjacency):
+        router = f"{names[u]}-r1"
+        site_links[names[u]] = []
+        for k, v in enumerate(sorted(adjacency[u])):
+            interface = f"et-0/0/{k}"
+            site_links[names[u]].append((router, interface))
+            link_of[(u, v)] = f"{router}:{interface}"
+            link_kind[f"{router}:{interface}"] = KINDS[(u + v) % 3]
+    rng = random.Random(seed)
+    demands_raw = topo["graph"]["demands"]
+    if isinstance(demands_raw, str):
+        demands_raw = ast.literal_eval(demands_raw)
+    demands = []
+    index = 0
+    weights = [1.0 / (k + 1) for k in range(prefixes_per_demand)]  # Zipf-like split over a destination's prefixes
+    for s in sorted(demands_raw, key=int):
+        for t in sorted(demands_raw[s], key=int):
+            s_id, t_id, value = int(s), int(t), float(demands_raw[s][t])
+            if s_id == t_id or value <= 0 or t_id not in distance[s_id]:
+                continue
+            via = sorted(adjacency[s_id], key=lambda v: (adjacency[s_id][v] + distance[v].get(t_id, math.inf), v))
+            for w in weights:
+                bps = value * bps_per_unit * w / sum(weights) * rng.uniform(0.8, 1.2)
+                demands.append((_prefix(index, 20), bps, link_of[(s_id, via[0])], [link_of[(s_id, v)] for v in via[1:]]))
+                index += 1
+    sites = {names[u]: [names[v] for v in sorted(distance[u], key=lambda v: (distance[u][v], v)) if v != u][:4]
+             for u in sorted(adjacency)}
+    pools_at = {pool: sorted(sites) for pool in POOLS}
+    return _assemble(f"sndlib-{key}", seed, sites, site_links, link_kind, demands, pools_at, 0.2, 0.15,
+                     {**BENCH_POLICY, **(policy or {})})
+
+
+def _dijkstra(adjacency: dict[int, dict[int, float]], source: int) -> dict[int, float]:
+    import heapq
+
+    best = {source: 0.0}
+    queue = [(0.0, source)]
+    while queue:
+        d, u = heapq.heappop(queue)
+        if d > best[u]:
+            continue
+        for v, w in sorted(adjacency[u].items()):
+            if d + w < best.get(v, math.inf):
+                best[v] = d + w
+                heapq.heappush(queue, (d + w, v))
+    return best
+
+
+# -- the LP reference -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LpResult:
+    feasible: bool
+    moved_bps: float
+    max_util_after: float
+    seconds: float
+    link_bound: dict[str, float]
+    site_bound: dict[str, float]
+
+
+def bounds(network: Network, load: Load) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
+    """Projected load without shifts and the load each link/site must end at or under: its target when it
+    is overloaded or under target, its current load when it sits between target and overload threshold
+    (the planner neither relieves nor loads those)."""
+    policy = network.policy
+    natural = dict.fromkeys(network.link_ids(), 0.0)
+    for d in load.egress:
+        if d.link in natural:
+            natural[d.link] += d.bps
+    for lid, counter in load.links.items():
+        if lid in natural:
+            natural[lid] = max(natural[lid], counter.out_bps)
+
+    def bound(current: float, capacity: float) -> float:
+        if current > policy.overload_threshold * capacity or current <= policy.target_utilization * capacity:
+            return policy.target_utilization * capacity
+        return current
+
+    site_natural = {s: (load.sites[s].ingress_bps if s in load.sites else 0.0) for s in network.sites}
+    link_bound = {lid: bound(natural[lid], network.link(lid).capacity_bps) for lid in natural}
+    site_bound = {s: bound(site_natural[s], network.sites[s].ingress_capacity_bps) for s in network.sites}
+    return natural, link_bound, site_natural, site_bound
+
+
+def lp_reference(network: Network, load: Load) -> LpResult:
+    """Minimum traffic moved (egress prefixes to alternates, anycast pool ingress off sites, fractional)
+    such that every link and site ends at or under its bound: a lower bound for the planner."""
+    import highspy
+    import numpy as np
+
+    from trafficshift.planner import _Planner
+
+    started = time.perf_counter()
+    helper = _Planner(network, load, None, (), 0.0)  # the planner's own landing model, so both predict alike
+    natural, link_bound, site_natural, site_bound = bounds(network, load)
+    link_row = {lid: k for k, lid in enumerate(sorted(natural))}
+    site_row = {s: len(link_row) + k for k, s in enumerate(sorted(site_natural))}
+    columns: list[list[tuple[int, float]]] = []
+    upper: list[float] = []
+    extra_rows: list[tuple[list[int], float]] = []  # sum of a prefix's moves <= its demand
+    for i, d in enumerate(load.egress):
+        if d.link not in link_row or d.bps <= 0:
+            continue
+        first = len(columns)
+        for alt in helper.alternates(i):
+            columns.append([(link_row[d.link], -1.0), (link_row[alt], 1.0)])
+            upper.append(d.bps)
+        if len(columns) - first > 1:
+            extra_rows.append((list(range(first, len(columns))), d.bps))
+    for (site, pool), landing in sorted(helper.landing.items()):
+        amount = helper.pool_natural[site].get(pool, 0.0)
+        if amount <= 0 or not landing:
+            continue
+        columns.append([(site_row[site], -1.0)] + [(site_row[r], f) for r, f in landing])
+        upper.append(amount)
+    rows = len(link_row) + len(site_row) + len(extra_rows)
+    row_upper = [link_bound[lid] - natural[lid] for lid in sorted(natural)]
+    row_upper += [site_bound[s] - site_natural[s] for s in sorted(site_natural)]
+    row_upper += [bps for _, bps in extra_rows]
+    entries = [list(col) for col in columns]
+    for k, (cols, _) in enumerate(extra_rows):
+        for c in cols:
+            entries[c].append((len(link_row) + len(site_row) + k, 1.0))
+    start, index, value = [0], [], []
+    for col in entries:
+        for r, v in sorted(col):
+            index.append(r)
+            value.append(v)
+        start.append(len(index))
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(columns), rows
+    lp.col_cost_ = np.ones(len(columns))
+    lp.col_lower_ = np.zeros(len(columns))
+    lp.col_upper_ = np.array(upper, dtype=float)
+    lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
+    lp.row_upper_ = np.array(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.array(start, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(value, dtype=float)
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("threads", 1)
+    solver.passModel(lp)
+    solver.run()
+    feasible = solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    moved = solver.getInfo().objective_function_value if feasible else math.nan
+    max_util = math.nan
+    if feasible:
+        activity = solver.getSolution().row_value
+        utils = [(natural[lid] + activity[link_row[lid]]) / network.link(lid).capacity_bps for lid in link_row]
+        utils += [(site_natural[s] + activity[site_row[s]]) / network.sites[s].ingress_capacity_bps for s in site_row]
+        max_util = max(utils)
+    return LpResult(feasible, moved, max_util, time.perf_counter() - started, link_bound, site_bound)
