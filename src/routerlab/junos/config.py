@@ -56,7 +56,7 @@ class ConfigSyntaxError(ValueError):
     """A load that real Junos would refuse; ``bad_element`` is the offending token."""
 
     def __init__(self, message: str, bad_element: str = "", line: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(f"{message} (line {line}: {bad_element})" if line else message)
         self.message = message
         self.bad_element = bad_element
         self.line = line
@@ -320,7 +320,7 @@ def parse_text(text: str) -> TaggedTree:
         raise ConfigSyntaxError("syntax error, expecting ';' or '{'", words[-1] if words else "[",
                                 tokens[-1][1] if tokens else None)
     if len(stack) > 1:
-        raise ConfigSyntaxError("missing or extra closing brace '}'", stack[-1].key,
+        raise ConfigSyntaxError("syntax error, expecting '}'", stack[-1].key,
                                 tokens[-1][1] if tokens else None)
     return result
 

@@ -156,10 +156,8 @@ class RpcHandlers:
                 else:
                     raise DatabaseError(RpcErrorInfo(message=f"invalid action {action!r}", bad_element=action))
         except cfg.ConfigSyntaxError as exc:
-            errors = [RpcErrorInfo(message=exc.message, bad_element=exc.bad_element)]
-            if exc.line is not None:
-                errors[0].path = f"line {exc.line}"
-            return [E("load-configuration-results", *map(render_error, errors), E("load-error-count", text="1"))]
+            error = render_error(RpcErrorInfo(message=exc.message, bad_element=exc.bad_element))
+            return [E("load-configuration-results", error, E("load-error-count", text="1"))]
         self.db.set_candidate(self.client, tree, self.lock_fault)
         self.client.loaded_rollback = None
         return [E("load-configuration-results", E("ok"))]
