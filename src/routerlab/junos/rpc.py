@@ -172,7 +172,8 @@ class RpcHandlers:
                 raise DatabaseError(RpcErrorInfo(message="invalid rollback number",
                                                  bad_element=request.get("rollback")))
             text = cfg.diff(self.db.rollback_tree(number), self.db.candidate_for(self.client))
-            return [E("configuration-information", E("configuration-output", text=text or "\n"))]
+            # Junos starts the output with a newline; "\n" alone means no difference
+            return [E("configuration-information", E("configuration-output", text="\n" + text))]
         database = request.get("database", "candidate")
         if database == "committed":
             tree = self.db.committed
