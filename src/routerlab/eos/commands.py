@@ -103,6 +103,7 @@ class Cli:
         if words[0] in ("configure", "copy", "write") and not self.privileged:
             raise CommandFailed("Invalid input (privileged mode required)", "invalid command")
         if line in ("configure", "configure terminal"):
+            self._check_lock()
             self._terminal_before = self.device.running.render()
             self.editor = Editor(self.device.running)
             return _OK
@@ -207,8 +208,7 @@ class Cli:
         if faults.fail_next_commit is not None:
             message, faults.fail_next_commit = faults.fail_next_commit, None
             raise CommandFailed(message)
-        if faults.lock_held_by is not None:
-            raise CommandFailed(f"Configuration is locked by another session (user {faults.lock_held_by})")
+        self._check_lock()
         self._leave_config()
         if session.state == "pendingCommitTimer":
             device.cancel_timer(session)
@@ -233,6 +233,12 @@ class Cli:
         session.state = "completed"
         device.complete(session, self.user)
         device.record_commit(self.user, "", "commit")
+
+    def _check_lock(self) -> None:
+        """The lock_held_by fault: another user's session holds the configuration lock."""
+        holder = self.device.faults.lock_held_by
+        if holder is not None:
+            raise CommandFailed(f"Configuration is locked by another session (user {holder})")
 
     def abort(self, name: str) -> None:
         device = self.device
@@ -270,6 +276,7 @@ class Cli:
             device.startup = text
             device.startup_saved = (device.clock.now(), self.user)
         elif destination == "running-config":
+            self._check_lock()
             try:
                 Config.from_text(text, into=device.running)
             except ConfigError as exc:
@@ -283,6 +290,7 @@ class Cli:
         return _COPIED
 
     def _configure_replace(self, url: str) -> Result:
+        self._check_lock()
         replacement = self._parse(self._read_url(url), url)
         self.device.running = replacement
         kind = "rollback" if url.startswith(("flash:rollback", "flash:/rollback")) else "replace"
@@ -445,7 +453,7 @@ def show_interfaces(device: "EosDevice") -> Result:
             "name": name, "forwardingModel": "routed" if address or not name.startswith("Ethernet") else "bridged",
             "lineProtocolStatus": "down" if down else "up",
             "interfaceStatus": "disabled" if down else "connected",
-            "hardware": "loopback" if name.startswith("Loopback") else "ethernet",
+            "hardware": _hardware(name),
             "interfaceAddress": address, "description": description, "bandwidth": 0, "mtu": mtu,
             "lastStatusChangeTimestamp": device.boot_time,
         }
@@ -479,6 +487,13 @@ def show_interfaces(device: "EosDevice") -> Result:
             lines.append(f"  Description: {description}")
         lines.append(f"  IP MTU {mtu} bytes")
     return {"interfaces": interfaces}, "\n".join(lines) + "\n"
+
+
+def _hardware(name: str) -> str:
+    if "." in name:
+        return "subinterface"
+    return {"Loopback": "loopback", "Port-Channel": "portChannel", "Vlan": "vlan"}.get(
+        name.rstrip("0123456789/"), "ethernet")
 
 
 def show_sessions(device: "EosDevice", cli: Cli) -> Result:

@@ -64,6 +64,8 @@ def test_lock_held_by_another_user_fails_the_lock_check_and_commits(eos, driver,
         unlocked.load_merge_candidate(config="hostname while-locked")
         with pytest.raises(CommandError, match="locked by another session \\(user bob\\)"):
             unlocked.commit_config()
+        with pytest.raises(CommandError, match="locked by another session"):
+            unlocked.device.config(["hostname via-terminal"])  # configure terminal is refused too
         control.clear()
         unlocked.commit_config()
     finally:

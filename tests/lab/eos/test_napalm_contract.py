@@ -52,6 +52,18 @@ def test_open_and_get_facts_over_both_transports(eos, make_driver, transport):
     assert 0 <= facts["uptime"] < 3600
 
 
+def test_get_interfaces_follows_the_config(driver):
+    driver.load_merge_candidate(config="interface Ethernet2\n   shutdown\ninterface Port-Channel10\n")
+    driver.commit_config()
+    interfaces = driver.get_interfaces()
+    assert sorted(interfaces) == ["Ethernet1", "Ethernet2", "Loopback0", "Management1", "Port-Channel10"]
+    assert interfaces["Ethernet1"]["is_up"] and interfaces["Ethernet1"]["description"] == "to ams01-r1"
+    assert not interfaces["Ethernet2"]["is_up"] and not interfaces["Ethernet2"]["is_enabled"]
+    assert interfaces["Loopback0"]["mtu"] == 65535 and interfaces["Loopback0"]["mac_address"] == ""
+    counters = driver.get_interfaces_counters()
+    assert counters["Ethernet1"]["rx_octets"] == 0
+
+
 def test_merge_commit_applies_policy_and_saves_startup(driver, control):
     before = control.config()
     driver.load_merge_candidate(config=NEW_POLICY)
