@@ -1,0 +1,60 @@
+"""Device lifecycle: reboot, --state-dir persistence, and start-up cost of a fleet."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from jnpr.junos.exception import ConnectClosedError
+from napalm import get_network_driver
+
+from conftest import base_config
+from routerlab import DeviceSpec, Lab
+
+
+def test_reboot_drops_sessions_and_reverts_a_pending_confirmed_commit(lab, open_driver):
+    driver = open_driver("reboot")
+    driver.load_merge_candidate(config="set system host-name before-reboot")
+    driver.commit_config(revert_in=600)
+    other = open_driver("reboot", lock_disable=True)
+    other.load_merge_candidate(config="set system domain-name uncommitted.example")
+    lab.control("reboot").reboot()
+    assert lab.control("reboot").config() == base_config("reboot")
+    assert [record["kind"] for record in lab.control("reboot").commits()] == ["commit confirmed", "auto-revert"]
+    with pytest.raises(ConnectClosedError):
+        driver.get_config(retrieve="running")
+    fresh = open_driver("reboot")
+    assert fresh.compare_config() == ""
+    assert fresh.has_pending_commit() is False
+
+
+def test_state_dir_keeps_committed_config_and_rollbacks_across_restarts(tmp_path):
+    spec = DeviceSpec("persist", "junos", initial_config=base_config("persist"))
+
+    def driver_for(lab):
+        inventory = lab.inventory()["persist"]
+        return get_network_driver("junos")(inventory["host"], inventory["username"], inventory["password"],
+                                           optional_args={"port": inventory["port"]})
+
+    with Lab([spec], state_dir=tmp_path, password="lab-secret") as lab:
+        driver = driver_for(lab)
+        driver.open()
+        driver.load_merge_candidate(config="set system host-name persisted")
+        driver.commit_config(message="survives restarts")
+        driver.close()
+    with Lab([spec], state_dir=tmp_path, password="lab-secret") as lab:
+        assert "host-name persisted;" in lab.control("persist").config()
+        assert lab.control("persist").commits()[-1]["comment"] == "survives restarts"
+        driver = driver_for(lab)
+        driver.open()
+        driver.rollback()  # rollback 1 was saved too
+        driver.close()
+        assert lab.control("persist").config() == base_config("persist")
+
+
+def test_twenty_devices_start_in_under_two_seconds():
+    specs = [DeviceSpec(f"r{index}", "junos") for index in range(20)]
+    started = time.monotonic()
+    with Lab(specs) as lab:
+        elapsed = time.monotonic() - started
+        assert len({device["port"] for device in lab.inventory().values()}) == 20
+    assert elapsed < 2.0
