@@ -16,6 +16,8 @@ Templates live in templates/<vendor>/{baseline,shift}.j2 with the same names and
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from trafficshift.errors import RenderError
 from trafficshift import lint as linting
 from trafficshift.model import Network
@@ -30,7 +32,9 @@ VENDORS: dict[str, type[Generator]] = {cls.vendor: cls for cls in (EosGenerator,
 __all__ = ["VENDORS", "generator", "render_baseline", "render_router", "render_shift"]
 
 
+@lru_cache(maxsize=None)
 def generator(vendor: str, template_dir=None) -> Generator:
+    """The generator for `vendor`, one per (vendor, template_dir), so templates compile once."""
     try:
         return VENDORS[vendor](template_dir)
     except KeyError:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from trafficshift.errors import RenderError
-from trafficshift.model import Network, Router
+from trafficshift.model import NAME_PATTERN, Network, Router
 from trafficshift.plan import Detour, Intent, Prepend, Withdraw, sort_intents
 
 if TYPE_CHECKING:
@@ -115,8 +115,9 @@ class RouterConfig:
 
 
 def object_suffix(interface: str) -> str:
-    """`et-0/0/1` -> `et-0-0-1`: interface names carry `/`, `:` and `.`, which policy names avoid."""
-    return re.sub(r"[/:.]", "-", interface)
+    """`et-0/0/1` -> `et-0-0-1`: interface names carry `/` and `:`, which policy names avoid. The vendors'
+    interface patterns keep this one-to-one (no `-` where a `/` or `:` could stand)."""
+    return re.sub(r"[/:]", "-", interface)
 
 
 def import_policy(interface: str) -> str:
@@ -145,6 +146,14 @@ def _ipv4(value: str, what: str, network: bool) -> str:
     return str(parsed)
 
 
+def _name(value: str, what: str) -> str:
+    """Names are validated upstream (model.NAME_PATTERN); checked again because they become parts of
+    object names, where the output filter alone cannot tell `POOL-` + `` from a real name."""
+    if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value, re.ASCII):
+        raise RenderError(f"{what}: {value!r} is not a valid name ({NAME_PATTERN})")
+    return value
+
+
 def _address(value: str, what: str) -> str:
     try:
         return str(ipaddress.ip_address(value))
@@ -162,7 +171,7 @@ def _sorted_addresses(values, what: str) -> tuple[str, ...]:
 
 
 def _site_pools(network: Network, site: str) -> dict[str, tuple[str, ...]]:
-    return {name: tuple(_ipv4(p, f"pools:{name}", network=True) for p in pool.prefixes)
+    return {_name(name, "pools"): tuple(_ipv4(p, f"pools:{name}", network=True) for p in pool.prefixes)
             for name, pool in sorted(network.pools.items()) if site in pool.sites}
 
 
@@ -229,16 +238,13 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
     if router_name not in network.routers:
         raise RenderError(f"unknown router {router_name!r}")
     router = network.routers[router_name]
+    _name(router_name, "routers")
     if router.vendor != generator.vendor:
         raise RenderError(f"router {router_name} runs {router.vendor}, not {generator.vendor}")
     for interface in router.links:
-        if not re.fullmatch(generator.interface_pattern, interface):
+        if not isinstance(interface, str) or not re.fullmatch(generator.interface_pattern, interface, re.ASCII):
             raise RenderError(f"router {router_name}: {interface!r} is not a {generator.vendor} interface name "
                               f"(expected {generator.interface_pattern})")
-    suffixes = [object_suffix(i) for i in router.links]
-    clashes = sorted({s for s in suffixes if suffixes.count(s) > 1})
-    if clashes:
-        raise RenderError(f"router {router_name}: interfaces map to the same policy names: {clashes}")
 
     site_pools = _site_pools(network, router.site)
     mine = sort_intents(i for i in intents if i.router == router_name)
@@ -249,11 +255,13 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
     for interface, link in sorted(router.links.items()):
         address = _ipv4(link.local_address, f"{interface}: local_address", network=False) \
             if link.local_address is not None else None
-        interfaces.append(Interface(interface, link.kind, link.peer, address))
+        where = f"routers:{router_name}:links:{interface}"
+        interfaces.append(Interface(interface, _name(link.kind, f"{where}:kind"), _name(link.peer, f"{where}:peer"),
+                                    address))
         neighbor = Neighbor(_ipv4(link.neighbor, f"{interface}: neighbor", network=False).split("/")[0],
                             link.peer, link.peer_as, import_policy(interface), export_policy(interface),
                             ANNOUNCE_LIST if site_pools else None)
-        groups.setdefault(link.group, []).append(neighbor)
+        groups.setdefault(_name(link.group, f"{where}:group"), []).append(neighbor)
         on_link = [i for i in mine if i.link == interface]
         detours = [i for i in on_link if isinstance(i, Detour)]
         if detours:
