@@ -31,6 +31,8 @@ class UnsafeValue(Exception):
 
 
 def safe_value(value: object) -> object:
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError, naming the missing variable
     if type(value) is int and 0 <= value <= MAX_NUMBER:
         return value
     if type(value) is str and SAFE_TOKEN.fullmatch(value):

@@ -1,0 +1,163 @@
+"""What the renderer refuses before any template runs: intents the network or the vendor cannot carry,
+and structures the lint finds unsafe. Each refusal is a RenderError/LintError with a message saying why."""
+from __future__ import annotations
+
+import dataclasses
+
+import jinja2
+import jinja2.meta
+import pytest
+
+from render_network import GOLDEN_ROUTER, NETWORK, case_intents, plan_of
+from trafficshift.errors import LintError, RenderError
+from trafficshift.lint import lint
+from trafficshift.model import Link
+from trafficshift.plan import Detour, Prepend, Withdraw
+from trafficshift.render import VENDORS, generator, render_baseline, render_router, render_shift
+from trafficshift.render.base import TEMPLATE_ROOT
+from trafficshift.render.structure import Term, build
+
+JUNOS, EOS = GOLDEN_ROUTER["junos"], GOLDEN_ROUTER["eos"]
+
+
+def detour(link="et-0/0/1", prefix="100.64.0.0/16", local_pref=200, router=JUNOS):
+    return Detour(router=router, link=link, prefix=prefix, from_link=f"{router}:et-0/0/0", local_pref=local_pref)
+
+
+@pytest.mark.parametrize("intents, message", [
+    ((detour(link="et-0/0/9"),), "has no link on interface 'et-0/0/9'"),
+    ((detour(prefix="2001:db8::/32"),), "only IPv4 is supported"),
+    ((detour(prefix="100.64.0.1/16"),), "not a valid prefix"),
+    ((detour(), detour(prefix="100.65.0.0/16", local_pref=300)), "must share one local_pref"),
+    ((detour(), detour()), "duplicate"),
+    ((Prepend(router=JUNOS, link="et-0/0/0", pool="web", count=4),), r"count must be an integer in 1\.\.3"),
+    ((Prepend(router=JUNOS, link="et-0/0/0", pool="web", count=0),), r"count must be an integer in 1\.\.3"),
+    ((Prepend(router=JUNOS, link="et-0/0/0", pool="nope", count=1),), "pool 'nope' is not announced at site ams01"),
+    ((Prepend(router=JUNOS, link="et-0/0/0", pool="web", count=1), Withdraw(router=JUNOS, link="et-0/0/0", pool="web")),
+     "both prepended and withdrawn"),
+])
+def test_intents_the_network_cannot_carry_are_refused(intents, message):
+    with pytest.raises(RenderError, match=message):
+        render_shift(NETWORK, JUNOS, intents)
+
+
+def test_a_pool_announced_elsewhere_is_refused():
+    with pytest.raises(RenderError, match="pool 'video' is not announced at site fra01"):
+        render_shift(NETWORK, "fra01-r1", (Withdraw(router="fra01-r1", link="Ethernet1", pool="video"),))
+
+
+def test_another_vendors_interface_name_is_refused_before_rendering():
+    router = NETWORK.routers[JUNOS]
+    links = {**router.links, "Ethernet1": router.links["et-0/0/0"]}
+    network = NETWORK.model_copy(update={"routers": {**NETWORK.routers, JUNOS: router.model_copy(update={"links": links})}})
+    with pytest.raises(RenderError, match="'Ethernet1' is not a junos interface name"):
+        render_baseline(network, JUNOS)
+
+
+def test_ipv6_addresses_are_refused_until_supported():
+    link = NETWORK.routers[EOS].links["Ethernet1"]
+    v6 = Link(**{**link.model_dump(), "neighbor": "2001:db8::1", "local_address": "2001:db8::/127"})
+    router = NETWORK.routers[EOS].model_copy(update={"links": {"Ethernet1": v6}})
+    network = NETWORK.model_copy(update={"routers": {**NETWORK.routers, EOS: router}})
+    with pytest.raises(RenderError, match="only IPv4 is supported"):
+        render_baseline(network, EOS)
+
+
+def test_unknown_router_and_vendor_mismatch_are_refused():
+    with pytest.raises(RenderError, match="unknown router 'nope'"):
+        render_router(NETWORK, "nope", plan_of(()))
+    with pytest.raises(RenderError, match="runs eos, not junos"):
+        build(NETWORK, EOS, (), generator("junos"))
+    with pytest.raises(RenderError, match="unknown vendor 'ios'"):
+        generator("ios")
+
+
+def test_other_routers_intents_are_left_to_their_router():
+    other = Prepend(router=EOS, link="Ethernet1", pool="web", count=3)
+    assert render_shift(NETWORK, JUNOS, (other,)) == render_shift(NETWORK, JUNOS, ())
+
+
+def test_both_vendors_have_the_same_templates_with_the_same_variables():
+    env = jinja2.Environment()
+    found = {}
+    for vendor in VENDORS:
+        for path in sorted((TEMPLATE_ROOT / vendor).glob("*.j2")):
+            found.setdefault(path.name, {})[vendor] = jinja2.meta.find_undeclared_variables(env.parse(path.read_text()))
+    assert sorted(found) == ["baseline.j2", "shift.j2"]
+    assert all(variables == {vendor: {"cfg"} for vendor in VENDORS} for variables in found.values())
+
+
+def test_a_template_error_names_the_template_and_the_variable(tmp_path):
+    (tmp_path / "baseline.j2").write_text("system {\n    host-name {{ cfg.no_such_field }};\n}\n")
+    with pytest.raises(RenderError, match=r"junos/baseline.j2.*no_such_field.*baseline.j2:2"):
+        render_baseline(NETWORK, JUNOS, template_dir=tmp_path)
+
+
+# -- lint ------------------------------------------------------------------------------------------------
+def test_draining_a_whole_site_needs_drained_sites():
+    intents, drained = case_intents("junos")["drain"]
+    assert drained == ("ams01",)
+    with pytest.raises(LintError, match="site ams01: the plan withdraws every pool"):
+        render_shift(NETWORK, JUNOS, intents)
+
+
+def test_withdrawing_everything_on_one_router_of_a_site_is_no_drain():
+    only_r1 = tuple(i for i in case_intents("junos")["drain"][0] if i.router == JUNOS)
+    assert "then reject" in render_shift(NETWORK, JUNOS, only_r1)
+
+
+def _mixed_cfg():
+    return build(NETWORK, JUNOS, case_intents("junos")["mixed"][0], generator("junos"))
+
+
+def _with_policy_terms(cfg, name, terms):
+    return dataclasses.replace(cfg, policies=tuple(dataclasses.replace(p, terms=terms) if p.name == name else p
+                                                   for p in cfg.policies))
+
+
+def _policy(cfg, name):
+    return next(p for p in cfg.policies if p.name == name)
+
+
+def test_the_renderer_output_passes_its_own_lint():
+    lint(_mixed_cfg(), NETWORK, case_intents("junos")["mixed"][0])
+
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda terms: (terms[1], terms[0], terms[2]), "terminal reject term before a modifying term"),
+    (lambda terms: terms[:2], "must end in exactly one unconditional pass-through"),
+    (lambda terms: (terms[0], dataclasses.replace(terms[1], match_list=None), terms[2]), "unconditional reject"),
+    (lambda terms: (dataclasses.replace(terms[0], community=None), *terms[1:]), "without the marker community"),
+    (lambda terms: (dataclasses.replace(terms[0], match_list="POOL-gone"), *terms[1:]),
+     "prefix-list POOL-gone is not defined"),
+    (lambda terms: (dataclasses.replace(terms[0], community="TS-GONE"), *terms[1:]), "community TS-GONE is not defined"),
+    (lambda terms: (terms[0], terms[1], dataclasses.replace(terms[2], seq=terms[1].seq)),
+     "sequence numbers not strictly increasing"),
+])
+def test_lint_refuses_unsafe_policies(breakage, message):
+    cfg = _mixed_cfg()
+    terms = _policy(cfg, "TS-OUT-et-0-0-0").terms
+    assert [t.action for t in terms] == ["modify", "reject", "pass"]
+    with pytest.raises(LintError, match=message):
+        lint(_with_policy_terms(cfg, "TS-OUT-et-0-0-0", breakage(terms)), NETWORK, ())
+
+
+def test_lint_refuses_a_managed_object_without_the_prefix():
+    cfg = _mixed_cfg()
+    renamed = tuple(dataclasses.replace(p, name="OUT-et-0-0-0") if p.name == "TS-OUT-et-0-0-0" else p
+                    for p in cfg.policies)
+    with pytest.raises(LintError) as caught:
+        lint(dataclasses.replace(cfg, policies=renamed), NETWORK, ())
+    assert "object OUT-et-0-0-0: managed object without the TS- prefix" in str(caught.value)
+    assert "policy TS-OUT-et-0-0-0 is not defined" in str(caught.value)
+
+
+def test_lint_reports_every_problem_at_once():
+    cfg = _mixed_cfg()
+    broken = _with_policy_terms(cfg, "TS-OUT-et-0-0-0", (Term("X", 10, "reject"),))
+    with pytest.raises(LintError) as caught:
+        lint(broken, NETWORK, ())
+    assert str(caught.value).splitlines() == [
+        "ams01-r1: 2 lint problem(s):",
+        "policy TS-OUT-et-0-0-0: must end in exactly one unconditional pass-through term",
+        "policy TS-OUT-et-0-0-0 term X: unconditional reject"]
