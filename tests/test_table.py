@@ -1,0 +1,30 @@
+"""The human plan table: loaded or changed elements with before -> after and their actions, then reasons."""
+from trafficshift.plan import Action, Detour, Plan, Prepend, Utilization, intent_to_dict
+from trafficshift.table import format_plan
+
+DETOUR = Detour(router="r2", link="Ethernet1", prefix="198.51.100.0/24", from_link="r1:et-0/0/0", local_pref=200)
+PREPEND = Prepend(router="r1", link="et-0/0/1", pool="web", count=2)
+
+
+def test_table_lists_overloaded_and_changed_elements_with_actions_and_reasons():
+    plan = Plan(
+        created=1.0, status="ok", intents=(DETOUR, PREPEND), moved_bps=12e9,
+        links=(Utilization("r1:et-0/0/0", 100e9, 95e9, 83e9), Utilization("r2:Ethernet1", 100e9, 40e9, 52e9),
+               Utilization("r3:et-0/0/0", 100e9, 10e9, 10e9)),
+        sites=(Utilization("ams01", 400e9, 370e9, 340e9),),
+        actions=(Action("add", "detour 198.51.100.0/24 off r1:et-0/0/0", intent_to_dict(DETOUR)),
+                 Action("refuse", "would exceed the per-cycle cap", guard_rail="max_moved_fraction")),
+    )
+    lines = format_plan(plan).splitlines()
+    assert lines[0] == "plan status: ok   intents: 2   traffic moved: 12.0 Gbit/s"
+    rows = {line.split()[1]: line for line in lines[2:] if line.startswith(("link", "site"))}
+    assert set(rows) == {"ams01", "r1:et-0/0/0", "r2:Ethernet1"}, "idle, unchanged r3 is left out"
+    assert "95.0%   83.0%" in rows["r1:et-0/0/0"] and "detour 198.51.100.0/24 out" in rows["r1:et-0/0/0"]
+    assert "40.0%   52.0%" in rows["r2:Ethernet1"] and "detour 198.51.100.0/24 in" in rows["r2:Ethernet1"]
+    assert "  refuse [max_moved_fraction]: would exceed the per-cycle cap" in lines
+    assert "  add: detour 198.51.100.0/24 off r1:et-0/0/0" in lines
+
+
+def test_table_says_when_nothing_is_loaded():
+    plan = Plan(created=1.0, status="ok", links=(Utilization("r1:et-0/0/0", 100e9, 10e9, 10e9),))
+    assert "nothing changes" in format_plan(plan)
