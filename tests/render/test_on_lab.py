@@ -13,7 +13,7 @@ from napalm import get_network_driver
 
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents
 from routerlab import DeviceSpec, Lab
-from statements import STATEMENTS, split_managed
+from render_statements import STATEMENTS, split_managed
 from trafficshift.errors import LintError
 from trafficshift.lint import lint
 from trafficshift.render import generator, render_router, render_shift
