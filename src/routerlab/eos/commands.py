@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from routerlab.eos.config import Config, ConfigError, Editor, Node, unified_diff
@@ -51,7 +51,7 @@ class Session:
     timer: "asyncio.TimerHandle | None" = None
     expire_uptime: float | None = None
     completed_time: float | None = None
-    terminal: str = field(default="vty0")
+    terminal: str = "vty0"
 
 
 Result = tuple[dict | None, str]  # (json result, or None when EOS has no JSON form; text output)

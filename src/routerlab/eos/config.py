@@ -292,8 +292,19 @@ class Config:
         # indentation tells where a block ends; flat text (as napalm sends it) relies on the modes alone
         indented = any(line.startswith(" ") for line in lines)
         header_indents: list[int] = []  # indentation of each sub-mode header on the editor's stack
+        heredoc: list[str] | None = None  # the body of a `banner` being read, up to its `EOF`
         for number, line in enumerate(lines, 1):
             stripped = line.strip()
+            if heredoc is not None:
+                if stripped != "EOF":
+                    heredoc.append(line)
+                    continue
+                editor.apply(banner, "\n".join(heredoc))
+                heredoc = None
+                continue
+            if stripped in ("banner login", "banner motd"):
+                banner, heredoc = stripped, []
+                continue
             if not stripped or (stripped.startswith("!") and not stripped.startswith("!!")):
                 continue
             if stripped == "end" and not line.startswith(" "):
@@ -345,9 +356,6 @@ class Config:
             if node.text.startswith("hostname "):
                 return node.text.split()[1]
         return default
-
-    def find(self, prefix: str) -> list[Node]:
-        return [node for node in self.root.children if node.text.startswith(prefix)]
 
 
 _DEFAULTS = {"interface": ["no shutdown"], "router-bgp": ["no shutdown"]}
@@ -429,6 +437,8 @@ _CHILD_RANKS = {
 
 
 def _child_order(mode: str | None, node: Node) -> tuple:
+    if node.text.startswith("!!"):
+        return (-1,)  # mode comments lead their block
     ranks = _CHILD_RANKS.get(mode if mode != "router-bgp-vrf" else "router-bgp", [])
     rank = next((i for i, word in enumerate(ranks) if node.text == word or node.text.startswith(word + " ")),
                 len(ranks))

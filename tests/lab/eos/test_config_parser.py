@@ -173,3 +173,9 @@ def test_rendered_config_reparses_to_itself_indented_or_flat(commands):
     text = config.render()
     assert Config.from_text(text).render() == text
     assert Config.from_text(flat(text)).render() == text
+
+
+def test_banner_body_is_kept_verbatim_up_to_eof():
+    config = Config.from_text("hostname r1\nbanner motd\nAuthorised use only\n  ! not a comment\nEOF\n")
+    assert config.render() == "hostname r1\n!\nbanner motd\nAuthorised use only\n  ! not a comment\nEOF\n!\n"
+    assert Config.from_text(config.render()).render() == config.render()

@@ -213,3 +213,15 @@ def test_default_device_config_is_usable(eos_default, make_driver):
         assert device.compare_config() == ""
     finally:
         device.close()
+
+
+def test_banner_heredoc_and_mode_comments_arrive_as_command_input(driver, control):
+    # napalm turns a banner's lines into one {"cmd", "input"} item and `!!` lines into a `comment` command
+    # (only when another line follows: napalm drops trailing `!!` lines)
+    driver.load_merge_candidate(config="banner motd\nAuthorised use only\nEOF\n"
+                                       "route-map TRANSIT-IN permit 10\n   !! shifted by trafficshift\n"
+                                       "   set local-preference 200\n")
+    driver.commit_config()
+    committed = control.config()
+    assert "banner motd\nAuthorised use only\nEOF\n" in committed
+    assert "route-map TRANSIT-IN permit 10\n   !! shifted by trafficshift\n" in committed
