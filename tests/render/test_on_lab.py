@@ -32,14 +32,15 @@ def lab():
 
 @pytest.fixture(scope="module")
 def drivers(lab):
-    """One open driver per vendor, its router provisioned with the baseline (baseline + empty shift block)."""
+    """One open driver per vendor, its router provisioned from the golden files: baseline + empty shift block
+    (test_golden.py proves that this is what render_router renders)."""
     opened = {}
     for vendor, router in GOLDEN_ROUTER.items():
         inv = lab.inventory()[router]
         optional = {"port": inv["port"]} if vendor == "junos" else {"transport": "http", "port": inv["port"]}
         driver = get_network_driver(vendor)(inv["host"], inv["username"], inv["password"], optional_args=optional)
         driver.open()
-        driver.load_merge_candidate(config=render_router(NETWORK, router))
+        driver.load_merge_candidate(config=golden(vendor, "baseline") + golden(vendor, "empty"))
         driver.commit_config()
         opened[vendor] = driver
     yield opened
