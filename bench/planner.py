@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/planner.py --json            # default scenarios, a few minutes
     .venv/bin/python bench/planner.py --json --quick    # small scenarios only
+    .venv/bin/python bench/planner.py --profile synthetic-200k
 
 Prints one JSON object per scenario: scenario, prefixes, links, sites, plan_s (best of --repeat runs),
 lp_s, moved_bps, lp_moved_bps, moved_ratio, max_util_after, lp_max_util_after, lp_feasible and
@@ -74,7 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small scenarios only")
     parser.add_argument("--repeat", type=int, default=3, help="plan runs per scenario; plan_s is the fastest")
     parser.add_argument("--only", help="run only the scenario with this name")
+    parser.add_argument("--profile", metavar="SCENARIO", help="print a pyinstrument profile of one plan() call")
     args = parser.parse_args(argv)
+    if args.profile:
+        from pyinstrument import Profiler
+
+        scenario = dict(scenarios(False))[args.profile]()
+        with Profiler() as profiler:
+            plan(scenario.network, scenario.load, None, (), scenario.load.timestamp)
+        print(profiler.output_text(unicode=False, color=False))
+        return 0
     rows = []
     for name, build in scenarios(args.quick):
         if args.only and name != args.only:

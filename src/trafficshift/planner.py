@@ -16,7 +16,8 @@ it fits no alternate whole, or when a half already covers the remaining excess.
 
 Anycast ingress (Traffic Manager style). At a site above `overload_threshold`, pools are shifted lowest
 `priority` first; within a pool the site's links are taken transit, public-ix, private, then by link id,
-and each gets AS-path prepends 1..`max_prepend` (all links at one count before the next count). The pool's
+and each gets AS-path prepends 1..`max_prepend`, one step at a time: the smallest step that covers the
+remaining excess, else the largest one (lowest count first, then link order). The pool's
 ingress at a site arrives over its links in proportion to their capacity; a prepend of count c toward one
 link moves `min(1, c * prepend_step_fraction)` of the pool's ingress over that link; a withdrawal moves all
 of it and comes only after prepending is exhausted, never on the site's last announcing link (except for
@@ -27,7 +28,9 @@ weights 1/2, 1/4, ... (renormalised); every receiving site must stay at or under
 from __future__ import annotations
 
 import ipaddress
+from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Iterable, Sequence
 
 from .controls import Control, Drain, Freeze, PinIntent, PinPrefix, Undrain
@@ -119,22 +122,17 @@ class _Planner:
         self.undrained_sites -= self.drained_sites
 
         # -- egress projection: every prefix on its preferred link -------------------------------------
-        prefixes: list[str] = []
-        demand_bps: list[float] = []
-        demand_link: list[str] = []
-        by_link: dict[str, list[int]] = {lid: [] for lid in self.link_ids}
-        natural = dict.fromkeys(self.link_ids, 0.0)
-        self.egress = load.egress
-        for i, demand in enumerate(load.egress):
-            prefixes.append(demand.prefix)
-            demand_bps.append(demand.bps)
-            demand_link.append(demand.link)
-            members = by_link.get(demand.link)
-            if members is not None:
-                members.append(i)
-                natural[demand.link] += demand.bps
-        self.prefixes, self.demand_bps, self.demand_link, self.by_link = prefixes, demand_bps, demand_link, by_link
-        self.by_prefix = {p: i for i, p in reversed(list(enumerate(prefixes)))}  # first entry wins on duplicates
+        # the hot part at 200k prefixes: C-level maps over the demands, one plain loop for the link sums
+        egress = self.egress = load.egress
+        self.prefixes = prefixes = list(map(attrgetter("prefix"), egress))
+        self.demand_bps = demand_bps = list(map(attrgetter("bps"), egress))
+        self.demand_link = demand_link = list(map(attrgetter("link"), egress))
+        totals: defaultdict[str, float] = defaultdict(float)
+        for lid, bps in zip(demand_link, demand_bps):
+            totals[lid] += bps
+        natural = {lid: totals.get(lid, 0.0) for lid in self.link_ids}
+        self._by_prefix: dict[str, int] | None = None
+        self.by_link: dict[str, list[int]] = {}  # filled on demand for the links that shed traffic
         self.total_egress = sum(demand_bps)
         self._alternate_cache: dict[int, list[str]] = {}
         self._resolved: dict[str, tuple[int, float] | None] = {}
@@ -170,6 +168,7 @@ class _Planner:
             total_cap = sum(self.cap[lid] for lid in lids)
             for lid in lids:
                 self.link_share[lid] = self.cap[lid] / total_cap
+        self._pool_site_cache: dict[str, set[str]] = {}
         self.landing = {
             (s, p): self._landing(s, p)
             for p in sorted(network.pools)
@@ -215,6 +214,13 @@ class _Planner:
             self._alternate_cache[i] = cached
         return cached
 
+    @property
+    def by_prefix(self) -> dict[str, int]:
+        """Demand index by prefix (the first entry wins); built only when a previous detour needs it."""
+        if self._by_prefix is None:
+            self._by_prefix = dict(zip(reversed(self.prefixes), range(len(self.prefixes) - 1, -1, -1)))
+        return self._by_prefix
+
     def _resolve(self, prefix: str) -> tuple[int, float] | None:
         """The demand a (possibly split) detour prefix belongs to, and the share of its bps."""
         if prefix in self._resolved:
@@ -247,9 +253,16 @@ class _Planner:
             return None
         return _Piece(intent.prefix, i, self.demand_bps[i] * share, intent.from_link, dst, since)
 
+    def _pool_sites(self, pool: str) -> set[str]:
+        """Sites that announce `pool` and can take shifted ingress (drained sites cannot)."""
+        if pool not in self._pool_site_cache:
+            sites = {r for r in self.network.pools[pool].sites if r in self.site_cap} - self.drained_sites
+            self._pool_site_cache[pool] = sites
+        return self._pool_site_cache[pool]
+
     def _landing(self, site: str, pool: str) -> list[tuple[str, float]]:
         """Where ingress shifted away from `site` for `pool` lands, as (site, fraction) summing to 1."""
-        receivers = {r for r in self.network.pools[pool].sites if r != site and r in self.site_cap} - self.drained_sites
+        receivers = self._pool_sites(pool) - {site}
         catchment = self.network.catchment.get(site)
         weights: dict[str, float] = {}
         if catchment:
@@ -383,9 +396,10 @@ class _Planner:
                          f"watermark {policy.low_watermark:.0%}", intent, LOW_WATERMARK)
         self.previous_pieces = {p.prefix: p for p in kept}
 
+        overloaded = [lid for lid in self.link_ids if self.load[lid] > policy.overload_threshold * self.cap[lid] + EPS]
+        self.index_links(sorted(self.drained_links | set(overloaded)))
         for lid in sorted(self.drained_links):
             self._drain_link(lid)
-        overloaded = [lid for lid in self.link_ids if self.load[lid] > policy.overload_threshold * self.cap[lid] + EPS]
         for lid in sorted(overloaded, key=lambda lid: (-self.load[lid] / self.cap[lid], lid)):
             if lid not in self.drained_links:
                 self._relieve_link(lid)
@@ -415,7 +429,19 @@ class _Planner:
         router, _, interface = piece.dst.partition(":")
         return Detour(router, interface, piece.prefix, piece.src, self.policy.detour_local_pref)
 
+    def index_links(self, lids: Iterable[str]) -> None:
+        """Which demands prefer each of `lids` (one pass over all demands for all of them)."""
+        wanted = {lid: [] for lid in lids if lid not in self.by_link}
+        if wanted:
+            get = wanted.get
+            for i, lid in enumerate(self.demand_link):
+                members = get(lid)
+                if members is not None:
+                    members.append(i)
+            self.by_link.update(wanted)
+
     def _movable(self, lid: str) -> list[int]:
+        self.index_links((lid,))
         taken = {p.parent for p in self.pieces.values() if p.src == lid}
         bps, prefixes, pinned = self.demand_bps, self.prefixes, self.pinned_prefixes
         members = [i for i in self.by_link[lid] if bps[i] > 0 and i not in taken and prefixes[i] not in pinned]
@@ -639,9 +665,10 @@ class _Planner:
         return None
 
     def _relieve_site(self, site: str) -> None:
-        """Pools lowest priority first; within a pool each link climbs prepend 1..max_prepend (then, except
-        for the site's last link, withdrawal). Each round takes, among the pool's next steps, the smallest
-        step that covers the remaining excess, or else the largest one (fewest intents)."""
+        """Pools lowest priority first; within a pool each link climbs prepend 1..max_prepend, and only when
+        every pool is exhausted, withdrawal (never on the site's last link). Each round takes, among the
+        pool's next one-step raises, the smallest that covers the remaining excess, or else the largest
+        (ties: the lowest count first, then link order), so moves stay close to the excess."""
         policy, cap = self.policy, self.site_cap[site]
         start = self.site_load[site]
         target = policy.target_utilization * cap
@@ -664,7 +691,7 @@ class _Planner:
                         break
                     need = self.site_load[site] - target
                     covering = [step for step in steps if step[0] >= need - EPS]
-                    change, lid, level = min(covering) if covering else max(steps, key=lambda s: (s[0], [-ord(c) for c in s[1]]))
+                    change, lid, level = min(covering, key=lambda s: (s[0], s[2])) if covering else max(steps, key=lambda s: (s[0], -s[2]))
                     rail = self._try_step((site, pool, lid), level, operator=False)
                     if rail:
                         refused.add(rail)
