@@ -426,8 +426,7 @@ def _delete(tree: Node, words: list[str]) -> None:
             child, count = None, 0
         if child is None:
             # a leaf addressed by its key word (``delete system host-name``) or a list value
-            key = words[0]
-            kind, key = _classify(node.key, words)
+            _, key = _classify(node.key, words)
             child = node.children.get(key)
             if child is None:
                 return

@@ -290,9 +290,9 @@ class JunosDevice(Device):
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        # like a reboot: an unconfirmed commit does not outlive the device (nor reach --state-dir)
         self._drop_sessions()
-        if self.db.pending is not None:
-            self.db.pending.handle.cancel()
+        self.db.reset_sessions()
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
