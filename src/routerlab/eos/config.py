@@ -119,6 +119,10 @@ def _router_bgp_line(match: re.Match, parent: Node) -> str:
     return match.group(0)
 
 
+def _peer_group_line(match: re.Match, parent: Node) -> str:
+    return f"neighbor {match.group(1)} peer group{match.group(2) or ''}"
+
+
 def _route_map_key(match: re.Match) -> str:
     return f"route-map {match.group(1)} {match.group(3) or '10'}"
 
@@ -147,6 +151,9 @@ def _neighbor_rules(af: bool) -> list[Rule]:
     else:
         rules += [
             _rule(r"neighbor \S+ peer group", key=_first(2)),
+            # the pre-4.23 spelling, shown in the current one as EOS does
+            _rule(r"neighbor (\S+) peer-group( \S+)?", key=lambda m: f"neighbor {m.group(1)}" + (
+                " peer group" if m.group(2) else ""), canonical=_peer_group_line),
             _rule(rf"neighbor (\S+) ({_NEIGHBOR_SETTINGS})(?: .+)?",
                   key=lambda m: f"neighbor {m.group(1)} {m.group(2)}"),
         ]
@@ -183,6 +190,7 @@ GRAMMAR: dict[str, list[Rule]] = {
         _rule(_PREFIX_LIST, key=_prefix_list_key, canonical=_prefix_list_line),
         _rule(r"ipv6 prefix-list [\w.-]+", enters="ipv6-pfx"),
         _rule(r"ip community-list (?:regexp |standard |expanded )?[\w.-]+ (?:permit|deny) .+"),
+        _rule(r"ip large-community-list (?:regexp |standard )?[\w.-]+ (?:permit|deny) .+"),
         _rule(r"ip extcommunity-list (?:regexp |standard )?[\w.-]+ (?:permit|deny) .+"),
         _rule(r"ip as-path access-list [\w.-]+ (?:permit|deny) .+"),
         _rule(r"ip access-list (?:standard )?[\w.-]+", enters="acl"),
@@ -194,6 +202,12 @@ GRAMMAR: dict[str, list[Rule]] = {
         _rule(r"vlan \d+", enters="vlan"),
         _rule(r"router bgp \d+(?:\.\d+)?", enters="router-bgp", key=_first(2), canonical=_router_bgp_line),
         _rule(r"management api http-commands", enters="api"),
+        _rule(r"event-handler [\w.-]+", enters="event-handler"),
+    ],
+    "event-handler": [
+        _rule(r"trigger .+", key=_first(1)),
+        _rule(r"action .+", key=_first(1)),
+        _rule(r"delay \d+", key=_first(1)),
     ],
     "interface": [
         _rule(r"description .+", key=_first(1)),
@@ -263,11 +277,33 @@ GRAMMAR: dict[str, list[Rule]] = {
     "api-vrf": [_rule(r"(?:no )?shutdown", key=lambda m: "shutdown")],
 }
 
-_KEYWORDS = {mode: {rule.pattern.pattern.split()[0].lstrip("(?:") for rule in rules}
-             for mode, rules in GRAMMAR.items()}
-for _words in _KEYWORDS.values():
-    _words.update({"no", "default", "comment"})
-_KEYWORDS["config"] |= {"ip", "ipv6", "dns"}
+def _leading_words(pattern: str) -> tuple[list[str], str]:
+    """The literal words a rule's pattern starts with, and its first token (for patterns starting with a group)."""
+    words = []
+    for word in pattern.removeprefix("(?:no )?").split(" "):
+        if re.search(r"[\\()\[\]?*+|{}.^$]", word):
+            break
+        words.append(word)
+    return words, pattern.split(" ")[0]
+
+
+_LEADING = {mode: [_leading_words(rule.pattern.pattern) for rule in rules] for mode, rules in GRAMMAR.items()}
+
+
+def _negatable(mode: str, words: list[str]) -> bool:
+    """Could `no WORDS` name a setting of this mode? (`no ip routing` is not an interface setting)"""
+    for literal, first in _LEADING[mode]:
+        if literal and words[:len(literal)] == literal[:len(words)]:
+            return True
+        if not literal and words[0] in re.split(r"\W+", first):
+            return True
+    return False
+
+
+def _known_word(word: str) -> bool:
+    return any(word in re.split(r"[^\w-]+", first) or word in literal[:1]
+               for leading in _LEADING.values() for literal, first in leading)
+
 
 #: physical interfaces cannot be deleted, `no interface` returns them to defaults
 _PHYSICAL = re.compile(r"interface (?:Ethernet|Management)\d")
@@ -387,11 +423,12 @@ def _render_block(node: Node, depth: int, out: list[str]) -> None:
 
 #: running-config section order; prefixes grouped in one tuple share a section (no `!` between them)
 _SECTIONS = [
-    ("!!",), ("service routing",), ("transceiver",), ("logging",),
+    ("!!",), ("event-handler",), ("service routing",), ("transceiver",), ("logging",),
     ("hostname", "ip domain-name", "dns domain", "ip name-server"), ("ntp",), ("snmp-server",),
     ("spanning-tree",), ("no aaa root", "aaa"), ("username",), ("clock",), ("vlan",), ("vrf instance",),
     ("interface",), ("ip access-list",), ("ip routing", "no ip routing", "ipv6 unicast-routing"),
     ("ip prefix-list",), ("ipv6 prefix-list",), ("ip community-list",), ("ip extcommunity-list",),
+    ("ip large-community-list",),
     ("ip as-path",), ("ip route",), ("ipv6 route",), ("route-map",), ("router bgp",), ("management api",),
     ("banner",),
 ]
@@ -500,12 +537,12 @@ class Editor:
                     del self.stack[depth + 1:]
                     return self._set(parent, rule, match)
             words = line.split()
-            if words[0] in ("no", "default") and len(words) > 1 and words[1] in _KEYWORDS[parent.mode]:
+            if words[0] in ("no", "default") and len(words) > 1 and _negatable(parent.mode, words[1:]):
                 del self.stack[depth + 1:]
                 self._negate(parent, " ".join(words[1:]))
                 return False
         words = line.split()
-        bad = 1 if words[0] in ("no", "default") or any(words[0] in k for k in _KEYWORDS.values()) else 0
+        bad = 1 if words[0] in ("no", "default", "comment") or _known_word(words[0]) else 0
         token = words[bad] if bad < len(words) else words[-1]
         raise ConfigError(f"Invalid input (at token {bad}: '{token}')")
 

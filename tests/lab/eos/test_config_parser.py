@@ -179,3 +179,17 @@ def test_banner_body_is_kept_verbatim_up_to_eof():
     config = Config.from_text("hostname r1\nbanner motd\nAuthorised use only\n  ! not a comment\nEOF\n")
     assert config.render() == "hostname r1\n!\nbanner motd\nAuthorised use only\n  ! not a comment\nEOF\n!\n"
     assert Config.from_text(config.render()).render() == config.render()
+
+
+def test_a_config_recorded_from_a_real_switch_is_understood(recorded):
+    # napalm's fixture lost its indentation, so it is read flat, as napalm would send it
+    real = recorded("show_startup_config.text")
+    lines = [line.strip() for line in real.splitlines()]
+    statements = {line for line in lines if line and not line.startswith("!") and line != "end"}
+    rendered = {line.strip() for line in Config.from_text(flat(real)).render().splitlines()}
+    assert statements <= rendered
+
+
+def test_legacy_peer_group_spelling_is_shown_in_the_current_one():
+    config = apply(Config(), "router bgp 65000", "neighbor EDGE peer-group", "neighbor 192.0.2.1 peer-group EDGE")
+    assert config.render() == "router bgp 65000\n   neighbor EDGE peer group\n   neighbor 192.0.2.1 peer group EDGE\n!\n"
