@@ -480,10 +480,16 @@ def _diff_level(old: Node, new: Node, path: tuple[str, ...], out: list[str]) -> 
             _diff_level(before, after, path + (key,), out)
             continue
         if before is not None:
-            hunk.extend("-  " + line for line in before.statement_lines(0))
+            hunk.extend(_diff_lines("-", before))
         if after is not None:
-            hunk.extend("+  " + line for line in after.statement_lines(0))
+            hunk.extend(_diff_lines("+", after))
     flush()
+
+
+def _diff_lines(sign: str, node: Node) -> list[str]:
+    # as Junos prints them: a leaf after two spaces, a container (and what it holds) after three
+    pad = "   " if node.kind == "container" else "  "
+    return [sign + pad + line for line in node.statement_lines(0)]
 
 
 # -- commit checks -----------------------------------------------------------------------------------

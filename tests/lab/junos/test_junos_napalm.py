@@ -25,9 +25,9 @@ protocols {
 """
 NEW_NEIGHBOR_DIFF = """\
 [edit protocols bgp group EBGP]
-+  neighbor 192.0.2.3 {
-+      peer-as 65003;
-+  }"""
++   neighbor 192.0.2.3 {
++       peer-as 65003;
++   }"""
 
 
 def test_get_facts_reports_config_identity_and_interfaces(open_driver):
@@ -62,10 +62,10 @@ def test_merge_set_lines_including_delete(lab, open_driver):
         "[edit system]\n"
         "-  domain-name lab.example.net;\n"
         "[edit policy-options]\n"
-        "+  community BLACKHOLE members 65535:666;\n"
-        "+  policy-statement BLOCK {\n"
-        "+      then community add BLACKHOLE;\n"
-        "+  }\n"
+        "+   community BLACKHOLE members 65535:666;\n"
+        "+   policy-statement BLOCK {\n"
+        "+       then community add BLACKHOLE;\n"
+        "+   }\n"
         "[edit protocols bgp group EBGP neighbor 192.0.2.1]\n"
         "+  import BLOCK;")
     driver.commit_config()
@@ -79,8 +79,8 @@ def test_replace_candidate_overrides_whole_config(lab, open_driver):
     new_config = new_config[:new_config.index("policy-options {")] + "routing-options {\n    autonomous-system 65000;\n}\n"
     driver.load_replace_candidate(config=new_config)
     diff = driver.compare_config()
-    assert diff.startswith("[edit system]\n-  domain-name lab.example.net;\n[edit]\n-  policy-options {")
-    assert "-  protocols {" in diff and "+" not in diff
+    assert diff.startswith("[edit system]\n-  domain-name lab.example.net;\n[edit]\n-   policy-options {")
+    assert "-   protocols {" in diff and "+" not in diff
     driver.commit_config()
     assert lab.control("replace").config() == new_config
 
@@ -93,17 +93,17 @@ def test_replace_tag_replaces_only_the_tagged_stanza(lab, open_driver):
         "system {\n    ntp {\n        server 192.0.2.123;\n    }\n}\n"))
     assert driver.compare_config() == (
         "[edit system]\n"
-        "+  ntp {\n"
-        "+      server 192.0.2.123;\n"
-        "+  }\n"
+        "+   ntp {\n"
+        "+       server 192.0.2.123;\n"
+        "+   }\n"
         "[edit protocols bgp group EBGP]\n"
         "-  export EXPORT-CUSTOMERS;\n"
-        "-  neighbor 192.0.2.1 {\n"
-        "-      peer-as 65001;\n"
-        "-  }\n"
-        "+  neighbor 192.0.2.9 {\n"
-        "+      peer-as 65009;\n"
-        "+  }")
+        "-   neighbor 192.0.2.1 {\n"
+        "-       peer-as 65001;\n"
+        "-   }\n"
+        "+   neighbor 192.0.2.9 {\n"
+        "+       peer-as 65009;\n"
+        "+   }")
 
 
 def test_discard_config_drops_changes_and_releases_the_lock(lab, open_driver):
