@@ -45,19 +45,18 @@ def _policy_shape(cfg: RouterConfig) -> list[str]:
 
 def _references(cfg: RouterConfig) -> list[str]:
     policies = {policy.name for policy in cfg.policies}
-    lists = {pl.name for pl in cfg.prefix_lists}
+    lists = {(pl.name, pl.family) for pl in cfg.prefix_lists}
     problems = []
     for group in cfg.groups:
         for neighbor in group.neighbors:
             for name in (neighbor.import_policy, neighbor.export_policy):
                 if name not in policies:
                     problems.append(f"neighbor {neighbor.address}: policy {name} is not defined")
-            if neighbor.announce_list is not None and neighbor.announce_list not in lists:
-                problems.append(f"neighbor {neighbor.address}: prefix-list {neighbor.announce_list} is not defined")
     for policy in cfg.policies:
         for term in policy.terms:
-            if term.match_list is not None and term.match_list not in lists:
-                problems.append(f"policy {policy.name} term {term.name}: prefix-list {term.match_list} is not defined")
+            if term.match_list is not None and (term.match_list, term.family) not in lists:
+                problems.append(f"policy {policy.name} term {term.name}: IPv{term.family} prefix-list "
+                                f"{term.match_list} is not defined")
             if term.community is not None and term.community not in cfg.communities:
                 problems.append(f"policy {policy.name} term {term.name}: community {term.community} is not defined")
     return problems
@@ -65,7 +64,7 @@ def _references(cfg: RouterConfig) -> list[str]:
 
 def _managed_block(cfg: RouterConfig) -> list[str]:
     objects = [(p.name, p.managed) for p in cfg.policies] + [(pl.name, pl.managed) for pl in cfg.prefix_lists]
-    objects += [(name, True) for name in cfg.communities] + [(name, True) for name in cfg.managed_list_slots]
+    objects += [(name, True) for name in cfg.communities] + [(name, True) for name, _ in cfg.managed_list_slots]
     return [f"object {name}: {'managed' if managed else 'baseline'} object "
             f"{'without' if managed else 'with'} the {MANAGED_PREFIX} prefix"
             for name, managed in objects if name.startswith(MANAGED_PREFIX) != managed]

@@ -29,7 +29,7 @@ NETWORK = Network(
         }),
     },
     pools={
-        "dns": Pool(prefixes=("198.51.100.0/25", "198.51.100.128/25"), priority=10, sites=("ams01", "fra01")),
+        "dns": Pool(prefixes=("198.51.100.0/25", "2001:db8:53::/48", "198.51.100.128/25"), priority=10, sites=("ams01", "fra01")),
         "web": Pool(prefixes=("203.0.113.0/24",), priority=20, sites=("ams01", "fra01")),
         "video": Pool(prefixes=("192.0.2.128/26",), priority=30, sites=("ams01",)),
     },
@@ -60,7 +60,8 @@ def case_intents(vendor: str) -> dict[str, tuple]:
         "empty": ((), ()),
         "detour-single": ((_detour(router, second, "100.64.0.0/16", first),), ()),
         "detour-many": (tuple(_detour(router, link, f"100.{64 + n}.{n}.0/24", first)
-                              for n in range(12) for link in (second, third) if n % 2 == (link == third)), ()),
+                              for n in range(12) for link in (second, third) if n % 2 == (link == third))
+                        + tuple(_detour(router, second, f"2001:db8:{n:x}00::/40", first) for n in (3, 1, 2)), ()),
         "prepend-1": ((Prepend(router=router, link=first, pool="web", count=1),), ()),
         "prepend-2": ((Prepend(router=router, link=first, pool="web", count=2),
                        Prepend(router=router, link=second, pool="dns", count=2)), ()),
@@ -70,6 +71,7 @@ def case_intents(vendor: str) -> dict[str, tuple]:
         "drain": (drain, ("ams01",)),
         "mixed": ((_detour(router, second, "100.64.0.0/16", first),
                    _detour(router, second, "100.65.0.0/24", first),
+                   _detour(router, third, "2001:db8:8000::/48", first),
                    Prepend(router=router, link=first, pool="web", count=2),
                    Withdraw(router=router, link=first, pool="dns"),
                    Prepend(router=router, link=third, pool="dns", count=1),

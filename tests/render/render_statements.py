@@ -6,7 +6,7 @@ import re
 
 _JUNOS_TOKEN = re.compile(r'"[^"]*"|[{};\[\]]|[^\s{};\[\]"]+')
 MANAGED = ("policy-options policy-statement TS-", "policy-options community TS-", "policy-options prefix-list TS-",
-           "route-map TS-", "ip prefix-list TS-")
+           "route-map TS-", "ip prefix-list TS-", "ipv6 prefix-list TS-")
 
 
 def junos_statements(text: str) -> list[str]:

@@ -26,7 +26,6 @@ def detour(link="et-0/0/1", prefix="100.64.0.0/16", local_pref=200, router=JUNOS
 
 @pytest.mark.parametrize("intents, message", [
     ((detour(link="et-0/0/9"),), "has no link on interface 'et-0/0/9'"),
-    ((detour(prefix="2001:db8::/32"),), "only IPv4 is supported"),
     ((detour(prefix="100.64.0.1/16"),), "not a valid prefix"),
     ((detour(), detour(prefix="100.65.0.0/16", local_pref=300)), "must share one local_pref"),
     ((detour(), detour()), "duplicate"),
@@ -54,12 +53,12 @@ def test_another_vendors_interface_name_is_refused_before_rendering():
         render_baseline(network, JUNOS)
 
 
-def test_ipv6_addresses_are_refused_until_supported():
+def test_ipv6_sessions_are_refused_until_supported():
     link = NETWORK.routers[EOS].links["Ethernet1"]
     v6 = Link(**{**link.model_dump(), "neighbor": "2001:db8::1", "local_address": "2001:db8::/127"})
     router = NETWORK.routers[EOS].model_copy(update={"links": {"Ethernet1": v6}})
     network = NETWORK.model_copy(update={"routers": {**NETWORK.routers, EOS: router}})
-    with pytest.raises(RenderError, match="only IPv4 is supported"):
+    with pytest.raises(RenderError, match="IPv6 sessions and interface addresses are not supported yet"):
         render_baseline(network, EOS)
 
 
@@ -124,20 +123,21 @@ def test_the_renderer_output_passes_its_own_lint():
 
 
 @pytest.mark.parametrize("breakage, message", [
-    (lambda terms: (terms[1], terms[0], terms[2]), "terminal reject term before a modifying term"),
-    (lambda terms: terms[:2], "must end in exactly one unconditional pass-through"),
-    (lambda terms: (terms[0], dataclasses.replace(terms[1], match_list=None), terms[2]), "unconditional reject"),
+    (lambda terms: (terms[1], terms[0], *terms[2:]), "terminal reject term before a modifying term"),
+    (lambda terms: terms[:-1], "must end in exactly one unconditional pass-through"),
+    (lambda terms: (terms[0], dataclasses.replace(terms[1], match_list=None), *terms[2:]), "unconditional reject"),
     (lambda terms: (dataclasses.replace(terms[0], community=None), *terms[1:]), "without the marker community"),
     (lambda terms: (dataclasses.replace(terms[0], match_list="POOL-gone"), *terms[1:]),
-     "prefix-list POOL-gone is not defined"),
+     "IPv4 prefix-list POOL-gone is not defined"),
+    (lambda terms: (dataclasses.replace(terms[0], family=6), *terms[1:]), "IPv6 prefix-list POOL-web is not defined"),
     (lambda terms: (dataclasses.replace(terms[0], community="TS-GONE"), *terms[1:]), "community TS-GONE is not defined"),
-    (lambda terms: (terms[0], terms[1], dataclasses.replace(terms[2], seq=terms[1].seq)),
+    (lambda terms: (*terms[:-1], dataclasses.replace(terms[-1], seq=terms[-2].seq)),
      "sequence numbers not strictly increasing"),
 ])
 def test_lint_refuses_unsafe_policies(breakage, message):
     cfg = _mixed_cfg()
     terms = _policy(cfg, "TS-OUT-et-0-0-0").terms
-    assert [t.action for t in terms] == ["modify", "reject", "pass"]
+    assert [t.action for t in terms] == ["modify", "reject", "reject", "pass"]
     with pytest.raises(LintError, match=message):
         lint(_with_policy_terms(cfg, "TS-OUT-et-0-0-0", breakage(terms)), NETWORK, ())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
 
 MANAGED_PREFIX = "TS-"
 MARKER_COMMUNITY = "TS-MARKER"
-ANNOUNCE_LIST = "ANYCAST-OUT"
-MAX_AS_NUMBER = 4294967295
+MAX_U32 = 4294967295
+#: address families; IPv6 objects carry a `6` in their name (`POOL6-web`, `TS-DETOUR6-et-0-0-1`)
+FAMILIES = (4, 6)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Term:
     seq: int
     action: str
     match_list: str | None = None
+    family: int = 4  # of `match_list`
     local_pref: int | None = None
     prepend: tuple[int, ...] = ()
     community: str | None = None
@@ -51,6 +54,7 @@ class Policy:
 @dataclass(frozen=True)
 class PrefixList:
     name: str
+    family: int
     prefixes: tuple[str, ...]
     managed: bool = False
 
@@ -70,7 +74,6 @@ class Neighbor:
     peer_as: int
     import_policy: str
     export_policy: str
-    announce_list: str | None
 
 
 @dataclass(frozen=True)
@@ -91,16 +94,17 @@ class RouterConfig:
     router_id: str
     interfaces: tuple[Interface, ...]
     groups: tuple[Group, ...]
-    #: every prefix this router's site announces (EOS `network` statements)
+    #: every prefix this router's site announces, IPv4 first (EOS `network` statements)
     announced: tuple[str, ...]
     prefix_lists: tuple[PrefixList, ...]
     policies: tuple[Policy, ...]
     communities: dict[str, str] = field(default_factory=dict)
-    #: every managed prefix-list name this router can ever have, defined or not: EOS deletes them all
-    #: before defining the current ones, so a list the plan no longer needs cannot linger
-    managed_list_slots: tuple[str, ...] = ()
-    #: the baseline prefix-list of every announced prefix (and, on Junos, the export policy accepting it)
-    announce_name: str = ANNOUNCE_LIST
+    #: (name, family) of every managed prefix-list this router can ever have, defined or not: EOS deletes
+    #: them all before defining the current ones, so a list the plan no longer needs cannot linger
+    managed_list_slots: tuple[tuple[str, int], ...] = ()
+    #: the IPv4 baseline prefix-list of every announced prefix (and, on Junos, the export policy accepting
+    #: the announce lists); on EOS it filters every neighbor's announcements, so it always exists there
+    announce_name: str = "ANYCAST-OUT"
 
     @property
     def baseline_lists(self) -> tuple[PrefixList, ...]:
@@ -109,6 +113,13 @@ class RouterConfig:
     @property
     def managed_lists(self) -> tuple[PrefixList, ...]:
         return tuple(pl for pl in self.prefix_lists if pl.managed)
+
+    @property
+    def announce_lists(self) -> tuple[PrefixList, ...]:
+        return tuple(pl for pl in self.prefix_lists if pl.name in (announce_list(4), announce_list(6)))
+
+    def announced_in(self, family: int) -> tuple[str, ...]:
+        return tuple(p for p in self.announced if ipaddress.ip_network(p).version == family)
 
     def prefix_list(self, name: str) -> PrefixList:
         return next(pl for pl in self.prefix_lists if pl.name == name)
@@ -128,21 +139,37 @@ def export_policy(interface: str) -> str:
     return f"{MANAGED_PREFIX}OUT-{object_suffix(interface)}"
 
 
-def detour_list(interface: str) -> str:
-    return f"{MANAGED_PREFIX}DETOUR-{object_suffix(interface)}"
+def _tag(family: int) -> str:
+    return "6" if family == 6 else ""
 
 
-def pool_list(pool: str) -> str:
-    return f"POOL-{pool}"
+def detour_list(interface: str, family: int) -> str:
+    return f"{MANAGED_PREFIX}DETOUR{_tag(family)}-{object_suffix(interface)}"
 
 
-def _ipv4(value: str, what: str, network: bool) -> str:
+def pool_list(pool: str, family: int) -> str:
+    return f"POOL{_tag(family)}-{pool}"
+
+
+def announce_list(family: int) -> str:
+    return f"ANYCAST{_tag(family)}-OUT"
+
+
+def _prefix(value: str, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     try:
-        parsed = ipaddress.ip_network(value, strict=True) if network else ipaddress.ip_interface(value)
+        return ipaddress.ip_network(value, strict=True)
     except (TypeError, ValueError):
-        raise RenderError(f"{what}: {value!r} is not a valid {'prefix' if network else 'address'}") from None
+        raise RenderError(f"{what}: {value!r} is not a valid prefix") from None
+
+
+def _ipv4_interface(value: str, what: str) -> str:
+    """Neighbor, interface and router-id addresses: IPv4 only for now (docs/rendering.md, Limits)."""
+    try:
+        parsed = ipaddress.ip_interface(value)
+    except (TypeError, ValueError):
+        raise RenderError(f"{what}: {value!r} is not a valid address") from None
     if parsed.version != 4:
-        raise RenderError(f"{what}: {value!r}: only IPv4 is supported by the renderer")
+        raise RenderError(f"{what}: {value!r}: IPv6 sessions and interface addresses are not supported yet")
     return str(parsed)
 
 
@@ -161,8 +188,15 @@ def _address(value: str, what: str) -> str:
         raise RenderError(f"{what}: {value!r} is not a valid IP address") from None
 
 
-def _sorted_prefixes(prefixes) -> tuple[str, ...]:
-    return tuple(str(p) for p in sorted({ipaddress.ip_network(p) for p in prefixes}))
+def _sorted_prefixes(prefixes, family: int | None = None) -> tuple[str, ...]:
+    """Sorted, IPv4 first; only `family` if given."""
+    networks = {ipaddress.ip_network(p) for p in prefixes}
+    return tuple(str(n) for n in sorted(networks, key=lambda n: (n.version, n))
+                 if family is None or n.version == family)
+
+
+def _families(prefixes) -> tuple[int, ...]:
+    return tuple(sorted({ipaddress.ip_network(p).version for p in prefixes}))
 
 
 def _sorted_addresses(values, what: str) -> tuple[str, ...]:
@@ -171,7 +205,7 @@ def _sorted_addresses(values, what: str) -> tuple[str, ...]:
 
 
 def _site_pools(network: Network, site: str) -> dict[str, tuple[str, ...]]:
-    return {_name(name, "pools"): tuple(_ipv4(p, f"pools:{name}", network=True) for p in pool.prefixes)
+    return {_name(name, "pools"): tuple(str(_prefix(p, f"pools:{name}")) for p in pool.prefixes)
             for name, pool in sorted(network.pools.items()) if site in pool.sites}
 
 
@@ -190,10 +224,10 @@ def _check_intents(network: Network, router_name: str, router: Router, intents: 
             raise RenderError(f"{where}: duplicate of {seen[intent.key()]!r}")
         seen[intent.key()] = intent
         if isinstance(intent, Detour):
-            _ipv4(intent.prefix, f"{where}: prefix", network=True)
+            _prefix(intent.prefix, f"{where}: prefix")
             lp = intent.local_pref
-            if type(lp) is not int or not 0 <= lp <= MAX_AS_NUMBER:
-                raise RenderError(f"{where}: local_pref must be an integer in 0..{MAX_AS_NUMBER}")
+            if type(lp) is not int or not 0 <= lp <= MAX_U32:
+                raise RenderError(f"{where}: local_pref must be an integer in 0..{MAX_U32}")
             if detour_lp.setdefault(intent.link, lp) != lp:
                 raise RenderError(f"{where}: detours onto one link must share one local_pref, "
                                   f"{intent.link} already has {detour_lp[intent.link]}")
@@ -210,26 +244,25 @@ def _check_intents(network: Network, router_name: str, router: Router, intents: 
 
 
 def _import_terms(detours: list[Detour], interface: str) -> tuple[Term, ...]:
-    terms = []
-    if detours:
-        terms.append(Term("DETOUR", 0, "modify", match_list=detour_list(interface),
-                          local_pref=detours[0].local_pref, community=MARKER_COMMUNITY))
+    terms = [Term(f"DETOUR{_tag(family)}", 0, "modify", match_list=detour_list(interface, family), family=family,
+                  local_pref=detours[0].local_pref, community=MARKER_COMMUNITY)
+             for family in _families(d.prefix for d in detours)]
     return _numbered(terms)
 
 
-def _export_terms(prepends: list[Prepend], withdraws: list[Withdraw], asn: int) -> tuple[Term, ...]:
+def _export_terms(prepends: list[Prepend], withdraws: list[Withdraw], asn: int, site_pools: dict) -> tuple[Term, ...]:
     # terminal rejects after every modifying term, the pass-through last (lint.py checks this order)
-    terms = [Term(f"PREPEND-{p.pool}", 0, "modify", match_list=pool_list(p.pool), prepend=(asn,) * p.count,
-                  community=MARKER_COMMUNITY) for p in sorted(prepends, key=lambda i: i.pool)]
-    terms += [Term(f"WITHDRAW-{w.pool}", 0, "reject", match_list=pool_list(w.pool))
-              for w in sorted(withdraws, key=lambda i: i.pool)]
+    terms = [Term(f"PREPEND{_tag(family)}-{p.pool}", 0, "modify", match_list=pool_list(p.pool, family),
+                  family=family, prepend=(asn,) * p.count, community=MARKER_COMMUNITY)
+             for p in sorted(prepends, key=lambda i: i.pool) for family in _families(site_pools[p.pool])]
+    terms += [Term(f"WITHDRAW{_tag(family)}-{w.pool}", 0, "reject", match_list=pool_list(w.pool, family),
+                   family=family)
+              for w in sorted(withdraws, key=lambda i: i.pool) for family in _families(site_pools[w.pool])]
     return _numbered(terms)
 
 
 def _numbered(terms: list[Term]) -> tuple[Term, ...]:
-    terms = [*terms, Term("PASS", 0, "pass")]
-    return tuple(Term(t.name, 10 * (i + 1), t.action, t.match_list, t.local_pref, t.prepend, t.community)
-                 for i, t in enumerate(terms))
+    return tuple(dataclasses.replace(term, seq=10 * (i + 1)) for i, term in enumerate([*terms, Term("PASS", 0, "pass")]))
 
 
 def build(network: Network, router_name: str, intents, generator: "Generator") -> RouterConfig:
@@ -253,29 +286,29 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
     interfaces, groups, policies = [], {}, []
     detour_lists = []
     for interface, link in sorted(router.links.items()):
-        address = _ipv4(link.local_address, f"{interface}: local_address", network=False) \
+        address = _ipv4_interface(link.local_address, f"{interface}: local_address") \
             if link.local_address is not None else None
         where = f"routers:{router_name}:links:{interface}"
         interfaces.append(Interface(interface, _name(link.kind, f"{where}:kind"), _name(link.peer, f"{where}:peer"),
                                     address))
-        neighbor = Neighbor(_ipv4(link.neighbor, f"{interface}: neighbor", network=False).split("/")[0],
-                            link.peer, link.peer_as, import_policy(interface), export_policy(interface),
-                            ANNOUNCE_LIST if site_pools else None)
+        neighbor = Neighbor(_ipv4_interface(link.neighbor, f"{interface}: neighbor").split("/")[0],
+                            link.peer, link.peer_as, import_policy(interface), export_policy(interface))
         groups.setdefault(_name(link.group, f"{where}:group"), []).append(neighbor)
         on_link = [i for i in mine if i.link == interface]
         detours = [i for i in on_link if isinstance(i, Detour)]
-        if detours:
-            detour_lists.append(PrefixList(detour_list(interface), _sorted_prefixes(d.prefix for d in detours),
-                                           managed=True))
+        detour_lists += [PrefixList(detour_list(interface, family), family,
+                                    _sorted_prefixes((d.prefix for d in detours), family), managed=True)
+                         for family in _families(d.prefix for d in detours)]
         policies.append(Policy(import_policy(interface), _import_terms(detours, interface)))
         policies.append(Policy(export_policy(interface), _export_terms(
             [i for i in on_link if isinstance(i, Prepend)], [i for i in on_link if isinstance(i, Withdraw)],
-            router.asn)))
+            router.asn, site_pools)))
 
     announced = _sorted_prefixes(p for prefixes in site_pools.values() for p in prefixes)
-    baseline_lists = [PrefixList(pool_list(name), _sorted_prefixes(prefixes)) for name, prefixes in site_pools.items()]
-    if announced:
-        baseline_lists.append(PrefixList(ANNOUNCE_LIST, announced))
+    baseline_lists = [PrefixList(pool_list(name, family), family, _sorted_prefixes(prefixes, family))
+                      for name, prefixes in site_pools.items() for family in _families(prefixes)]
+    baseline_lists += [PrefixList(announce_list(family), family, _sorted_prefixes(announced, family))
+                       for family in _families(announced)]
     return RouterConfig(
         name=router_name,
         site=router.site,
@@ -284,7 +317,7 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
         ntp_servers=_sorted_addresses(network.baseline.ntp_servers, "baseline:ntp_servers"),
         syslog_hosts=_sorted_addresses(network.baseline.syslog_hosts, "baseline:syslog_hosts"),
         asn=router.asn,
-        router_id=_ipv4(router.router_id, f"router {router_name}: router_id", network=False).split("/")[0],
+        router_id=_ipv4_interface(router.router_id, f"router {router_name}: router_id").split("/")[0],
         interfaces=tuple(interfaces),
         groups=tuple(Group(name, tuple(sorted(ns, key=lambda n: ipaddress.ip_address(n.address))))
                      for name, ns in sorted(groups.items())),
@@ -292,5 +325,5 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
         prefix_lists=tuple(sorted(baseline_lists + detour_lists, key=lambda pl: pl.name)),
         policies=tuple(sorted(policies, key=lambda p: p.name)),
         communities={MARKER_COMMUNITY: network.policy.marker_community},
-        managed_list_slots=tuple(sorted(detour_list(i) for i in router.links)),
+        managed_list_slots=tuple(sorted((detour_list(i, family), family) for i in router.links for family in FAMILIES)),
     )
