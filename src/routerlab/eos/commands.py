@@ -51,6 +51,7 @@ class Session:
     timer: "asyncio.TimerHandle | None" = None
     expire_uptime: float | None = None
     completed_time: float | None = None
+    commit_user: str = ""
     terminal: str = "vty0"
 
 
@@ -503,7 +504,7 @@ def show_sessions(device: "EosDevice", cli: Cli) -> Result:
         entry = {"state": session.state, "commitUser": "", "description": "", "instances": {}}
         if session.state == "completed":
             entry["completedTime"] = session.completed_time
-            entry["commitUser"] = session.user
+            entry["commitUser"] = session.commit_user
         else:
             entry["instances"] = {session.terminal.removeprefix("vty"): {
                 "user": session.user, "terminal": session.terminal,

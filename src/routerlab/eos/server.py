@@ -186,6 +186,7 @@ class EosDevice(Device):
     def complete(self, session: Session, user: str) -> None:
         """Mark a session committed; EOS keeps only the newest completed sessions."""
         session.completed_time = self.clock.now()
+        session.commit_user = user
         session.before = None
         completed = [s for s in self.sessions.values() if s.state == "completed"]
         for old in completed[:-MAX_SAVED_SESSIONS]:
@@ -225,6 +226,7 @@ class EosDevice(Device):
         try:
             reply = self._run(body, user)
         except DropConnection:
+            # close without answering; cancelling the handler keeps aiohttp from writing to the dead socket
             request.transport.abort()
             raise asyncio.CancelledError() from None
         reply = {"jsonrpc": "2.0", "id": request_id} | reply
