@@ -213,6 +213,12 @@ def _container_words(parent_key: str, words: list[str]) -> int:
     return 0
 
 
+def _statement_key(parent: Node, words: list[str]) -> str:
+    """The key a ``;`` statement gets below `parent` (what a ``replace:``/``delete:`` tag addresses)."""
+    count = _container_words(parent.key, words)
+    return " ".join(words[:count]) if count else _classify(parent.key, words)[1]
+
+
 def _insert_leaf(parent: Node, words: list[str]) -> None:
     """Insert a ``;`` statement below `parent`, expanding ``neighbor X;`` / ``then accept;`` shorthand."""
     count = _container_words(parent.key, words)
@@ -301,11 +307,12 @@ def parse_text(text: str) -> TaggedTree:
                 stack.append(node)
                 path.append(node.key)
             else:
+                key_path = tuple(path) + (_statement_key(parent, words),)
                 if tag == "delete:":
-                    result.delete_paths.append(tuple(path) + (" ".join(words),))
+                    result.delete_paths.append(key_path)
                 else:
                     _insert_leaf(parent, words)
-                    _record_tag(result, tag, tuple(path) + (" ".join(words),))
+                    _record_tag(result, tag, key_path)
             words, tag = [], None
         elif token == "}":
             if words:

@@ -53,6 +53,15 @@ def test_merge_keeps_single_values_single_and_extends_lists():
     assert group.find("export").values == ["EXPORT-CUSTOMERS", "OTHER"]
 
 
+def test_replace_and_delete_tags_address_leaves_by_their_key():
+    tree = cfg.parse_text(SAMPLE).tree
+    loaded = cfg.parse_text("policy-options {\n    community BLACKHOLE {\n        replace: members 65535:0;\n    }\n}\n"
+                            "system {\n    delete: domain-name lab.example.net;\n}\n")
+    result = cfg.apply_load(tree, loaded)
+    assert result.find("policy-options", "community BLACKHOLE", "members").values == ["65535:0"]
+    assert result.find("system", "domain-name") is None
+
+
 def test_delete_lines_remove_statements_and_list_values():
     tree = cfg.apply_set_lines(cfg.parse_text(SAMPLE).tree, (
         "delete policy-options community BLACKHOLE members 65000:666\n"
