@@ -4,8 +4,8 @@ Same inputs give the same bytes of `Plan.to_json()`: no I/O, no clock, no random
 collection is walked in sorted order. docs/guard-rails.md describes each guard rail; the order of moves:
 
 Egress (Edge Fabric style). Every prefix's demand is projected onto its preferred link as if no override
-existed, plus the link's unattributed traffic (counter minus what the previous plan routed there), which
-cannot move. Previous detours are then kept or removed (hysteresis), and every link above
+existed (link counters are for validation only: they already include the previous plan's detours).
+Previous detours are then kept or removed (hysteresis), and every link above
 `overload_threshold` is brought down to `target_utilization`, links taken by descending utilization then
 link id. On one link, prefixes are taken largest first (then by prefix text): a prefix no larger than the
 remaining excess moves whole; when none is left, the smallest prefix that covers the rest moves. A prefix
@@ -137,21 +137,8 @@ class _Planner:
         self._alternate_cache: dict[int, list[str]] = {}
         self._resolved: dict[str, tuple[int, float] | None] = {}
 
-        previous_intents = previous.intents if previous is not None else ()
         self.previous_since = dict(previous.since) if previous is not None else {}
-        # traffic the counters show beyond what the prefixes explain (under the previous plan) cannot move
-        current = dict(natural)
-        for intent in previous_intents:
-            if isinstance(intent, Detour):
-                piece = self._resolve_detour(intent)
-                if piece is not None:
-                    current[piece.src] -= piece.bps
-                    current[piece.dst] += piece.bps
-        self.background = {
-            lid: max(0.0, load.links[lid].out_bps - current[lid]) if lid in load.links else 0.0 for lid in self.link_ids
-        }
-        self.natural = {lid: natural[lid] + self.background[lid] for lid in self.link_ids}
-
+        self.natural = natural
         # -- anycast projection: measured ingress minus what the previous plan moved ---------------------
         delta = previous.ingress_delta if previous is not None else {}
         self.pool_natural: dict[str, dict[str, float]] = {}
@@ -513,12 +500,18 @@ class _Planner:
             if need <= EPS:
                 break
             need -= self._move(i, self.prefixes[i], self.demand_bps[i], lid, need)
-        if need > EPS:
-            rails = sorted(self.blocked.get(lid, {RECEIVER_HEADROOM}))
-            self.act("refuse", f"{lid} stays at {_pct(self.load[lid], cap)} (was {_pct(start, cap)}), above the target "
-                     f"{policy.target_utilization:.0%}: blocked by {', '.join(rails)}", None, rails[0])
-            for rail in rails[1:]:
-                self.act("refuse", f"{lid}: {rail} also stopped a move", None, rail)
+        self._report(lid, need > EPS, start, self.load[lid], cap, sorted(self.blocked.get(lid, ())))
+
+    def _report(self, element: str, unresolved: bool, start: float, end: float, cap: float, rails: list[str]) -> None:
+        """Name every guard rail that stopped a move on `element`, and say so when it stays above target."""
+        if unresolved:
+            rails = rails or [RECEIVER_HEADROOM]  # nothing refused: no alternate/receiver had any room
+            self.act("refuse", f"{element} stays at {_pct(end, cap)} (was {_pct(start, cap)}), above the target "
+                     f"{self.policy.target_utilization:.0%}: blocked by {', '.join(rails)}", None, rails[0])
+            rails = rails[1:]
+        for rail in rails:
+            self.act("refuse", f"{element}: {rail} stopped a move"
+                     + ("" if unresolved else f"; other moves brought it to {_pct(end, cap)}"), None, rail)
 
     def _drain_link(self, lid: str) -> None:
         budget = self.policy.drain_step_fraction * self.natural[lid]
@@ -696,12 +689,7 @@ class _Planner:
                     if rail:
                         refused.add(rail)
                         closed.add(lid)
-        if self.site_load[site] > target + EPS:
-            rails = sorted(refused) or [HIGH_WATERMARK]
-            self.act("refuse", f"{site} stays at {_pct(self.site_load[site], cap)} (was {_pct(start, cap)}), above the "
-                     f"target {policy.target_utilization:.0%}: blocked by {', '.join(rails)}", None, rails[0])
-            for rail in rails[1:]:
-                self.act("refuse", f"{site}: {rail} also stopped a shift", None, rail)
+        self._report(site, self.site_load[site] > target + EPS, start, self.site_load[site], cap, sorted(refused))
 
     def _drain_site(self, site: str) -> None:
         """One step per cycle: every link of every pool one prepend further, then explicit withdrawal."""

@@ -1,0 +1,116 @@
+"""Egress detours: projection, move order, receivers, splitting, hysteresis."""
+from __future__ import annotations
+
+from planner_scenarios import NOW, cycle, make_load, make_network, prefixes, util
+
+from trafficshift.plan import Detour
+from trafficshift.planner import plan
+
+HOT, SPARE, BACKUP = "ams-r1:et-0/0/0", "ams-r1:et-0/0/1", "ams-r1:et-0/0/2"
+
+
+def two_links(**policy):
+    return make_network({HOT: ("transit", 10e9), SPARE: ("private", 10e9), BACKUP: ("transit", 10e9)},
+                        max_moved_fraction=1.0, **policy)
+
+
+def test_overloaded_link_is_brought_to_target_largest_prefixes_first():
+    rates = [3e9, 2e9, 1.5e9, 1e9, 1e9, 0.5e9, 0.5e9]  # 9.5 Gbps on 10G: 95% > 90% high watermark
+    demands = [(p, bps, HOT, [SPARE]) for p, bps in zip(prefixes(7), rates)]
+    result = plan(two_links(), make_load(demands), None, (), NOW)
+
+    before, after = util(result, HOT)
+    assert before == 0.95 and after <= 0.80
+    # excess 1.5 Gbps: 3 and 2 Gbps are larger than it; the 1.5 Gbps prefix covers it exactly
+    assert [i.prefix for i in result.intents] == [prefixes(7)[2]]
+    assert result.moved_bps == 1.5e9
+    assert result.status == "ok"
+
+
+def test_link_between_target_and_high_watermark_is_left_alone():
+    demands = [(p, 0.85e9, HOT, [SPARE]) for p in prefixes(10)]  # 85%: above target, under 90%
+    result = plan(two_links(), make_load(demands), None, (), NOW)
+    assert result.intents == () and util(result, HOT) == (0.85, 0.85)
+
+
+def test_alternates_are_tried_in_preference_order_and_receivers_stay_under_target_minus_headroom():
+    demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)]  # 100%
+    demands += [(p, 6e9, SPARE, []) for p in prefixes(1, "198.19.0.0")]  # SPARE at 60%
+    result = plan(two_links(receiver_headroom=0.1), make_load(demands), None, (), NOW)
+
+    # SPARE may go to 70% (target 80% - headroom 10%): one 1G prefix, the second goes to BACKUP
+    by_link = {}
+    for intent in result.intents:
+        by_link.setdefault(f"{intent.router}:{intent.link}", []).append(intent.prefix)
+    assert len(by_link[SPARE]) == 1 and len(by_link[BACKUP]) == 1
+    assert util(result, SPARE)[1] <= 0.70 + 1e-9 and util(result, BACKUP)[1] <= 0.70 + 1e-9
+    assert util(result, HOT)[1] <= 0.80
+
+
+def test_a_prefix_too_big_for_any_alternate_is_split_into_halves_down_to_slash_24():
+    demands = [("198.18.0.0/22", 9.6e9, HOT, [SPARE])]  # one prefix on a 10G link at 96%
+    demands += [("198.19.0.0/24", 6.5e9, SPARE, [])]  # SPARE can take 1.5G before 80%
+    result = plan(two_links(split_threshold_bps=1e9), make_load(demands), None, (), NOW)
+
+    moved = sorted(i.prefix for i in result.intents)
+    # /22 = 9.6G, /23 = 4.8G, /24 = 2.4G: none fits in 1.5G of room, and /24 is the floor
+    assert moved == []
+    assert any(a.verb == "refuse" and a.guard_rail == "receiver_headroom" for a in result.actions)
+
+    demands[1] = ("198.19.0.0/24", 5e9, SPARE, [])  # now 3G of room: a /24 (2.4G) fits
+    result = plan(two_links(split_threshold_bps=1e9), make_load(demands), None, (), NOW)
+    assert [i.prefix for i in result.intents] == ["198.18.0.0/24"]
+    assert util(result, HOT)[1] == 0.72 and util(result, SPARE)[1] == 0.74
+
+
+def test_a_detour_is_kept_while_its_source_would_be_above_the_low_watermark():
+    net = two_links(low_watermark=0.6, hold_time_s=600.0)
+    demands = [(p, 1e9, HOT, [SPARE]) for p in prefixes(10)]
+    first, applied = cycle(net, make_load(demands))
+    assert first.intents
+
+    # an hour later the load fell to 7 Gbps: without the detours HOT would be at 70% > 60%: keep
+    lighter = make_load([(p, 0.7e9, HOT, [SPARE]) for p in prefixes(10)], timestamp=NOW + 3600)
+    second = plan(net, lighter, first, (), NOW + 3600)
+    assert second.intents == first.intents and second.since == first.since
+    assert {a.guard_rail for a in second.actions if a.verb == "keep"} == {"low_watermark"}
+
+
+def test_a_detour_is_removed_only_after_hold_time_once_the_source_is_under_the_low_watermark():
+    net = two_links(low_watermark=0.6, hold_time_s=600.0)
+    first = plan(net, make_load([(p, 1e9, HOT, [SPARE]) for p in prefixes(10)]), None, (), NOW)
+    quiet = [(p, 0.3e9, HOT, [SPARE]) for p in prefixes(10)]  # 30% even with everything back
+
+    early = plan(net, make_load(quiet, timestamp=NOW + 300), first, (), NOW + 300)
+    assert early.intents == first.intents
+    assert {a.guard_rail for a in early.actions if a.verb == "keep"} == {"hold_time_s"}
+
+    late = plan(net, make_load(quiet, timestamp=NOW + 601), early, (), NOW + 601)
+    assert late.intents == ()
+    assert all(a.verb == "remove" and a.guard_rail == "low_watermark" for a in late.actions)
+    assert util(late, HOT)[1] == 0.3
+
+
+def test_no_flapping_when_load_wobbles_around_the_high_watermark():
+    net = two_links(hold_time_s=1800.0)
+    previous, changes = None, []
+    for step in range(40):  # 30 s cycles for 20 minutes, load alternating 88% / 92%
+        rate = 0.92e9 if step % 2 == 0 else 0.88e9
+        load = make_load([(p, rate, HOT, [SPARE]) for p in prefixes(10)], timestamp=NOW + 30 * step)
+        result = plan(net, load, previous, (), NOW + 30 * step)
+        if previous is not None and result.intents != previous.intents:
+            changes.append(step)
+        previous = result
+    assert changes == [] and previous.intents  # shifted once at step 0, never undone or redone
+
+
+def test_previous_detours_of_vanished_prefixes_are_removed_with_a_reason():
+    net = two_links()
+    stale = Detour("ams-r1", "et-0/0/1", "203.0.113.0/24", HOT, 200)
+    from trafficshift.plan import Plan, intent_key
+
+    previous = Plan(created=NOW - 60, status="ok", intents=(stale,), since={intent_key(stale): NOW - 60})
+    result = plan(net, make_load([(p, 1e9, HOT, [SPARE]) for p in prefixes(5)]), previous, (), NOW)
+    assert result.intents == ()
+    [action] = result.actions
+    assert action.verb == "remove" and "no longer in the load" in action.reason

@@ -1,0 +1,81 @@
+"""Anycast ingress: graded prepends, lowest priority first, withdrawal last, catchment, receivers."""
+from __future__ import annotations
+
+from planner_scenarios import NOW, cycle, make_load, make_network, util
+
+from trafficshift.plan import Prepend, Withdraw
+from trafficshift.planner import plan
+
+LINKS = {"ams-r1:et-0/0/0": ("private", 10e9), "ams-r1:et-0/0/1": ("transit", 10e9),
+         "fra-r1:et-0/0/0": ("transit", 10e9), "par-r1:et-0/0/0": ("transit", 10e9)}
+POOLS = {"bulk": (10, ["ams", "fra", "par"]), "paid": (50, ["ams", "fra", "par"])}
+
+
+def network(**kwargs):
+    policy = {"max_moved_fraction": 1.0, **kwargs.pop("policy", {})}
+    return make_network(LINKS, sites={"ams": 10e9, "fra": 20e9, "par": 20e9},
+                        neighbors={"ams": ["fra", "par"]}, pools=POOLS, **kwargs, **policy)
+
+
+def test_lowest_priority_pool_is_prepended_first_toward_transit_and_lands_by_neighbor_order():
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 5.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}})
+    result = plan(network(), load, None, (), NOW)
+
+    assert util(result, "ams") == (0.95, 0.8)
+    # bulk arrives 50/50 over the two links; one prepend step moves 25% of a link's share = 0.5 Gbps;
+    # 1.5 Gbps of excess = three steps, spread (lowest count first) starting with the transit link
+    assert result.intents == (Prepend("ams-r1", "et-0/0/0", "bulk", 1), Prepend("ams-r1", "et-0/0/1", "bulk", 2))
+    # fra is ams's first neighbor (weight 1/2), par second (1/4): 2/3 and 1/3 of the 1.5 Gbps
+    assert util(result, "fra")[1] * 20e9 == 1e9 + 1e9
+    assert util(result, "par")[1] * 20e9 == 1e9 + 0.5e9
+    assert result.ingress_delta == {"ams": {"bulk": -1.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 0.5e9}}
+
+
+def test_withdrawal_comes_only_after_prepending_is_exhausted_and_never_on_the_last_link():
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 5.7e9}})  # 97%: prepends alone suffice
+    result = plan(network(policy={"max_prepend": 1}), load, None, (), NOW)
+    assert result.intents and all(isinstance(i, Prepend) for i in result.intents)
+    assert util(result, "ams")[1] <= 0.8
+
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 8e9}})  # 120%: prepend 1 moves at most 3G of 12G
+    result = plan(network(policy={"max_prepend": 1}), load, None, (), NOW)
+    withdrawals = [i for i in result.intents if isinstance(i, Withdraw)]
+    # the first link in order (transit) is withdrawn; the site's last link keeps announcing every pool
+    assert withdrawals and all(w.link == "et-0/0/1" for w in withdrawals)
+    assert all(isinstance(i, Prepend) for i in result.intents if i.link == "et-0/0/0")
+    assert util(result, "ams")[1] <= 0.8
+    assert sum(1 for a in result.actions if a.verb == "add") >= len(result.intents)
+
+
+def test_a_pool_is_never_withdrawn_from_more_sites_than_max_withdraw_sites():
+    sites = {"ams": {"bulk": 4e9, "paid": 8e9}, "fra": {"bulk": 8e9, "paid": 16e9}}
+    net = make_network({**LINKS, "fra-r1:et-0/0/1": ("private", 10e9)}, sites={"ams": 10e9, "fra": 20e9, "par": 100e9},
+                       neighbors={"ams": ["par"], "fra": ["par"]}, pools=POOLS, max_prepend=1, max_moved_fraction=1.0)
+    result = plan(net, make_load([], sites), None, (), NOW)
+    withdrawn_at = {(i.pool, i.router.split("-")[0]) for i in result.intents if isinstance(i, Withdraw)}
+    for pool in POOLS:
+        assert len({site for p, site in withdrawn_at if p == pool}) <= 1
+    refusals = [a for a in result.actions if a.guard_rail == "max_withdraw_sites"]
+    assert refusals and all(a.verb == "refuse" for a in refusals)
+
+
+def test_catchment_model_decides_where_shifted_ingress_lands_and_receivers_stay_under_target():
+    catchment = {"ams": {"fra": 0.9, "par": 0.1}}
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 6e9}, "fra": {"bulk": 15.5e9}, "par": {"bulk": 1e9}})
+    result = plan(network(catchment=catchment), load, None, (), NOW)
+
+    # fra (77.5%) has room for 0.5 Gbps: a 0.5G step lands 0.45G there; a second one would not fit
+    assert util(result, "fra")[1] <= 0.8
+    assert util(result, "ams")[1] > 0.8
+    assert any(a.verb == "refuse" and a.guard_rail == "receiver_headroom" and "ams" in a.reason for a in result.actions)
+
+
+def test_replanning_with_the_measured_load_of_the_applied_plan_keeps_the_same_shifts():
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 5.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}})
+    first, measured = cycle(network(), load)
+    assert measured.sites["ams"].pools["bulk"] == 2.5e9  # what the site would now measure
+
+    second = plan(network(), measured, first, (), NOW + 30)
+    assert second.intents == first.intents and second.since == first.since
+    assert second.ingress_delta == first.ingress_delta and second.moved_bps == 0.0
+    assert [u.after_bps for u in second.sites] == [u.after_bps for u in first.sites]

@@ -1,0 +1,129 @@
+"""Property-based invariants of the planner on random small networks and loads."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from planner_scenarios import NOW, cycle, make_load, make_network, prefixes
+
+from trafficshift.plan import intent_key
+from trafficshift.planner import plan
+
+SITES = ("ams", "fra", "par", "lon")
+KINDS = ("transit", "private", "public-ix")
+EPS = 1e-3
+
+
+@st.composite
+def scenarios(draw, roomy_alternate: bool = False):
+    sites = SITES[: draw(st.integers(2, 4))]
+    links = {}
+    for site in sites:
+        for k in range(draw(st.integers(1, 3))):
+            links[f"{site}-r1:et-0/0/{k}"] = (draw(st.sampled_from(KINDS)), draw(st.sampled_from([1e9, 10e9, 40e9])))
+    if roomy_alternate:
+        links["zzz-r1:et-0/0/0"] = ("transit", 10e12)  # room for everything: relief is always feasible
+    ids = sorted(links)
+    demands = []
+    for prefix in prefixes(draw(st.integers(1, 30))):
+        link = draw(st.sampled_from(ids))
+        alternates = draw(st.lists(st.sampled_from(ids), max_size=3, unique=True))
+        alternates = [a for a in alternates if a != link]
+        if roomy_alternate and link != "zzz-r1:et-0/0/0":
+            alternates.append("zzz-r1:et-0/0/0")
+        demands.append((prefix, draw(st.floats(0, 8e9, allow_nan=False)), link, alternates))
+    pools = {"bulk": (10, list(sites)), "paid": (20, list(sites[:2]))}
+    site_pools = {}
+    for site in sites:
+        site_pools[site] = {"bulk": draw(st.floats(0, 30e9))}
+        if site in sites[:2]:
+            site_pools[site]["paid"] = draw(st.floats(0, 30e9))
+    neighbors = {s: [t for t in sites if t != s] for s in sites}
+    policy = {
+        "receiver_headroom": draw(st.sampled_from([0.0, 0.05])),
+        "max_moved_fraction": draw(st.sampled_from([0.1, 1.0])),
+        "max_overrides": draw(st.sampled_from([3, 2000])),
+        "max_prepend": draw(st.integers(1, 3)),
+        "split_threshold_bps": draw(st.sampled_from([1e9, 10e9])),
+    }
+    if roomy_alternate:
+        policy.update(max_moved_fraction=1.0, max_overrides=2000, max_shifting_elements=100, max_plan_change=1000)
+    network = make_network(links, sites={s: 40e9 for s in sites}, neighbors=neighbors, pools=pools, **policy)
+    return network, make_load(demands, site_pools)
+
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(scenarios())
+def test_same_inputs_give_the_same_bytes(scenario):
+    network, load = scenario
+    assert plan(network, load, None, (), NOW).to_json() == plan(network, load, None, (), NOW).to_json()
+
+
+@FAST
+@given(scenarios())
+def test_receivers_are_never_pushed_over_target_and_caps_hold(scenario):
+    network, load = scenario
+    policy = network.policy
+    result = plan(network, load, None, (), NOW)
+    limit = policy.target_utilization - policy.receiver_headroom
+    for u in result.links + result.sites:
+        if u.after_bps > u.before_bps + EPS:  # gained traffic: a receiver
+            assert u.after_bps <= limit * u.capacity_bps + EPS, u
+    if result.status == "ok":
+        assert len(result.intents) <= policy.max_overrides
+        egress = sum(d.bps for d in load.egress)
+        ingress = sum(s.ingress_bps for s in load.sites.values())
+        assert result.moved_bps <= policy.max_moved_fraction * (egress + ingress) + EPS
+
+
+@FAST
+@given(scenarios())
+def test_an_element_left_above_target_is_named_in_a_refusal(scenario):
+    network, load = scenario
+    result = plan(network, load, None, (), NOW)
+    refusals = " ".join(a.reason for a in result.actions if a.verb == "refuse")
+    for u in result.links + result.sites:
+        if u.before > network.policy.overload_threshold and u.after > network.policy.target_utilization + 1e-9:
+            assert result.status != "ok" or u.id in refusals, u
+
+
+@FAST
+@given(scenarios(roomy_alternate=True))
+def test_no_link_or_site_above_target_when_relief_is_feasible(scenario):
+    network, load = scenario
+    result = plan(network, load, None, (), NOW)
+    assert result.status == "ok"
+    for u in result.links:
+        if u.before > network.policy.overload_threshold:
+            assert u.after <= network.policy.target_utilization + 1e-9, u
+
+
+@FAST
+@given(scenarios())
+def test_replanning_the_applied_plan_changes_nothing(scenario):
+    network, load = scenario
+    first, measured = cycle(network, load)
+    # a cap that stopped the first cycle short lets the next one go on: that is progress, not churn
+    assume(not any(u.after > network.policy.overload_threshold for u in first.links + first.sites))
+    second = plan(network, measured, first, (), NOW + 30)
+    assert second.intents == first.intents and second.since == first.since
+    assert not [a for a in second.actions if a.verb in ("add", "remove")]
+
+
+@FAST
+@given(scenarios())
+def test_every_added_intent_has_an_action_with_a_reason(scenario):
+    network, load = scenario
+    result = plan(network, load, None, (), NOW)
+    if result.status == "ok":
+        added = {intent_key_of(a.intent) for a in result.actions if a.verb == "add" and a.intent}
+        assert {intent_key(i) for i in result.intents} <= added
+    assert all(a.reason for a in result.actions)
+
+
+def intent_key_of(data: dict) -> str:
+    from trafficshift.plan import intent_from_dict
+
+    return intent_key(intent_from_dict(data))
