@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import urllib.error
 import urllib.request
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 
 def post(entry: dict, body: bytes, path: str = "/command-api", method: str = "POST"):
@@ -60,3 +63,13 @@ def test_other_paths_and_methods_are_refused(eos, path, method, status):
     with pytest.raises(urllib.error.HTTPError) as raised:
         post(eos, b"{}" if method == "POST" else None, path, method)
     assert raised.value.code == status
+
+
+def test_every_device_serves_the_same_self_signed_ec_certificate(eos_lab):
+    # one certificate per process keeps a 100-device lab's start fast
+    inventory = eos_lab.inventory()
+    pems = {ssl.get_server_certificate((entry["host"], entry["https_port"])) for entry in inventory.values()}
+    assert len(pems) == 1
+    certificate = x509.load_pem_x509_certificate(pems.pop().encode())
+    assert isinstance(certificate.public_key(), ec.EllipticCurvePublicKey)
+    assert certificate.issuer == certificate.subject
