@@ -63,8 +63,9 @@ TIME_SCALE = 60
 
 @pytest.fixture(scope="session")
 def eos_lab():
-    with Lab([DeviceSpec("ams01-r2", "eos", BASELINE), DeviceSpec("ams01-r3", "eos")], time_scale=TIME_SCALE,
-             password="lab-secret") as lab:
+    specs = [DeviceSpec("ams01-r2", "eos", BASELINE), DeviceSpec("ams01-r3", "eos"),
+             DeviceSpec("ams01-r4", "eos", username="ops", password="ops-secret")]
+    with Lab(specs, time_scale=TIME_SCALE, password="lab-secret") as lab:
         yield lab
 
 
@@ -93,6 +94,13 @@ def eos_default(eos_lab) -> dict:
     """The inventory entry of a device started without an initial config, freshly reset."""
     eos_lab.call(_reset, eos_lab.devices["ams01-r3"])
     return eos_lab.inventory()["ams01-r3"]
+
+
+@pytest.fixture
+def eos_ops(eos_lab) -> dict:
+    """The inventory entry of a device with its own user (ops) and password, freshly reset."""
+    eos_lab.call(_reset, eos_lab.devices["ams01-r4"])
+    return eos_lab.inventory()["ams01-r4"]
 
 
 @pytest.fixture

@@ -225,3 +225,17 @@ def test_banner_heredoc_and_mode_comments_arrive_as_command_input(driver, contro
     committed = control.config()
     assert "banner motd\nAuthorised use only\nEOF\n" in committed
     assert "route-map TRANSIT-IN permit 10\n   !! shifted by trafficshift\n" in committed
+
+
+def test_commit_history_names_the_authenticated_user(eos_lab, eos_ops, make_driver):
+    assert eos_ops["username"] == "ops"
+    device = make_driver(eos_ops)
+    device.open()
+    try:
+        device.load_merge_candidate(config="hostname ops-owned")
+        device.commit_config(revert_in=300)
+        device.confirm_commit()
+    finally:
+        device.close()
+    history = eos_lab.control("ams01-r4").commits()
+    assert [(record["user"], record["kind"]) for record in history] == [("ops", "commit timer"), ("ops", "confirm")]
