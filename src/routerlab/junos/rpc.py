@@ -30,7 +30,7 @@ class DropConnection(Exception):
 
 
 def E(tag: str, *children, text: str | None = None, **attrs) -> etree._Element:
-    element = etree.Element(tag)
+    element = etree.Element(tag, nsmap={"junos": JUNOS_NS})  # so attributes read junos:seconds
     for key, value in attrs.items():
         element.set(f"{{{JUNOS_NS}}}{key[6:]}" if key.startswith("junos_") else key.replace("_", "-"), value)
     if text is not None:
@@ -293,12 +293,14 @@ class RpcHandlers:
         terse = self._flag(request, "terse")
         wanted = request.findtext("interface-name")
         interfaces = []
-        for name, units in self.device.interfaces():
+        for name, description, units in self.device.interfaces():
             if wanted and name != wanted:
                 continue
             physical = [E("name", text=name), E("admin-status", text="up"), E("oper-status", text="up")]
+            if description is not None and not terse:
+                physical.append(E("description", text=description))  # Junos omits it when unset
             if not terse:
-                physical += [E("description", text=""), E("mtu", text="1514"), E("speed", text="1000mbps"),
+                physical += [E("mtu", text="1514"), E("speed", text="1000mbps"),
                              E("current-physical-address", text=self.device.mac_address(name)),
                              E("interface-flapped", text="Never", junos_seconds="0")]
             for unit, addresses in units:

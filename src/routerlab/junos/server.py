@@ -325,8 +325,8 @@ class JunosDevice(Device):
         digest = hashlib.sha256(f"{self.name}/{interface}".encode()).digest()
         return "2c:6b:f5:" + ":".join(f"{byte:02x}" for byte in digest[:3])
 
-    def interfaces(self) -> list[tuple[str, list[tuple[str, list[str]]]]]:
-        """(name, [(unit, [inet address])]) for every configured interface."""
+    def interfaces(self) -> list[tuple[str, str | None, list[tuple[str, list[str]]]]]:
+        """(name, description, [(unit, [inet address])]) for every configured interface."""
         result = []
         interfaces = self.db.committed.find("interfaces")
         for name, node in (interfaces.children.items() if interfaces is not None else ()):
@@ -339,7 +339,9 @@ class JunosDevice(Device):
                     addresses = [child.name_words[1] for child in (inet.children.values() if inet else ())
                                  if child.name_words[0] == "address" and len(child.name_words) > 1]
                     units.append((key.split()[1], addresses))
-            result.append((name, units))
+            description = node.find("description")
+            result.append((name, description.words[1] if description is not None and len(description.words) > 1
+                           else None, units))
         return result
 
     # -- persistence ------------------------------------------------------------------------------------
