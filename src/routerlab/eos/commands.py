@@ -180,6 +180,9 @@ class Cli:
             if line == "abort":
                 self.abort(self.session.name)
                 return _OK
+        if words[0] == "configure":  # another session (or terminal) from config mode: this one stays pending
+            self._leave_config()
+            return self._exec_mode(line, words)
         if words[0] in ("copy", "write"):
             return self._exec_mode(line, words)
         try:
@@ -321,6 +324,8 @@ class Cli:
         if line in ("show configuration sessions", "show configuration sessions detail"):
             return show_sessions(device, self)
         if words[:2] in (["show", "running-config"], ["show", "startup-config"]):
+            if not self.privileged:
+                raise CommandFailed("Invalid input (privileged mode required)", "invalid command")
             options = words[2:]
             if not set(options) <= {"all", "sanitized"} or len(set(options)) != len(options):
                 raise invalid(words, 2 + len([o for o in options if o in ("all", "sanitized")]))

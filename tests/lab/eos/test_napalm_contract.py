@@ -144,6 +144,19 @@ def test_rollback_during_a_pending_commit_reverts_at_once(driver, control):
     assert kinds(control) == ["commit timer", "rollback"]
 
 
+def test_closing_the_driver_during_a_pending_commit_rolls_it_back(eos, control, make_driver):
+    # napalm keeps the session name after commit_config(revert_in=...), so close() aborts it: on EOS an
+    # abort during a commit timer reverts at once. Confirm from the same driver before closing it.
+    before = control.config()
+    device = make_driver(eos)
+    device.open()
+    device.load_merge_candidate(config=NEW_POLICY)
+    device.commit_config(revert_in=300)
+    device.close()
+    assert control.config() == before
+    assert kinds(control) == ["commit timer", "rollback"]
+
+
 def test_rollback_restores_the_config_saved_before_the_last_commit(driver, control):
     driver.load_merge_candidate(config="hostname first")
     driver.commit_config()

@@ -73,7 +73,17 @@ def test_text_only_command_in_json_falls_back_to_text(node):
 def test_privileged_commands_need_enable(node):
     with pytest.raises(CommandError, match="privileged mode required"):
         node.run_commands(["configure terminal"], send_enable=False)
+    with pytest.raises(CommandError, match="privileged mode required"):
+        node.run_commands(["show running-config"], send_enable=False)
     assert node.run_commands(["show hostname"], send_enable=False)[0]["hostname"] == "ams01-r2"
+
+
+def test_at_most_five_sessions_can_be_pending(node):
+    node.run_commands([f"configure session pending{index}" for index in range(5)])
+    with pytest.raises(CommandError, match="Maximum number of pending sessions has been reached"):
+        node.run_commands(["configure session one-too-many"])
+    node.run_commands([f"configure session pending{index} abort" for index in range(5)])
+    node.run_commands(["configure session now-fits", "configure session now-fits abort"])
 
 
 def test_copy_write_and_configure_replace(node, control):
