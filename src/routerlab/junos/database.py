@@ -138,10 +138,7 @@ class ConfigDatabase:
 
     def unlock(self, client: Client) -> None:
         if self.lock_owner is not client:
-            raise DatabaseError(RpcErrorInfo(message="configuration database is not locked by this session"
-                                             if self.lock_owner is None else
-                                             "configuration database locked by another session",
-                                             tag="operation-failed"))
+            raise DatabaseError(RpcErrorInfo(message="configuration database not locked by this session"))
         self._release_lock(client)
 
     def _release_lock(self, client: Client) -> None:

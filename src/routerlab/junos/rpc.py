@@ -79,8 +79,8 @@ class RpcHandlers:
     def dispatch(self, request: etree._Element) -> list:
         handler = self.handlers.get(request.tag)
         if handler is None:
-            raise DatabaseError(RpcErrorInfo(message="syntax error, expecting <rpc> command",
-                                             bad_element=request.tag))
+            # what Junos answers for an RPC it does not know: the RPC's name as the bad element
+            raise DatabaseError(RpcErrorInfo(message="syntax error", bad_element=request.tag))
         return handler(request)
 
     # -- helpers -------------------------------------------------------------------------------------

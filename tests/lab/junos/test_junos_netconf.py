@@ -36,8 +36,8 @@ def test_unknown_rpc_is_an_rpc_error(lab):
     with connect(lab, "ncclient") as session:
         with pytest.raises(RPCError) as failure:
             session.rpc(etree.XML("<get-frobnicator-information/>"))
-    assert failure.value.severity == "error"
-    assert "get-frobnicator-information" in etree.tostring(failure.value.xml).decode()
+    assert (failure.value.severity, failure.value.message) == ("error", "syntax error")
+    assert "<bad-element>get-frobnicator-information</bad-element>" in etree.tostring(failure.value.xml).decode()
 
 
 def test_wrong_password_is_refused(lab):
