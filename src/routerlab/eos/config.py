@@ -437,7 +437,7 @@ _SECTIONS = [
 def _section_rank(node: Node) -> tuple[int, int]:
     for rank, prefixes in enumerate(_SECTIONS):
         for sub, prefix in enumerate(prefixes):
-            if node.text == prefix or node.text.startswith(prefix + " ") or (prefix == "!!" and node.text.startswith("!!")):
+            if node.text == prefix or node.text.startswith(prefix + " " if prefix != "!!" else prefix):
                 return rank, sub
     return len(_SECTIONS), 0
 
@@ -502,10 +502,6 @@ class Editor:
         self.config = config
         self.stack: list[Node] = [config.root]
 
-    @property
-    def mode(self) -> str:
-        return self.stack[-1].mode
-
     def exit(self) -> bool:
         """`exit`: leave the current sub-mode; False at the top (which leaves config mode)."""
         if len(self.stack) == 1:
@@ -522,7 +518,7 @@ class Editor:
             for text in (body or "").splitlines():
                 self.stack[-1].children.append(Node("!! " + text.strip(), key="!! " + text.strip()))
             return False
-        if line in ("banner login", "banner motd") and len(self.stack) >= 1:
+        if line in ("banner login", "banner motd"):
             self.stack[:] = self.stack[:1]
             self._remove(self.config.root, lambda node: node.text == line)
             self.config.root.children.append(

@@ -192,4 +192,5 @@ def test_a_config_recorded_from_a_real_switch_is_understood(recorded):
 
 def test_legacy_peer_group_spelling_is_shown_in_the_current_one():
     config = apply(Config(), "router bgp 65000", "neighbor EDGE peer-group", "neighbor 192.0.2.1 peer-group EDGE")
-    assert config.render() == "router bgp 65000\n   neighbor EDGE peer group\n   neighbor 192.0.2.1 peer group EDGE\n!\n"
+    assert config.render() == ("router bgp 65000\n   neighbor EDGE peer group\n"
+                               "   neighbor 192.0.2.1 peer group EDGE\n!\n")
