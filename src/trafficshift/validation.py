@@ -48,7 +48,9 @@ _SECRET_KEY = re.compile(r"pass|secret|token|credential|private.?key|auth", re.I
 MAX_CLOCK_SKEW_S = 60.0
 
 _PATTERN_MESSAGES = {
-    NAME_PATTERN: "must be a name of ASCII letters, digits, '.', '_', '-' (starting with a letter or digit, at most 63)",
+    NAME_PATTERN: (
+        "must be a name of ASCII letters, digits, '.', '_', '-' (starting with a letter or digit, at most 63)"
+    ),
     INTERFACE_PATTERN: "must be an interface name like et-0/0/1 (ASCII letters, digits, '/', ':', '.', '_', '-')",
     LINK_ID_PATTERN: "must be a link id router:interface, e.g. ams01-r1:et-0/0/1",
 }
@@ -229,7 +231,8 @@ def _network_limits(data: Mapping, root: str, limits: Limits) -> list[str]:
             for key in ("neighbor", "local_address"):
                 located.append((("routers", name, "links", ifname, key), _map(link).get(key)))
     for name, pool in pools.items():
-        located += [(("pools", name, "prefixes", i), prefix) for i, prefix in enumerate(_seq(_map(pool).get("prefixes")))]
+        prefixes = _seq(_map(pool).get("prefixes"))
+        located += [(("pools", name, "prefixes", i), prefix) for i, prefix in enumerate(prefixes)]
     baseline = _map(data.get("baseline"))
     for key in ("ntp_servers", "syslog_hosts"):
         located += [(("baseline", key, i), address) for i, address in enumerate(_seq(baseline.get(key)))]
@@ -257,16 +260,19 @@ def _network_references(data: Mapping, root: str) -> list[str]:
             link = _map(link)
             loc = ("routers", name, "links", ifname)
             if link.get("peer_as") == router.get("asn") and isinstance(link.get("peer_as"), int):
-                problems.append(_problem(root, (*loc, "peer_as"), "equals the router's own asn (links are eBGP)", link["peer_as"]))
+                message = "equals the router's own asn (links are eBGP)"
+                problems.append(_problem(root, (*loc, "peer_as"), message, link["peer_as"]))
             neighbor = link.get("neighbor")
             if isinstance(neighbor, str):
                 if neighbor in neighbors:
-                    problems.append(_problem(root, (*loc, "neighbor"), f"duplicate neighbor, also on {neighbors[neighbor]}", neighbor))
+                    message = f"duplicate neighbor, also on {neighbors[neighbor]}"
+                    problems.append(_problem(root, (*loc, "neighbor"), message, neighbor))
                 neighbors.setdefault(neighbor, str(ifname))
     for router_id, names in router_ids.items():
         if len(names) > 1:
             for name in names:
-                problems.append(_problem(root, ("routers", name, "router_id"), f"duplicate router_id, shared by {', '.join(sorted(names))}", router_id))
+                message = f"duplicate router_id, shared by {', '.join(sorted(names))}"
+                problems.append(_problem(root, ("routers", name, "router_id"), message, router_id))
 
     for name, site in sites.items():
         seen: set = set()
@@ -291,7 +297,8 @@ def _network_references(data: Mapping, root: str) -> list[str]:
                 continue  # the model reports the invalid prefix itself
             if canonical in owner:
                 where = _path(root, owner[canonical])
-                problems.append(_problem(root, ("pools", name, "prefixes", index), f"duplicate prefix, also at {where}", prefix))
+                loc = ("pools", name, "prefixes", index)
+                problems.append(_problem(root, loc, f"duplicate prefix, also at {where}", prefix))
             else:
                 owner[canonical] = ("pools", name, "prefixes", index)
 
@@ -310,9 +317,11 @@ def _network_references(data: Mapping, root: str) -> list[str]:
         for key in ("overload_threshold", "target_utilization", "low_watermark")
     )
     if target is not None and overload is not None and target >= overload:
-        problems.append(_problem(root, ("policy", "target_utilization"), f"must be below overload_threshold {_number(overload)}", target))
+        message = f"must be below overload_threshold {_number(overload)}"
+        problems.append(_problem(root, ("policy", "target_utilization"), message, target))
     if low is not None and target is not None and low > target:
-        problems.append(_problem(root, ("policy", "low_watermark"), f"must be <= target_utilization {_number(target)}", low))
+        message = f"must be <= target_utilization {_number(target)}"
+        problems.append(_problem(root, ("policy", "low_watermark"), message, low))
     return problems
 
 
@@ -339,7 +348,8 @@ def parse_network(data: object, root: str = "traffic", *, limits: Limits = DEFAU
     problems += _network_references(data, root)
     _raise(problems)
     # defence in depth: whatever the field constraints say, nothing outside the safe set may get through
-    _raise(_problem(root, loc, "contains characters outside [A-Za-z0-9._:/-]", text) for loc, text in _unsafe_strings(network.model_dump()))
+    unsafe = _unsafe_strings(network.model_dump())
+    _raise(_problem(root, loc, "contains characters outside [A-Za-z0-9._:/-]", text) for loc, text in unsafe)
     return network
 
 
@@ -351,8 +361,10 @@ def _load_limits(data: Mapping, root: str, limits: Limits) -> list[str]:
     problems += _count(root, ("sites",), len(_map(data.get("sites"))), limits.max_sites, "sites")
     for index, entry in enumerate(egress):
         entry = _map(entry)
-        problems += _count(root, ("egress", index, "alternates"), len(_seq(entry.get("alternates"))), limits.max_alternates, "alternates")
-    problems += _too_long(root, ((("egress", i, "prefix"), _map(e).get("prefix")) for i, e in enumerate(egress)), limits)
+        alternates = len(_seq(entry.get("alternates")))
+        problems += _count(root, ("egress", index, "alternates"), alternates, limits.max_alternates, "alternates")
+    prefixes = ((("egress", index, "prefix"), _map(entry).get("prefix")) for index, entry in enumerate(egress))
+    problems += _too_long(root, prefixes, limits)
     return problems
 
 
@@ -382,11 +394,15 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
             elif isinstance(link, str) and link in alternates_seen:
                 problems.append(_problem(root, loc, "duplicate alternate", link))
             alternates_seen.add(link if isinstance(link, str) else None)
-        canonical = canonical_prefixes[index] if canonical_prefixes is not None else _canonical_prefix(entry.get("prefix"))
+        if canonical_prefixes is not None:
+            canonical = canonical_prefixes[index]
+        else:
+            canonical = _canonical_prefix(entry.get("prefix"))
         if canonical is not None:
             if canonical in first_seen:
                 # one prefix, one best path: a local-pref override is network-wide, so demand is per prefix
-                problems.append(_problem(root, ("egress", index, "prefix"), f"duplicate prefix, also at {_path(root, ('egress', first_seen[canonical]))}", entry.get("prefix")))
+                message = f"duplicate prefix, also at {_path(root, ('egress', first_seen[canonical]))}"
+                problems.append(_problem(root, ("egress", index, "prefix"), message, entry.get("prefix")))
             else:
                 first_seen[canonical] = index
 
@@ -401,7 +417,8 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
             if pool not in network.pools:
                 problems.append(_problem(root, ("sites", site, "pools", pool), "unknown pool", pool))
             elif site not in network.pools[pool].sites:
-                problems.append(_problem(root, ("sites", site, "pools", pool), f"pool is not announced at site {_component(site)}", pool))
+                message = f"pool is not announced at site {_component(site)}"
+                problems.append(_problem(root, ("sites", site, "pools", pool), message, pool))
     return problems
 
 
@@ -411,7 +428,10 @@ def check_load(load: Load, network: Network, *, now: float, root: str = "traffic
     reasons: list[str] = []
     age = now - load.timestamp
     if age > policy.max_load_age_s:
-        reasons.append(f"{root}:timestamp: load is {_number(round(age, 1))}s old, more than policy max_load_age_s {_number(policy.max_load_age_s)}s")
+        reasons.append(
+            f"{root}:timestamp: load is {_number(round(age, 1))}s old, "
+            f"more than policy max_load_age_s {_number(policy.max_load_age_s)}s"
+        )
     if age < -MAX_CLOCK_SKEW_S:
         reasons.append(f"{root}:timestamp: load is stamped {_number(round(-age, 1))}s in the future (clock skew?)")
 
@@ -424,11 +444,13 @@ def check_load(load: Load, network: Network, *, now: float, root: str = "traffic
             reasons.append(f"{root}:links:{link_id}: no counter for this link")
             continue
         prefix_sum = per_link.get(link_id, 0.0)
-        scale = max(counter.out_bps, prefix_sum)
-        if scale and abs(prefix_sum - counter.out_bps) > policy.counter_tolerance * scale:
+        difference = abs(prefix_sum - counter.out_bps)
+        scale = max(counter.out_bps, prefix_sum)  # relative to the larger: a zero counter is not a division
+        if scale and difference > policy.counter_tolerance * scale:
             reasons.append(
-                f"{root}:links:{link_id}: per-prefix sum {_number(prefix_sum)} bps and counter {_number(counter.out_bps)} bps "
-                f"differ by {abs(prefix_sum - counter.out_bps) / scale:.1%}, more than policy counter_tolerance {policy.counter_tolerance:.0%}"
+                f"{root}:links:{link_id}: per-prefix sum {_number(prefix_sum)} bps and counter "
+                f"{_number(counter.out_bps)} bps differ by {difference / scale:.1%}, "
+                f"more than policy counter_tolerance {policy.counter_tolerance:.0%}"
             )
     for site in sorted(network.sites):
         site_load = load.sites.get(site)
@@ -438,7 +460,8 @@ def check_load(load: Load, network: Network, *, now: float, root: str = "traffic
         pools_sum = sum(site_load.pools.values())
         if pools_sum > site_load.ingress_bps * (1 + policy.counter_tolerance):
             reasons.append(
-                f"{root}:sites:{site}: pool ingress {_number(pools_sum)} bps exceeds total ingress {_number(site_load.ingress_bps)} bps"
+                f"{root}:sites:{site}: pool ingress {_number(pools_sum)} bps "
+                f"exceeds total ingress {_number(site_load.ingress_bps)} bps"
             )
     reasons.sort()
     return LoadCheck(load=load, age_s=age, stale=bool(reasons), reasons=tuple(reasons))

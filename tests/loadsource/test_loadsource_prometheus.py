@@ -96,7 +96,7 @@ def test_source_down_is_an_error(network):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(LoadSourceError, match=f"127.0.0.1:{port} is unreachable"):
+    with pytest.raises(LoadSourceError, match=f"127.0.0.1:{port}: unreachable"):
         get_source("prometheus", url=f"http://127.0.0.1:{port}", timeout_s=2).fetch(network)
 
 
