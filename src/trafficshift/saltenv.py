@@ -1,0 +1,53 @@
+"""Salt master and NAPALM proxy configuration for a local trafficshift deployment (tests, the demo).
+
+Plain dicts, no Salt import: the tests hand them to pytest-salt-factories as overrides, the demo writes
+them as YAML. docs/salt-deployment.md explains each setting for a real deployment.
+
+Two settings are not optional with Salt 3008 on Python 3.11 (docs/salt-notes.md): `transport: tcp` on the
+master and every proxy, and the `ssh-python` package installed (else ncclient imports Salt's own
+`salt/utils/ssh.py` as `ssh` and NAPALM looks uninstalled).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict) -> dict:
+    """`load_source`: the traffic_load ext_pillar's options, e.g. {"source": "file", "path": ...}."""
+    return {
+        "transport": "tcp",
+        "interface": LOOPBACK,
+        # one directory holds _modules, _states, _runners, _pillar, ...: nothing needs syncing
+        "module_dirs": [str(repo / "salt")],
+        "file_roots": {"base": [str(repo / "states")]},
+        "pillar_roots": {"base": [str(path) for path in pillar_roots]},
+        "ext_pillar": [{"traffic_load": dict(load_source)}],
+    }
+
+
+def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> dict:
+    """A NAPALM proxy for one router. `device`: the lab inventory entry (vendor, host, port, username,
+    password). Credentials live in the proxy's own config, never in pillar."""
+    optional_args = {"port": device["port"]}
+    if device["vendor"] == "eos":
+        optional_args["transport"] = "http"
+    return {
+        "transport": "tcp",
+        "master": LOOPBACK,
+        "module_dirs": [str(repo / "salt")],
+        # jobs run as threads of the proxy process: NAPALM's EOS driver keeps the pending commit's session
+        # name in the driver object, so commit (one job) and confirm (a later job) must share that object
+        "multiprocessing": False,
+        "proxy": {
+            "proxytype": "napalm",
+            "driver": device["vendor"],
+            "host": device["host"],
+            "username": device["username"],
+            "passwd": device["password"],
+            "timeout": timeout,
+            "optional_args": optional_args,
+        },
+        "id": router,
+    }

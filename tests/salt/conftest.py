@@ -1,0 +1,89 @@
+"""Session-wide Salt deployment for the integration tests: the lab (one router per proxy), a real
+salt-master and one NAPALM proxy minion per router, from trafficshift.saltenv's configuration.
+
+Daemons are expensive (a proxy takes seconds to start), so every test module shares them; tests that
+change router state must leave it as they found it (or rebuild it) so order does not matter.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from routerlab import DeviceSpec, Lab
+from trafficshift.loadsource import restamp
+from trafficshift.saltenv import master_opts, proxy_opts
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+NETWORK = yaml.safe_load((HERE / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
+ROUTERS = sorted(NETWORK["routers"])
+#: device timers run this much faster than the wall clock (a 10-minute revert fires after 10 s)
+TIME_SCALE = 60.0
+
+
+@pytest.fixture(scope="session")
+def salt_factories_config():
+    return {"start_timeout": 120}
+
+
+@pytest.fixture(scope="session")
+def salt_factories_default_root_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("salt-root")
+
+
+@pytest.fixture(scope="session")
+def lab():
+    specs = [DeviceSpec(name, NETWORK["routers"][name]["vendor"]) for name in ROUTERS]
+    with Lab(specs, time_scale=TIME_SCALE) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def load_file(tmp_path_factory):
+    """The file the traffic_load ext_pillar reads; `feed_load` rewrites it."""
+    return tmp_path_factory.mktemp("load") / "load.yaml"
+
+
+@pytest.fixture(scope="session")
+def feed_load(load_file, lab):
+    def feed(scenario: str) -> None:
+        data = yaml.safe_load((HERE / "data" / f"load-{scenario}.yaml").read_text())
+        load_file.write_text(yaml.safe_dump(restamp(data, lab.clock.now()), sort_keys=True))
+    feed("normal")
+    return feed
+
+
+@pytest.fixture(scope="session")
+def salt_master(salt_factories, load_file, feed_load):
+    overrides = master_opts(REPO, pillar_roots=[HERE / "pillar"],
+                            load_source={"source": "file", "path": str(load_file)})
+    factory = salt_factories.salt_master_daemon("trafficshift-master", overrides=overrides,
+                                                max_start_attempts=1)
+    with factory.started():
+        yield factory
+
+
+@pytest.fixture(scope="session")
+def salt_proxies(salt_master, lab):
+    inventory = lab.inventory()
+    factories = [salt_master.salt_proxy_minion_daemon(name, overrides=proxy_opts(REPO, name, inventory[name]),
+                                                      max_start_attempts=1)
+                 for name in ROUTERS]
+    for factory in factories:
+        factory.start()
+    yield {factory.id: factory for factory in factories}
+    for factory in factories:
+        factory.terminate()
+
+
+@pytest.fixture(scope="session")
+def salt_cli(salt_master, salt_proxies):
+    return salt_master.salt_cli(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def salt_run_cli(salt_master, salt_proxies):
+    return salt_master.salt_run_cli(timeout=120)
