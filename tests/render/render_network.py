@@ -29,7 +29,8 @@ NETWORK = Network(
         }),
     },
     pools={
-        "dns": Pool(prefixes=("198.51.100.0/25", "2001:db8:53::/48", "198.51.100.128/25"), priority=10, sites=("ams01", "fra01")),
+        "dns": Pool(prefixes=("198.51.100.0/25", "2001:db8:53::/48", "198.51.100.128/25"), priority=10,
+                    sites=("ams01", "fra01")),
         "web": Pool(prefixes=("203.0.113.0/24",), priority=20, sites=("ams01", "fra01")),
         "video": Pool(prefixes=("192.0.2.128/26",), priority=30, sites=("ams01",)),
     },

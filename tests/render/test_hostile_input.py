@@ -7,7 +7,7 @@ import pytest
 
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents, plan_of
 from trafficshift.errors import RenderError
-from trafficshift.model import Baseline, Link, Network, Pool, Policy, Router
+from trafficshift.model import Network
 from trafficshift.plan import Detour, Prepend, Withdraw
 from trafficshift.render import render_baseline, render_router
 
@@ -34,6 +34,10 @@ def _with_link(vendor, **changes) -> Network:
     router = NETWORK.routers[GOLDEN_ROUTER[vendor]]
     interface, link = sorted(router.links.items())[0]
     return _with_router(vendor, links={**router.links, interface: construct(link, **changes)})
+
+
+def _with_baseline(**changes) -> Network:
+    return construct(NETWORK, baseline=construct(NETWORK.baseline, **changes))
 
 
 def _with_interface(vendor, value) -> Network:
@@ -78,18 +82,15 @@ FIELDS = {
     "link neighbor": lambda v, x: (_with_link(v, neighbor=x), GOLDEN_ROUTER[v], ()),
     "link local_address": lambda v, x: (_with_link(v, local_address=x), GOLDEN_ROUTER[v], ()),
     "link peer_as": lambda v, x: (_with_link(v, peer_as=x), GOLDEN_ROUTER[v], ()),
-    "baseline domain_name": lambda v, x: (construct(NETWORK, baseline=construct(NETWORK.baseline, domain_name=x)),
-                                          GOLDEN_ROUTER[v], ()),
-    "baseline ntp_servers": lambda v, x: (construct(NETWORK, baseline=construct(NETWORK.baseline,
-                                                                                ntp_servers=(x,))), GOLDEN_ROUTER[v], ()),
-    "baseline syslog_hosts": lambda v, x: (construct(NETWORK, baseline=construct(NETWORK.baseline,
-                                                                                 syslog_hosts=(x,))), GOLDEN_ROUTER[v], ()),
+    "baseline domain_name": lambda v, x: (_with_baseline(domain_name=x), GOLDEN_ROUTER[v], ()),
+    "baseline ntp_servers": lambda v, x: (_with_baseline(ntp_servers=(x,)), GOLDEN_ROUTER[v], ()),
+    "baseline syslog_hosts": lambda v, x: (_with_baseline(syslog_hosts=(x,)), GOLDEN_ROUTER[v], ()),
     "pool name": lambda v, x: (construct(NETWORK, pools={**NETWORK.pools, x: NETWORK.pools["web"]}),
                                GOLDEN_ROUTER[v], ()),
     "pool prefixes": lambda v, x: (construct(NETWORK, pools={
         **NETWORK.pools, "web": construct(NETWORK.pools["web"], prefixes=(x,))}), GOLDEN_ROUTER[v], ()),
-    "policy marker_community": lambda v, x: (construct(NETWORK, policy=construct(NETWORK.policy,
-                                                                                 marker_community=x)), GOLDEN_ROUTER[v], ()),
+    "policy marker_community": lambda v, x: (construct(NETWORK, policy=construct(NETWORK.policy, marker_community=x)),
+                                             GOLDEN_ROUTER[v], ()),
     "detour link": lambda v, x: _intent(v, Detour, link=x),
     "detour prefix": lambda v, x: _intent(v, Detour, prefix=x),
     "detour local_pref": lambda v, x: _intent(v, Detour, local_pref=x),

@@ -48,7 +48,8 @@ def test_a_pool_announced_elsewhere_is_refused():
 def test_another_vendors_interface_name_is_refused_before_rendering():
     router = NETWORK.routers[JUNOS]
     links = {**router.links, "Ethernet1": router.links["et-0/0/0"]}
-    network = NETWORK.model_copy(update={"routers": {**NETWORK.routers, JUNOS: router.model_copy(update={"links": links})}})
+    router = router.model_copy(update={"links": links})
+    network = NETWORK.model_copy(update={"routers": {**NETWORK.routers, JUNOS: router}})
     with pytest.raises(RenderError, match="'Ethernet1' is not a junos interface name"):
         render_baseline(network, JUNOS)
 
@@ -130,7 +131,8 @@ def test_the_renderer_output_passes_its_own_lint():
     (lambda terms: (dataclasses.replace(terms[0], match_list="POOL-gone"), *terms[1:]),
      "IPv4 prefix-list POOL-gone is not defined"),
     (lambda terms: (dataclasses.replace(terms[0], family=6), *terms[1:]), "IPv6 prefix-list POOL-web is not defined"),
-    (lambda terms: (dataclasses.replace(terms[0], community="TS-GONE"), *terms[1:]), "community TS-GONE is not defined"),
+    (lambda terms: (dataclasses.replace(terms[0], community="TS-GONE"), *terms[1:]),
+     "community TS-GONE is not defined"),
     (lambda terms: (*terms[:-1], dataclasses.replace(terms[-1], seq=terms[-2].seq)),
      "sequence numbers not strictly increasing"),
 ])

@@ -262,7 +262,8 @@ def _export_terms(prepends: list[Prepend], withdraws: list[Withdraw], asn: int, 
 
 
 def _numbered(terms: list[Term]) -> tuple[Term, ...]:
-    return tuple(dataclasses.replace(term, seq=10 * (i + 1)) for i, term in enumerate([*terms, Term("PASS", 0, "pass")]))
+    terms = [*terms, Term("PASS", 0, "pass")]
+    return tuple(dataclasses.replace(term, seq=10 * (i + 1)) for i, term in enumerate(terms))
 
 
 def build(network: Network, router_name: str, intents, generator: "Generator") -> RouterConfig:
