@@ -109,6 +109,8 @@ def _shown(value: object) -> str:
     if isinstance(value, str):
         text = ascii(value)
         return text if len(text) <= 66 else text[:60] + "...'"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"  # repr() of a huge int is slow or refused
     if isinstance(value, (bool, int, float)) or value is None:
         return repr(value)
     return f"a {type(value).__name__}"
@@ -139,8 +141,6 @@ def _pydantic_problem(root: str, error: Mapping[str, Any]) -> str:
         message = f"must be {bounds[kind]} {_number(limit)}"
     elif kind == "string_pattern_mismatch":
         message = _PATTERN_MESSAGES.get(ctx.get("pattern"), f"must match {ctx.get('pattern')}")
-        if is_key:
-            message = "key " + message
     else:
         message = {
             "float_type": "must be a number (plain digits; units like 100G and YAML's 100e9 are strings)",
@@ -157,7 +157,7 @@ def _pydantic_problem(root: str, error: Mapping[str, Any]) -> str:
             "too_short": f"must have at least {ctx.get('min_length')} item(s)",
             "too_long": f"must have at most {ctx.get('max_length')} item(s)",
         }.get(kind, str(error["msg"]).lower())
-    return _problem(root, loc, message, value)
+    return _problem(root, loc, f"key {message}" if is_key else message, value)
 
 
 def _model(model: type[pydantic.BaseModel], data: object, root: str) -> tuple[Any, list[str]]:
@@ -184,8 +184,12 @@ def _seq(value: object) -> list:
 
 def _real(value: object) -> float | None:
     """A finite number, or None (bools and strings are the model's business)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range
+            return None
+        return number if math.isfinite(number) else None
     return None
 
 

@@ -146,3 +146,14 @@ def test_counts_over_the_limits(network_data):
         "traffic:routers: 24 links over all routers, more than the limit of 23",
         "traffic:sites: 6 sites, more than the limit of 5",
     ]
+
+
+def test_huge_integers_and_non_string_keys_are_reported_not_crashed_on(network_data):
+    network_data["routers"]["ams01-r1"]["asn"] = 10**5000  # repr() of this int is refused by Python
+    network_data["catchment"]["ams01"]["fra01"] = 10**400  # beyond float range
+    network_data["sites"][5] = {"ingress_capacity_bps": 1}
+    assert problems(network_data) == [
+        "traffic:catchment:ams01:fra01: must be a number (plain digits; units like 100G and YAML's 100e9 are strings), got an integer of 1329 bits",
+        "traffic:routers:ams01-r1:asn: must be <= 4294967295, got an integer of 16610 bits",
+        "traffic:sites:5: key must be a string, got 5",
+    ]
