@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import logging
 import re
+from collections import deque
 
 import asyncssh
 from lxml import etree
@@ -183,6 +184,7 @@ class NetconfSession(asyncssh.SSHServerSession):
             return self._reply(attrs, [render_error(_malformed(f"expected <rpc>, got <{rpc.tag}>"))])
         request = rpc[0]
         log.debug("%s session %d: <%s %s>", self.device.name, self.session_id, request.tag, dict(request.attrib))
+        self.device.rpc_log.append((self.session_id, request.tag))
         if request.tag == "close-session":
             await self.device.reply_delay()
             self._send_raw(self._frame(self._reply(attrs, [etree.Element("ok")])))
@@ -271,6 +273,8 @@ class JunosDevice(Device):
         super().__init__(*args, **kwargs)
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self.sessions: set[NetconfSession] = set()
+        #: (session id, RPC name) of the latest requests, oldest first: what the drivers actually send
+        self.rpc_log: deque[tuple[int, str]] = deque(maxlen=1000)
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self.server: asyncssh.SSHAcceptor | None = None
         self.db = self._new_database(cfg.Node.root())

@@ -64,7 +64,7 @@ routing-options {
 """
 #: one device per test (or test group), so no test sees another's commits, locks or faults
 DEVICES = [
-    "facts", "merge-text", "merge-set", "replace", "replace-tag", "discard", "rollback", "get-config",
+    "facts", "rpc-sequence", "merge-text", "merge-set", "replace", "replace-tag", "discard", "rollback", "get-config",
     "confirm", "auto-revert", "lock-napalm", "lock-modified", "refs", "syntax", "private", "private-refused",
     "xml-load", "fault-refuse", "fault-delay", "fault-fail-commit", "fault-lock", "fault-drop",
     "ncclient", "framing", "pyez", "pyez-rollbacks", "commit-check", "reboot", "shapes",

@@ -51,6 +51,20 @@ def test_merge_curly_text_shows_junos_diff_and_commits_with_user_and_comment(lab
     assert (last["user"], last["comment"], last["kind"]) == ("admin", "add customer peer", "commit")
 
 
+def test_napalm_sends_the_rpc_sequence_the_lab_was_built_for(lab, open_driver):
+    """Catches drift in the driver: a new napalm/junos-eznc that sends other RPCs fails here first."""
+    device = lab.devices["rpc-sequence"]
+    before = lab.call(lambda: len(device.rpc_log))
+    driver = open_driver("rpc-sequence")
+    driver.load_merge_candidate(config="set system host-name sequence")
+    driver.compare_config()
+    driver.discard_config()
+    driver.close()
+    sent = [rpc for _, rpc in lab.call(lambda: list(device.rpc_log))[before:]]
+    assert sent == ["lock-configuration", "load-configuration", "get-configuration", "load-configuration",
+                    "unlock-configuration", "close-session"]
+
+
 def test_merge_set_lines_including_delete(lab, open_driver):
     driver = open_driver("merge-set")
     driver.load_merge_candidate(config=(
