@@ -167,12 +167,12 @@ def test_unconfirmed_commit_reverts_by_itself(lab, open_driver):
     driver = open_driver("auto-revert")
     driver.load_merge_candidate(config="set system host-name unconfirmed")
     driver.commit_config(revert_in=60)  # one device minute = one second at TIME_SCALE 60
-    assert "host-name unconfirmed;" in lab.control("auto-revert").config()
     deadline = time.monotonic() + 10
-    while lab.control("auto-revert").config() != base_config("auto-revert") and time.monotonic() < deadline:
+    while len(lab.control("auto-revert").commits()) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert [record["kind"] for record in lab.control("auto-revert").commits()] == ["commit confirmed",
+                                                                                  "auto-revert"]
     assert lab.control("auto-revert").config() == base_config("auto-revert")
-    assert lab.control("auto-revert").commits()[-1]["kind"] == "auto-revert"
     assert driver.has_pending_commit() is False
     assert driver.compare_config() == ""
 
