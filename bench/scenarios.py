@@ -215,6 +215,8 @@ def _dijkstra(adjacency: dict[int, dict[int, float]], source: int) -> dict[int, 
 class LpResult:
     feasible: bool
     moved_bps: float
+    moved_egress_bps: float
+    moved_ingress_bps: float
     max_util_after: float
     seconds: float
     link_bound: dict[str, float]
@@ -270,6 +272,7 @@ def lp_reference(network: Network, load: Load) -> LpResult:
             upper.append(d.bps)
         if len(columns) - first > 1:
             extra_rows.append((list(range(first, len(columns))), d.bps))
+    egress_columns = len(columns)
     for (site, pool), landing in sorted(helper.landing.items()):
         amount = helper.pool_natural[site].get(pool, 0.0)
         if amount <= 0 or not landing:
@@ -309,10 +312,12 @@ def lp_reference(network: Network, load: Load) -> LpResult:
     solver.run()
     feasible = solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
     moved = solver.getInfo().objective_function_value if feasible else math.nan
-    max_util = math.nan
+    max_util = moved_egress = moved_ingress = math.nan
     if feasible:
+        values = solver.getSolution().col_value
+        moved_egress, moved_ingress = float(sum(values[:egress_columns])), float(sum(values[egress_columns:]))
         activity = solver.getSolution().row_value
         utils = [(natural[lid] + activity[link_row[lid]]) / network.link(lid).capacity_bps for lid in link_row]
         utils += [(site_natural[s] + activity[site_row[s]]) / network.sites[s].ingress_capacity_bps for s in site_row]
         max_util = max(utils)
-    return LpResult(feasible, moved, max_util, time.perf_counter() - started, link_bound, site_bound)
+    return LpResult(feasible, moved, moved_egress, moved_ingress, max_util, time.perf_counter() - started, link_bound, site_bound)

@@ -401,6 +401,8 @@ class _Planner:
 
     def _apply(self, piece: _Piece) -> None:
         self.pieces[piece.prefix] = piece
+        # known piece: evaluating the finished plan needs no prefix index
+        self._resolved.setdefault(piece.prefix, (piece.parent, piece.bps / self.demand_bps[piece.parent]))
         if piece.prefix == self.prefixes[piece.parent]:
             self.moved_parents.add(piece.parent)
         self.load[piece.src] -= piece.bps
