@@ -74,6 +74,11 @@ class RpcHandlers:
             "get-interface-information": self.get_interface_information,
             "get-chassis-inventory": self.get_chassis_inventory,
             "get-route-engine-information": self.get_route_engine_information,
+            # the standard NETCONF operations (RFC 6241) ncclient's manager offers, as Junos maps them
+            "get-config": self.get_config,
+            "commit": self.commit,
+            "discard-changes": self.discard_changes,
+            "validate": self.validate,
         }
 
     def dispatch(self, request: etree._Element) -> list:
@@ -227,6 +232,40 @@ class RpcHandlers:
         revision = self.db.commit(self.client, log=log, confirm_minutes=confirm, faults_lock_user=self.lock_fault)
         return [E("commit-results", E("routing-engine", E("name", text="re0"), E("commit-success"),
                                       E("commit-revision", text=revision.revision), junos_style="normal"))]
+
+    # -- standard NETCONF operations ----------------------------------------------------------------------
+    def get_config(self, request) -> list:
+        source = request.find("source")
+        database = source[0].tag if source is not None and len(source) else "running"
+        if database not in ("running", "candidate"):
+            raise DatabaseError(RpcErrorInfo(message=f"unsupported source {database!r}", bad_element=database))
+        tree = self.db.committed if database == "running" else self.db.candidate_for(self.client)
+        xml = E("configuration", *to_xml(tree))
+        wanted = request.find("filter/configuration")
+        if wanted is not None:
+            _prune(xml, wanted)
+        return [E("data", xml)]
+
+    def commit(self, request) -> list:
+        """``<commit>``: as commit-configuration, with the standard confirm-timeout in seconds."""
+        translated = E("commit-configuration")
+        if request.find("confirmed") is not None:
+            seconds = request.findtext("confirm-timeout") or "600"
+            try:
+                minutes = max(1, -(-int(seconds) // 60))  # Junos times confirmed commits in whole minutes
+            except ValueError:
+                raise DatabaseError(RpcErrorInfo(message="invalid confirm-timeout", bad_element=seconds))
+            translated.extend([E("confirmed"), E("confirm-timeout", text=str(minutes))])
+        self.commit_configuration(translated)
+        return self._ok()
+
+    def discard_changes(self, request) -> list:
+        self.db.set_candidate(self.client, self.db.rollback_tree(0), self.lock_fault)
+        return self._ok()
+
+    def validate(self, request) -> list:
+        self.db.check(self.client)
+        return self._ok()
 
     def get_commit_revision_information(self, request) -> list:
         if not self.db.revisions:

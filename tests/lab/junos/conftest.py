@@ -67,7 +67,7 @@ DEVICES = [
     "facts", "rpc-sequence", "merge-text", "merge-set", "replace", "replace-tag", "discard", "rollback", "get-config",
     "confirm", "auto-revert", "lock-napalm", "lock-modified", "refs", "syntax", "private", "private-refused",
     "xml-load", "fault-refuse", "fault-delay", "fault-fail-commit", "fault-lock", "fault-drop",
-    "ncclient", "framing", "pyez", "pyez-rollbacks", "commit-check", "reboot", "shapes",
+    "ncclient", "ncclient-standard", "framing", "pyez", "pyez-rollbacks", "commit-check", "reboot", "shapes",
 ]
 
 

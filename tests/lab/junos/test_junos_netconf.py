@@ -106,3 +106,22 @@ def test_only_the_netconf_subsystem_is_offered(lab):
 
     with pytest.raises(asyncssh.ChannelOpenError):
         asyncio.run(asyncio.wait_for(open_sftp(), 10))
+
+
+def test_standard_netconf_operations(lab):
+    """ncclient's manager API (lock, commit confirmed, commit, discard-changes, get-config) as on Junos."""
+    with connect(lab, "ncclient-standard") as session:
+        session.lock(target="candidate")
+        session.rpc(etree.XML('<load-configuration action="set" format="text"><configuration-set>'
+                              "set system host-name via-ncclient</configuration-set></load-configuration>"))
+        assert session.get_config(source="candidate").xpath("string(//host-name)") == "via-ncclient"
+        session.validate(source="candidate")
+        session.commit(confirmed=True, timeout="120")
+        session.commit()
+        session.rpc(etree.XML('<load-configuration action="set" format="text"><configuration-set>'
+                              "set system host-name scratch</configuration-set></load-configuration>"))
+        session.discard_changes()
+        session.unlock(target="candidate")
+        assert session.get_config(source="running").xpath("string(//host-name)") == "via-ncclient"
+    assert [record["kind"] for record in lab.control("ncclient-standard").commits()] == ["commit confirmed",
+                                                                                       "confirm"]
