@@ -38,6 +38,8 @@ CAPABILITIES = (
 )
 _CHUNK_HEADER = re.compile(rb"\n#(\d+)\n")
 _session_ids = itertools.count(1000)
+#: client XML never expands entities nor fetches anything
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def _strip_namespaces(element: etree._Element) -> etree._Element:
@@ -142,7 +144,7 @@ class NetconfSession(asyncssh.SSHServerSession):
     def _take_hello(self, message: bytes) -> None:
         self.hello_done = True
         try:
-            hello = _strip_namespaces(etree.fromstring(message.strip()))
+            hello = _strip_namespaces(etree.fromstring(message.strip(), _PARSER))
         except etree.XMLSyntaxError:
             self.close()
             return
@@ -175,7 +177,7 @@ class NetconfSession(asyncssh.SSHServerSession):
 
     async def _handle(self, message: bytes) -> bytes | None:
         try:
-            rpc = etree.fromstring(message.strip())
+            rpc = etree.fromstring(message.strip(), _PARSER)
         except etree.XMLSyntaxError as exc:
             return self._reply({}, [render_error(_malformed(str(exc)))])
         attrs = {key: value for key, value in rpc.attrib.items() if not key.startswith("{")}
