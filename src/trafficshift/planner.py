@@ -80,6 +80,9 @@ class _Planner:
         self.previous = previous
         self.now = now
         self.actions: list[Action] = []
+        self.pieces: dict[str, _Piece] = {}  # detours of this plan by prefix
+        self.levels: dict[tuple[str, str, str], int] = {}  # (site, pool, link) -> prepend count, max+1 = withdrawn
+        self._undrain_used: dict[str, float] = {}  # bps an undrain returned to each link this cycle
         self.blocked: dict[str, set[str]] = {}  # element -> guard rails that stopped a needed move
 
         # -- topology ---------------------------------------------------------------------------------
@@ -319,11 +322,10 @@ class _Planner:
     # -- egress -----------------------------------------------------------------------------------------
     def plan_egress(self, previous_intents: Sequence[Intent]) -> None:
         policy = self.policy
-        self.pieces: dict[str, _Piece] = {}
         self.load = dict(self.natural)
         self.egress_budget = policy.max_moved_fraction * self.total_egress
         self.egress_moved = 0.0
-        self.moved_parents: set[int] = set()
+        self.parent_pieces: dict[int, int] = {}  # demand index -> how many of its (split) pieces are detoured
 
         pinned = {intent_key(i): i for i in self.pinned_intents if isinstance(i, Detour)}
         candidates: dict[str, tuple[Detour, bool]] = {}
@@ -342,8 +344,8 @@ class _Planner:
                 self.act("remove", f"detour of {intent.prefix}: the prefix, its preferred link {intent.from_link} "
                          f"or the alternate {intent.router}:{intent.link} is no longer in the load", intent)
                 continue
-            if piece.prefix in self.pieces or piece.parent in self.moved_parents and piece.prefix == self.prefixes[piece.parent]:
-                self.act("remove", f"detour of {piece.prefix}: another detour already moves it", intent)
+            if piece.prefix in self.pieces or self._overlaps(piece):
+                self.act("remove", f"detour of {piece.prefix}: another detour already moves (part of) it", intent)
                 continue
             piece.pinned = is_pinned
             if not is_pinned and self.prefixes[piece.parent] in self.pinned_prefixes:
@@ -403,14 +405,21 @@ class _Planner:
         self.pieces[piece.prefix] = piece
         # known piece: evaluating the finished plan needs no prefix index
         self._resolved.setdefault(piece.prefix, (piece.parent, piece.bps / self.demand_bps[piece.parent]))
-        if piece.prefix == self.prefixes[piece.parent]:
-            self.moved_parents.add(piece.parent)
+        self.parent_pieces[piece.parent] = self.parent_pieces.get(piece.parent, 0) + 1
         self.load[piece.src] -= piece.bps
         self.load[piece.dst] += piece.bps
 
+    def _overlaps(self, piece: _Piece) -> bool:
+        """A whole prefix and a piece of it (or two pieces where one contains the other) cannot both move."""
+        if not self.parent_pieces.get(piece.parent):
+            return False
+        net = ipaddress.ip_network(piece.prefix)
+        return any(other.parent == piece.parent and net.overlaps(ipaddress.ip_network(other.prefix))
+                   for other in self.pieces.values())
+
     def _unapply(self, piece: _Piece) -> None:
         del self.pieces[piece.prefix]
-        self.moved_parents.discard(piece.parent)
+        self.parent_pieces[piece.parent] -= 1
         self.load[piece.src] += piece.bps
         self.load[piece.dst] -= piece.bps
 
@@ -525,7 +534,7 @@ class _Planner:
             if self._place(i, self.prefixes[i], bps, lid):
                 moved += bps
         remaining = sum(self.demand_bps[i] for i in self._movable(lid))
-        self.act("keep" if remaining > EPS else "add",
+        self.act("keep",
                  f"drain {lid}: moved {moved:.0f} bps this cycle, {remaining:.0f} bps of prefixes still on it"
                  + (f" (blocked by {', '.join(sorted(self.blocked[lid]))})" if lid in self.blocked and remaining > EPS else ""),
                  None, min(self.blocked[lid]) if lid in self.blocked and remaining > EPS else None)
@@ -533,7 +542,6 @@ class _Planner:
     # -- anycast ingress ----------------------------------------------------------------------------------
     def plan_ingress(self, previous_intents: Sequence[Intent]) -> None:
         policy = self.policy
-        self.levels: dict[tuple[str, str, str], int] = {}
         self.level_since: dict[tuple[str, str, str], float] = {}
         self.level_pinned: set[tuple[str, str, str]] = set()
         self.site_load = dict(self.site_natural)
@@ -604,7 +612,7 @@ class _Planner:
 
     @property
     def ingress_intent_count(self) -> int:
-        return sum(1 for level in getattr(self, "levels", {}).values() if level > 0)
+        return len(self.levels)
 
     def _set_level(self, slot: tuple[str, str, str], level: int) -> None:
         """Change one (site, pool, link) shift level and update the predicted site loads."""
@@ -721,9 +729,6 @@ class _Planner:
                 self.act("refuse", f"fail static: {reason}; no new shifts, active ones held", None, FAIL_STATIC)
             return self.hold("fail-static", before_links, before_sites, before_delta, before_pieces)
 
-        self.levels = {}
-        self.pieces = {}
-        self._undrain_used: dict[str, float] = {}
         self.plan_egress(previous_intents)
         self.plan_ingress(previous_intents)
         intents = [self.detour_intent(p) for p in self.pieces.values()]
@@ -731,9 +736,10 @@ class _Planner:
         intents = list(sort_intents(intents))
 
         since = {}
+        existing = self.previous_keys()
         for intent in intents:
             key = intent_key(intent)
-            since[key] = self.previous_since.get(key, self.now) if key in self.previous_keys() else self.now
+            since[key] = self.previous_since.get(key, self.now) if key in existing else self.now
 
         # circuit breaker: how many links and sites would newly shift at once (operator drains excluded)
         shifting = {p.src for p in self.pieces.values() if p.prefix not in self.previous_pieces and p.src not in self.drained_links}
@@ -754,10 +760,9 @@ class _Planner:
         return self.finish("ok", intents, before_links, before_sites, before_delta, before_pieces, since)
 
     def previous_keys(self) -> set[str]:
-        if not hasattr(self, "_previous_keys"):
-            self._previous_keys = {intent_key(i) for i in (self.previous.intents if self.previous else ())}
-            self._previous_keys |= {intent_key(i) for i in self.pinned_intents}
-        return self._previous_keys
+        """Keys of the intents that existed before this cycle (previous plan and operator pins)."""
+        keys = {intent_key(i) for i in (self.previous.intents if self.previous else ())}
+        return keys | {intent_key(i) for i in self.pinned_intents}
 
     @staticmethod
     def change_count(old: Sequence[Intent], new: Sequence[Intent]) -> int:

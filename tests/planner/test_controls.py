@@ -107,3 +107,11 @@ def test_invalid_controls_are_rejected():
         control_from_dict({"kind": "explode"})
     with pytest.raises(ValueError):
         PinPrefix("198.18.0.1/24")
+
+
+def test_drain_router_drains_each_of_its_links_and_they_receive_nothing():
+    net = network(drain_step_fraction=1.0)
+    load = make_load([(p, 0.5e9, A, [B, C]) for p in prefixes(4)] + [(p, 0.5e9, C, [A, B]) for p in prefixes(4, "198.19.0.0")])
+    result = plan(net, load, None, [Drain("router", "ams-r1")], NOW)
+    assert util(result, A)[1] == 0.0 and util(result, B)[1] == 0.0
+    assert {f"{i.router}:{i.link}" for i in result.intents} == {C}

@@ -114,3 +114,25 @@ def test_previous_detours_of_vanished_prefixes_are_removed_with_a_reason():
     assert result.intents == ()
     [action] = result.actions
     assert action.verb == "remove" and "no longer in the load" in action.reason
+
+
+def test_ipv6_prefixes_split_no_finer_than_slash_48():
+    demands = [("2001:db8::/46", 9.6e9, HOT, [SPARE]), ("198.19.0.0/24", 5e9, SPARE, [])]  # SPARE: 3G of room
+    result = plan(two_links(split_threshold_bps=1e9), make_load(demands), None, (), NOW)
+    assert [i.prefix for i in result.intents] == ["2001:db8::/48"]  # 2.4 Gbps quarter
+
+    demands[0] = ("2001:db8::/48", 9.6e9, HOT, [SPARE])
+    result = plan(two_links(split_threshold_bps=1e9), make_load(demands), None, (), NOW)
+    assert result.intents == () and util(result, HOT)[1] == 0.96
+
+
+def test_overlapping_previous_detours_of_one_prefix_keep_only_the_first():
+    from trafficshift.plan import Plan
+
+    whole = Detour("ams-r1", "et-0/0/1", "198.18.0.0/23", HOT, 200)
+    half = Detour("ams-r1", "et-0/0/2", "198.18.0.0/24", HOT, 200)
+    previous = Plan(created=NOW - 60, status="ok", intents=(whole, half))
+    demands = [("198.18.0.0/23", 9.5e9, HOT, [SPARE, BACKUP])]
+    result = plan(two_links(split_threshold_bps=1e9), make_load(demands), previous, (), NOW)
+    assert len(result.intents) == 1
+    assert any(a.verb == "remove" and "already moves" in a.reason for a in result.actions)
