@@ -1,0 +1,185 @@
+"""Staged, all-or-nothing rollout of one plan over the fleet, as plain Python over an injected caller.
+
+The runner passes ``call(routers, function, kwargs) -> {router: Reply}`` that runs a `traffic.*` execution
+module function (docs/salt-integration.md has the contract) on those routers at once; unit tests pass a fake.
+A router missing from the reply did not answer: that is its failure. As in nornir, a failure on one router
+is that router's result; it never raises out of here.
+
+Sequence (docs/salt-integration.md, "traffic.apply"):
+1. stages: the canary router(s) first, then batches of `batch_size`, routers in name order;
+2. per stage: ``traffic.apply`` (load, compare, commit confirmed with `revert_in`; unchanged routers commit
+   nothing), then the health check on every router it changed: ``traffic.diff`` must answer (session up)
+   with an empty diff (the running config read back equals the intent);
+3. all stages healthy: ``traffic.confirm`` on every changed router;
+4. any failure: no further stage starts and ``traffic.rollback`` runs on every router changed in this run
+   (and on a failed router still holding a pending commit), so the fleet ends on its previous state. A
+   router the rollback cannot reach reverts by itself when its commit-confirmed timer expires.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+#: per-router outcomes
+UNCHANGED = "unchanged"  # nothing to change, nothing committed
+CONFIRMED = "confirmed"  # committed, healthy, confirmed
+FAILED = "failed"  # this router's step failed (see error)
+ROLLED_BACK = "rolled-back"  # committed in this run, then rolled back because the run failed
+ROLLBACK_FAILED = "rollback-failed"  # could not be rolled back: reverts by itself after revert_in
+NOT_ATTEMPTED = "not-attempted"  # a later stage that never started
+PENDING = "pending"  # committed, confirm not yet sent (only seen mid-run, e.g. if the runner dies)
+
+#: run statuses
+APPLIED = "applied"  # at least one router changed and every change is confirmed
+NO_CHANGE = "no-change"  # every router already matched the plan
+ROLLED_BACK_RUN = "rolled-back"  # a failure; every changed router was rolled back
+FAILED_RUN = "failed"  # a failure and at least one rollback failed too (those routers revert by themselves)
+
+
+@dataclass(frozen=True)
+class Reply:
+    ok: bool
+    value: Any  # the function's return when ok, else the error text
+
+
+Caller = Callable[[Sequence[str], str, dict], Mapping[str, Reply]]
+Notify = Callable[[str, dict], None]
+
+
+@dataclass
+class RolloutResult:
+    status: str
+    outcomes: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> list[str]:
+        return sorted(r for r, o in self.outcomes.items() if o["outcome"] in (CONFIRMED, ROLLED_BACK,
+                                                                              ROLLBACK_FAILED, PENDING))
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (APPLIED, NO_CHANGE)
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "outcomes": {r: dict(o) for r, o in sorted(self.outcomes.items())}}
+
+
+def stages(routers: Sequence[str], canary: int = 1, batch_size: int = 2) -> list[list[str]]:
+    """``["a", "b", "c", "d", "e"]``, canary 1, batch 2 -> ``[["a"], ["b", "c"], ["d", "e"]]``."""
+    if canary < 0 or batch_size < 1:
+        raise ValueError(f"canary must be >= 0 and batch_size >= 1, got {canary} and {batch_size}")
+    ordered = sorted(routers)
+    result = [ordered[:canary]] if canary and ordered else []
+    rest = ordered[canary:]
+    result += [rest[i:i + batch_size] for i in range(0, len(rest), batch_size)]
+    return result
+
+
+def _ignore(tag: str, data: dict) -> None:
+    return None
+
+
+class _Run:
+    def __init__(self, call: Caller, params: dict, revert_in: int, notify: Notify) -> None:
+        self.call = call
+        self.params = params
+        self.revert_in = revert_in
+        self.notify = notify
+        self.outcomes: dict[str, dict] = {}
+
+    def set(self, router: str, outcome: str, **extra: Any) -> None:
+        self.outcomes[router] = {**self.outcomes.get(router, {}), "outcome": outcome, **extra}
+        self.notify("router", {"router": router, **self.outcomes[router]})
+
+    def each(self, routers: Sequence[str], function: str, kwargs: dict) -> dict[str, Reply]:
+        replies = dict(self.call(list(routers), function, kwargs))
+        return {router: replies.get(router, Reply(False, f"{router}: no return from {function}"))
+                for router in routers}
+
+    def stage(self, routers: list[str]) -> bool:
+        """Commit and health-check one stage; False when any router in it failed."""
+        healthy = True
+        changed: list[str] = []
+        for router, reply in self.each(routers, "traffic.apply", {**self.params, "revert_in": self.revert_in}).items():
+            if not reply.ok:
+                self.set(router, FAILED, step="apply", error=str(reply.value))
+                healthy = False
+            elif reply.value.get("changed"):
+                changed.append(router)
+                self.set(router, PENDING, diff=reply.value.get("diff", ""))
+            else:
+                self.set(router, UNCHANGED)
+        if not changed:
+            return healthy
+        for router, reply in self.each(changed, "traffic.diff", self.params).items():
+            if not reply.ok:
+                self.set(router, PENDING, step="health-check", error=f"read-back failed: {reply.value}")
+                healthy = False
+            elif reply.value.get("diff"):
+                self.set(router, PENDING, step="health-check",
+                         error=f"running config differs from the intent after commit:\n{reply.value['diff']}")
+                healthy = False
+        return healthy
+
+    def pending_failures(self) -> list[str]:
+        """Failed routers that still hold a pending commit (apply failed after its commit)."""
+        failed = [r for r, o in self.outcomes.items() if o["outcome"] == FAILED]
+        if not failed:
+            return []
+        return sorted(r for r, reply in self.each(failed, "traffic.pending", {}).items()
+                      if reply.ok and reply.value.get("pending"))
+
+    def roll_back(self) -> bool:
+        targets = sorted({r for r, o in self.outcomes.items() if o["outcome"] in (PENDING, CONFIRMED)}
+                         | set(self.pending_failures()))
+        if not targets:
+            return True
+        clean = True
+        for router, reply in self.each(targets, "traffic.rollback", {}).items():
+            failed_here = self.outcomes[router]["outcome"] == FAILED
+            if reply.ok:
+                if failed_here:  # keep the failure as its result, and say it was undone
+                    self.outcomes[router]["rolled_back"] = True
+                else:
+                    self.set(router, ROLLED_BACK)
+            else:
+                clean = False
+                note = f"rollback failed ({reply.value}); the router reverts by itself after {self.revert_in}s"
+                if failed_here:
+                    self.outcomes[router]["rollback_error"] = note
+                else:
+                    self.set(router, ROLLBACK_FAILED, rollback_error=note)
+        return clean
+
+    def finish_failed(self) -> RolloutResult:
+        clean = self.roll_back()
+        return RolloutResult(ROLLED_BACK_RUN if clean else FAILED_RUN, self.outcomes)
+
+
+def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], drained_sites: Sequence[str] = (),
+            canary: int = 1, batch_size: int = 2, revert_in: int = 600, notify: Notify = _ignore) -> RolloutResult:
+    """Bring `routers` to `intents` (the whole plan's intent dicts; each router renders its own) in stages;
+    all-or-nothing (module docstring). `notify(kind, data)` sees "stage" and "router" progress."""
+    params = {"intents": list(intents), "drained_sites": sorted(drained_sites)}
+    run = _Run(call, params, revert_in, notify)
+    plan = stages(routers, canary, batch_size)
+    for number, stage in enumerate(plan, start=1):
+        notify("stage", {"stage": number, "of": len(plan), "routers": stage})
+        if not run.stage(stage):
+            for later in plan[number:]:
+                for router in later:
+                    run.outcomes[router] = {"outcome": NOT_ATTEMPTED}
+            return run.finish_failed()
+    pending = sorted(r for r, o in run.outcomes.items() if o["outcome"] == PENDING)
+    if not pending:
+        return RolloutResult(NO_CHANGE, run.outcomes)
+    confirmed_ok = True
+    for router, reply in run.each(pending, "traffic.confirm", {}).items():
+        if reply.ok:
+            run.set(router, CONFIRMED)
+        else:
+            run.set(router, PENDING, step="confirm", error=str(reply.value))
+            confirmed_ok = False
+    if not confirmed_ok:
+        return run.finish_failed()
+    return RolloutResult(APPLIED, run.outcomes)

@@ -1,0 +1,146 @@
+"""trafficshift.rollout over a fake fleet: each fake router keeps a running config (its intents) and an
+optional pending commit, and fails the steps a test tells it to, like a real router would."""
+from __future__ import annotations
+
+import pytest
+
+from trafficshift import rollout
+from trafficshift.rollout import Reply
+
+ROUTERS = ["r1", "r2", "r3", "r4", "r5"]
+
+
+class FakeFleet:
+    def __init__(self, routers, *, silent=()):
+        self.running = {r: [] for r in routers}
+        self.before = {r: None for r in routers}  # config kept for rollback while a commit is pending
+        self.fail = {}  # (router, function) -> error text
+        self.silent = set(silent)  # routers that never answer
+        self.calls = []  # (function, routers) in call order
+
+    def mine(self, router, intents):
+        return [i for i in intents if i["router"] == router]
+
+    def __call__(self, routers, function, kwargs):
+        self.calls.append((function, list(routers)))
+        return {r: self.one(r, function, kwargs) for r in routers if r not in self.silent}
+
+    def one(self, router, function, kwargs):
+        error = self.fail.get((router, function))
+        if error and function != "traffic.apply":
+            return Reply(False, f"{router}: {function} failed: {error}")
+        wanted = self.mine(router, kwargs.get("intents", []))
+        if function == "traffic.apply":
+            if wanted == self.running[router]:
+                return Reply(True, {"router": router, "changed": False, "diff": "", "pending": False})
+            self.before[router], self.running[router] = self.running[router], wanted
+            if error:  # committed, then failed (e.g. the session dropped before the reply)
+                return Reply(False, f"{router}: commit failed: {error}")
+            return Reply(True, {"router": router, "changed": True, "diff": f"+{wanted}", "pending": True})
+        if function == "traffic.diff":
+            return Reply(True, {"router": router, "diff": "" if wanted == self.running[router] else "drift"})
+        if function == "traffic.confirm":
+            self.before[router] = None
+            return Reply(True, {"router": router, "confirmed": True})
+        if function == "traffic.pending":
+            return Reply(True, {"router": router, "pending": self.before[router] is not None})
+        if function == "traffic.rollback":
+            self.running[router], self.before[router] = self.before[router], None
+            return Reply(True, {"router": router, "rolled_back": True})
+        raise AssertionError(function)
+
+
+def intents_for(*routers):
+    return [{"kind": "prepend", "router": r, "link": "et-0/0/0", "pool": "web", "count": 1} for r in routers]
+
+
+def test_stages_canary_then_batches_in_name_order():
+    assert rollout.stages(["r3", "r1", "r2", "r5", "r4"], canary=1, batch_size=2) == [
+        ["r1"], ["r2", "r3"], ["r4", "r5"]]
+    assert rollout.stages(ROUTERS, canary=2, batch_size=10) == [["r1", "r2"], ["r3", "r4", "r5"]]
+    assert rollout.stages(ROUTERS, canary=0, batch_size=5) == [ROUTERS]
+    with pytest.raises(ValueError):
+        rollout.stages(ROUTERS, batch_size=0)
+
+
+def test_apply_commits_checks_and_confirms_only_changed_routers():
+    fleet = FakeFleet(ROUTERS)
+    result = rollout.rollout(fleet, ROUTERS, intents=intents_for("r2", "r4"))
+    assert result.status == rollout.APPLIED
+    assert {r: o["outcome"] for r, o in result.outcomes.items()} == {
+        "r1": "unchanged", "r2": "confirmed", "r3": "unchanged", "r4": "confirmed", "r5": "unchanged"}
+    assert result.changed == ["r2", "r4"]
+    assert fleet.running["r2"] == intents_for("r2") and fleet.before["r2"] is None
+    # canary alone first; confirm only after every stage passed its health check
+    assert fleet.calls[0] == ("traffic.apply", ["r1"])
+    assert fleet.calls[-1] == ("traffic.confirm", ["r2", "r4"])
+
+
+def test_reapplying_the_same_plan_changes_nothing():
+    fleet = FakeFleet(ROUTERS)
+    rollout.rollout(fleet, ROUTERS, intents=intents_for("r1", "r3"))
+    fleet.calls.clear()
+    again = rollout.rollout(fleet, ROUTERS, intents=intents_for("r1", "r3"))
+    assert again.status == rollout.NO_CHANGE and again.changed == []
+    assert {f for f, _ in fleet.calls} == {"traffic.apply"}
+
+
+def test_failed_commit_on_one_router_rolls_back_every_router_changed_in_the_run():
+    fleet = FakeFleet(ROUTERS)
+    fleet.fail[("r4", "traffic.apply")] = "configuration check-out failed"
+    result = rollout.rollout(fleet, ROUTERS, intents=intents_for(*ROUTERS), canary=1, batch_size=2)
+    assert result.status == rollout.ROLLED_BACK_RUN
+    outcomes = {r: o["outcome"] for r, o in result.outcomes.items()}
+    assert outcomes == {"r1": "rolled-back", "r2": "rolled-back", "r3": "rolled-back", "r4": "failed",
+                        "r5": "rolled-back"}
+    # the failed router had committed before failing: it is rolled back too and keeps its error
+    assert result.outcomes["r4"]["rolled_back"] is True
+    assert "check-out failed" in result.outcomes["r4"]["error"]
+    assert all(config == [] for config in fleet.running.values())
+
+
+def test_failure_in_a_stage_stops_later_stages():
+    fleet = FakeFleet(ROUTERS)
+    fleet.fail[("r2", "traffic.diff")] = "session closed"
+    result = rollout.rollout(fleet, ROUTERS, intents=intents_for(*ROUTERS), canary=1, batch_size=2)
+    assert result.status == rollout.ROLLED_BACK_RUN
+    assert result.outcomes["r2"]["step"] == "health-check"
+    assert result.outcomes["r4"] == {"outcome": "not-attempted"}
+    assert ("traffic.apply", ["r4", "r5"]) not in fleet.calls
+    assert all(config == [] for config in fleet.running.values())
+
+
+def test_health_check_catches_a_router_whose_config_does_not_read_back_as_intended():
+    fleet = FakeFleet(["r1", "r2"])
+    real_one = fleet.one
+
+    def drifting(router, function, kwargs):
+        if router == "r1" and function == "traffic.diff":
+            return Reply(True, {"router": router, "diff": "- policy-statement TS-DETOUR"})
+        return real_one(router, function, kwargs)
+
+    fleet.one = drifting
+    result = rollout.rollout(fleet, ["r1", "r2"], intents=intents_for("r1", "r2"))
+    assert result.status == rollout.ROLLED_BACK_RUN
+    assert "differs from the intent" in result.outcomes["r1"]["error"]
+    assert fleet.running == {"r1": [], "r2": []}
+
+
+def test_unreachable_router_is_its_own_failure_and_a_failed_rollback_is_reported():
+    fleet = FakeFleet(["r1", "r2", "r3"], silent={"r3"})
+    fleet.fail[("r1", "traffic.rollback")] = "connection refused"
+    result = rollout.rollout(fleet, ["r1", "r2", "r3"], intents=intents_for("r1", "r2", "r3"), batch_size=2)
+    assert result.status == rollout.FAILED_RUN
+    assert result.outcomes["r3"]["outcome"] == "failed" and "no return" in result.outcomes["r3"]["error"]
+    assert result.outcomes["r1"]["outcome"] == "rollback-failed"
+    assert "reverts by itself after 600s" in result.outcomes["r1"]["rollback_error"]
+    assert result.outcomes["r2"]["outcome"] == "rolled-back"
+
+
+def test_notify_reports_stages_and_every_router_step():
+    fleet = FakeFleet(["r1", "r2"])
+    seen = []
+    rollout.rollout(fleet, ["r1", "r2"], intents=intents_for("r2"), notify=lambda kind, data: seen.append(
+        (kind, data.get("router"), data.get("outcome"))))
+    assert seen == [("stage", None, None), ("router", "r1", "unchanged"), ("stage", None, None),
+                    ("router", "r2", "pending"), ("router", "r2", "confirmed")]
