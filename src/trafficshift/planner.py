@@ -23,7 +23,8 @@ link moves `min(1, c * prepend_step_fraction)` of the pool's ingress over that l
 of it and comes only after prepending is exhausted, never on the site's last announcing link (except for
 an operator drain) and never at more than `max_withdraw_sites` sites per pool. Moved ingress lands at the
 other sites announcing the pool by `network.catchment[site]`, or else by `site.neighbors` order with
-weights 1/2, 1/4, ... (renormalised); every receiving site must stay at or under its target minus headroom.
+weights 1/2, 1/4, ... (renormalised; the pool's other sites evenly when no neighbor announces it); drained
+sites receive nothing. Every receiving site must stay at or under its target minus headroom.
 """
 from __future__ import annotations
 
@@ -807,15 +808,22 @@ class _Planner:
 def plan(
     network: Network,
     load: Load,
-    previous: Plan | None = None,
-    controls: Sequence[Control] = (),
-    now: float = 0.0,
+    previous: Plan | None,
+    controls: Sequence[Control],
+    now: float,
     *,
     stale_reasons: Sequence[str] = (),
 ) -> Plan:
     """Decide the intents for this cycle. `network` and `load` must already be validated; `stale_reasons`
     (non-empty when the load is stale or inconsistent) makes the plan fail static."""
     return _Planner(network, load, previous, tuple(controls), now).build(tuple(stale_reasons))
+
+
+def expected_link_load(network: Network, load: Load, active: Plan | None) -> dict[str, float]:
+    """Per-link egress the demands should produce with `active`'s detours in place (link id -> bps): what
+    a link counter should read while that plan is applied, for counter-consistency checks."""
+    planner = _Planner(network, load, None, (), 0.0)
+    return planner.evaluate(active.intents if active is not None else ())[0]
 
 
 def apply_plan(network: Network, load: Load, result: Plan, previous: Plan | None = None) -> Load:

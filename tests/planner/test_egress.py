@@ -136,3 +136,15 @@ def test_overlapping_previous_detours_of_one_prefix_keep_only_the_first():
     result = plan(two_links(split_threshold_bps=1e9), make_load(demands), previous, (), NOW)
     assert len(result.intents) == 1
     assert any(a.verb == "remove" and "already moves" in a.reason for a in result.actions)
+
+
+def test_expected_link_load_follows_the_active_detours():
+    from trafficshift.planner import expected_link_load
+
+    net = two_links()
+    load = make_load([(p, 1e9, HOT, [SPARE]) for p in prefixes(10)])
+    active = plan(net, load, None, (), NOW)
+    assert expected_link_load(net, load, None)[HOT] == 10e9
+    expected = expected_link_load(net, load, active)
+    assert expected[HOT] == 8e9 and expected[SPARE] == 2e9
+    assert expected == {u.id: u.after_bps for u in active.links}
