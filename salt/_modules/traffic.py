@@ -1,0 +1,183 @@
+"""Traffic-shift operations on the router behind a NAPALM proxy minion (saltext-napalm's `proxytype: napalm`).
+
+Thin adapter over trafficshift.router: the network comes from this minion's `traffic` pillar, the NAPALM
+driver is the proxy's own always-open connection (`napalm.get_device`), so the session a commit confirmed
+opens is still there for the `traffic.confirm` job that follows (the proxy runs jobs as threads,
+`multiprocessing: False`). Every driver call holds the device's lock, so jobs never interleave on the
+connection. Errors become CommandExecutionError "router: step failed: reason". docs/salt-integration.md
+describes the contract the `traffic` runner relies on.
+"""
+from contextlib import contextmanager
+
+from salt.exceptions import CommandExecutionError
+
+try:
+    from trafficshift import router as ops
+    from trafficshift.errors import TrafficShiftError
+
+    HAS_TRAFFICSHIFT = True
+except ImportError:
+    HAS_TRAFFICSHIFT = False
+
+__virtualname__ = "traffic"
+__proxyenabled__ = ["napalm"]
+
+
+def __virtual__():
+    if not HAS_TRAFFICSHIFT:
+        return False, "traffic: the trafficshift package is not installed"
+    if __opts__.get("proxy", {}).get("proxytype") != "napalm":
+        return False, "traffic: runs on NAPALM proxy minions only"
+    return __virtualname__
+
+
+def _router():
+    return __opts__["id"]
+
+
+@contextmanager
+def _driver():
+    """The proxy's open NAPALM driver, held under the device lock; domain errors -> CommandExecutionError."""
+    device = __proxy__["napalm.get_device"]()
+    if not device.get("UP"):
+        raise CommandExecutionError(f"{_router()}: connect failed: the proxy has no open NAPALM connection")
+    with device["LOCK"]:
+        with _errors():
+            yield device["DRIVER"]
+
+
+@contextmanager
+def _errors():
+    try:
+        yield
+    except TrafficShiftError as exc:
+        raise CommandExecutionError(str(exc)) from None
+    except ValueError as exc:
+        raise CommandExecutionError(f"{_router()}: {exc}") from None
+
+
+def _network():
+    with _errors():
+        return ops.network_from_pillar(_router(), __pillar__)
+
+
+def render(intents=None, drained_sites=None):
+    """
+    Render this router's managed traffic-shift block for ``intents`` (intent dicts of the plan; other
+    routers' are ignored; none: the pass-through baseline policy).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.render intents='[{"kind": "withdraw", "router": "ams01-r1", "link": "et-0/0/1", "pool": "web"}]'
+    """
+    network = _network()
+    with _errors():
+        return ops.render(network, _router(), intents, drained_sites)
+
+
+def diff(intents=None, drained_sites=None):
+    """
+    Load the shift block for ``intents``, return the device's diff and discard it: nothing changes.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.diff intents='[]'
+    """
+    network = _network()
+    with _driver() as driver:
+        return ops.diff(driver, network, _router(), intents, drained_sites)
+
+
+def apply(intents=None, drained_sites=None, revert_in=600):
+    """
+    Load the shift block for ``intents``; if it changes anything, commit confirmed: the router reverts
+    after ``revert_in`` seconds (a multiple of 60) unless ``traffic.confirm`` follows. No diff: nothing is
+    committed and ``changed`` is False.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.apply intents='[...]' revert_in=600
+    """
+    network = _network()
+    with _driver() as driver:
+        return ops.apply(driver, network, _router(), intents, drained_sites, int(revert_in))
+
+
+def confirm():
+    """
+    Confirm the pending commit of ``traffic.apply``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.confirm
+    """
+    with _driver() as driver:
+        return ops.confirm(driver, _router())
+
+
+def rollback():
+    """
+    Undo the last commit (a pending confirmed one included): back to the config before the change.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.rollback
+    """
+    with _driver() as driver:
+        return ops.rollback(driver, _router())
+
+
+def pending():
+    """
+    Whether a confirmed commit waits for its confirm on this router.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.pending
+    """
+    with _driver() as driver:
+        return ops.pending(driver, _router())
+
+
+def current():
+    """
+    The shift intents this router's running config carries (``from_link`` of detours is not kept on
+    the router and reads back as None).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.current
+    """
+    network = _network()
+    with _driver() as driver:
+        return ops.current(driver, network, _router())
+
+
+def provision(test=False):
+    """
+    Merge the baseline config and the shift block the router runs now; committed directly.
+    ``test=True``: return the diff, commit nothing.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.provision test=True
+    """
+    network = _network()
+    with _driver() as driver:
+        return ops.provision(driver, network, _router(), test=bool(test))

@@ -1,0 +1,142 @@
+"""One router's traffic-shift operations over an open NAPALM driver: what the Salt `traffic` execution module
+(salt/_modules/traffic.py) runs on each proxy, kept free of Salt so it is tested on its own.
+
+Every function takes the parsed `Network` (from the proxy's `traffic` pillar, see `network_from_pillar`), the
+router's name and the driver the caller owns; the caller keeps the same driver open between `apply` (commit
+confirmed) and `confirm`. Intents arrive as `plan.intent_to_dict` dicts and may hold the whole plan: only this
+router's are used. Failures are `TrafficShiftError`s; the device ones are `deploy.DeployError`
+("router: step failed: reason"). Returns are plain dicts that never carry credentials.
+"""
+from __future__ import annotations
+
+import re
+
+from trafficshift import deploy
+from trafficshift.errors import TrafficShiftError, ValidationError
+from trafficshift.model import Network
+from trafficshift.plan import Intent, intent_from_dict, intent_to_dict
+from trafficshift.readback import read_intents
+from trafficshift.render import render_baseline, render_shift
+from trafficshift.validation import parse_network
+
+#: device seconds a confirmed commit waits for `confirm` before the router reverts by itself
+DEFAULT_REVERT_IN_S = 600
+#: secrets a device diff can show as context lines (EOS `username ... secret sha512 <hash>`, Junos
+#: `encrypted-password "<hash>"`): the value is replaced before a diff leaves this module
+SECRET = re.compile(r"(?P<keyword>\b(?:secret|password|encrypted-password|key)\s+(?:(?:sha512|[0-9])\s+)?)\S+")
+
+
+def scrub(text: str) -> str:
+    return SECRET.sub(lambda match: match["keyword"] + "<removed>", text)
+
+
+def network_from_pillar(router: str, pillar: dict) -> Network:
+    try:
+        if "traffic" not in pillar:
+            raise ValidationError(["traffic: missing from this minion's pillar"])
+        return parse_network(pillar["traffic"])
+    except TrafficShiftError as exc:
+        raise deploy.DeployError(router, "pillar", str(exc)) from None
+
+
+def parse_intents(router: str, intents) -> tuple[Intent, ...]:
+    """This router's intents out of `intent_to_dict` dicts (None: no intents, the baseline policy)."""
+    if intents is None:
+        return ()
+    if not isinstance(intents, (list, tuple)):
+        raise ValidationError([f"intents: must be a list of intent dicts, got {type(intents).__name__}"])
+    parsed = []
+    for index, data in enumerate(intents):
+        try:
+            parsed.append(intent_from_dict(data))
+        except (KeyError, TypeError) as exc:
+            raise ValidationError([f"intents:{index}: not an intent dict ({type(exc).__name__}: {exc})"]) from None
+    return tuple(intent for intent in parsed if intent.router == router)
+
+
+def _check_router(network: Network, router: str) -> None:
+    if router not in network.routers:
+        raise deploy.DeployError(router, "pillar", "not a router of the traffic pillar")
+
+
+def render(network: Network, router: str, intents=None, drained_sites=None) -> str:
+    """This router's managed shift block for `intents` (none: pass-through policies)."""
+    _check_router(network, router)
+    try:
+        return render_shift(network, router, parse_intents(router, intents), tuple(drained_sites or ()))
+    except TrafficShiftError as exc:
+        raise deploy.DeployError(router, "render", str(exc)) from None
+
+
+def diff(driver, network: Network, router: str, intents=None, drained_sites=None) -> dict:
+    """What loading the shift block would change; the router is left untouched."""
+    text = deploy.diff(driver, router, render(network, router, intents, drained_sites))
+    return {"router": router, "diff": scrub(text)}
+
+
+def apply(driver, network: Network, router: str, intents=None, drained_sites=None,
+          revert_in: int = DEFAULT_REVERT_IN_S) -> dict:
+    """Load the shift block; if it changes anything, commit confirmed (the router reverts after `revert_in`
+    device seconds unless `confirm` follows). Without a diff nothing is committed."""
+    config = render(network, router, intents, drained_sites)
+    if revert_in <= 0 or revert_in % deploy.REVERT_GRANULARITY_S:
+        raise TrafficShiftError(f"{router}: revert_in must be a positive multiple of "
+                                f"{deploy.REVERT_GRANULARITY_S} seconds, got {revert_in}")
+    text = deploy.stage(driver, router, config)
+    if not text:
+        deploy.discard(driver, router)
+        return {"router": router, "changed": False, "diff": "", "pending": False}
+    deploy.commit_confirmed(driver, router, revert_in)
+    return {"router": router, "changed": True, "diff": scrub(text), "pending": True}
+
+
+def confirm(driver, router: str) -> dict:
+    deploy.confirm(driver, router)
+    return {"router": router, "confirmed": True}
+
+
+def rollback(driver, router: str) -> dict:
+    deploy.rollback(driver, router)
+    return {"router": router, "rolled_back": True}
+
+
+def pending(driver, router: str) -> dict:
+    return {"router": router, "pending": deploy.has_pending_commit(driver, router)}
+
+
+def current(driver, network: Network, router: str) -> dict:
+    """The shift intents the running config carries (`Detour.from_link` reads back as None)."""
+    intents = _running_intents(driver, network, router)
+    return {"router": router, "intents": [intent_to_dict(intent) for intent in intents]}
+
+
+def provision(driver, network: Network, router: str, test: bool = False) -> dict:
+    """Merge the baseline and the shift block the router already runs (read back, so provisioning never
+    undoes an active shift); committed directly, there is no earlier state worth reverting to.
+    `test`: report the diff, commit nothing."""
+    active = _running_intents(driver, network, router)
+    try:
+        config = render_baseline(network, router) + render_shift(network, router, active, _drained(network, active))
+    except TrafficShiftError as exc:
+        raise deploy.DeployError(router, "render", str(exc)) from None
+    text = deploy.stage(driver, router, config)
+    if test or not text:
+        deploy.discard(driver, router)
+        return {"router": router, "changed": False, "diff": scrub(text)}
+    deploy.commit(driver, router)
+    return {"router": router, "changed": True, "diff": scrub(text)}
+
+
+def _running_intents(driver, network: Network, router: str) -> tuple[Intent, ...]:
+    _check_router(network, router)
+    running = deploy.running_config(driver, router)
+    try:
+        return read_intents(network, router, running)
+    except TrafficShiftError as exc:
+        raise deploy.DeployError(router, "read-back", str(exc)) from None
+
+
+def _drained(network: Network, intents) -> tuple[str, ...]:
+    # what the router runs already passed the drain lint when it was applied; re-rendering it as-is must not
+    # be refused for draining the router's own site
+    return tuple(sorted({network.routers[intent.router].site for intent in intents}))
