@@ -5,8 +5,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes
 
-from trafficshift.plan import intent_key
-from trafficshift.planner import plan
+from trafficshift.plan import Detour, intent_key
+from trafficshift.planner import apply_plan, plan
 
 SITES = ("ams", "fra", "par", "lon")
 KINDS = ("transit", "private", "public-ix")
@@ -127,3 +127,44 @@ def intent_key_of(data: dict) -> str:
     from trafficshift.plan import intent_from_dict
 
     return intent_key(intent_from_dict(data))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.lists(st.floats(0.9, 1.1), min_size=5, max_size=20))
+def test_no_shift_is_undone_within_hold_time_while_load_wobbles(scenario, factors):
+    network, load = scenario
+    previous, seen = None, set()
+    for step, factor in enumerate(factors):  # 30 s cycles: all within the 1800 s hold time
+        wobbled = load.model_copy(update={
+            "egress": tuple(d.model_copy(update={"bps": d.bps * factor}) for d in load.egress),
+            "sites": {s: v.model_copy(update={"pools": {p: bps * factor for p, bps in v.pools.items()},
+                                              "ingress_bps": v.ingress_bps * factor}) for s, v in load.sites.items()},
+        })
+        measured = apply_plan(network, wobbled, previous) if previous is not None else wobbled
+        result = plan(network, measured, previous, (), NOW + 30 * step)
+        keys = {shift_slot(i) for i in result.intents}
+        assert seen <= keys, "a shift was removed within its hold time"
+        seen, previous = keys, result
+
+
+@FAST
+@given(scenarios(), st.data())
+def test_drains_never_push_receivers_over_target(scenario, data):
+    from trafficshift.controls import Drain
+
+    network, load = scenario
+    element = data.draw(st.sampled_from(["site", "router", "link"]))
+    names = {"site": sorted(network.sites), "router": sorted(network.routers), "link": network.link_ids()}[element]
+    control = Drain(element, data.draw(st.sampled_from(names)))
+    result = plan(network, load, None, [control], NOW)
+    limit = network.policy.target_utilization - network.policy.receiver_headroom
+    for u in result.links + result.sites:
+        if u.after_bps > u.before_bps + EPS:
+            assert u.after_bps <= limit * u.capacity_bps + EPS, u
+
+
+def shift_slot(intent) -> tuple:
+    """What a shift acts on; escalating a prepend to a withdrawal keeps the slot (it is not undone)."""
+    if isinstance(intent, Detour):
+        return ("detour", intent.prefix)
+    return ("anycast", intent.router, intent.link, intent.pool)
