@@ -115,3 +115,29 @@ def test_drain_router_drains_each_of_its_links_and_they_receive_nothing():
     result = plan(net, load, None, [Drain("router", "ams-r1")], NOW)
     assert util(result, A)[1] == 0.0 and util(result, B)[1] == 0.0
     assert {f"{i.router}:{i.link}" for i in result.intents} == {C}
+
+
+def test_undrain_site_steps_prepends_back_down_one_per_cycle():
+    net, load = network(max_prepend=2), busy_load()
+    previous = None
+    for step in range(2):
+        previous, load = cycle(net, load, previous, [Drain("site", "ams")], NOW + 30 * step)
+    assert {i.count for i in previous.intents if isinstance(i, Prepend)} == {2}
+    previous, load = cycle(net, load, previous, [Undrain("site", "ams")], NOW + 60)
+    assert {i.count for i in previous.intents if isinstance(i, Prepend)} == {1}
+    previous, load = cycle(net, load, previous, [Undrain("site", "ams")], NOW + 90)
+    assert not [i for i in previous.intents if isinstance(i, Prepend)]
+    assert util(previous, "ams")[1] == 0.4  # all 4 Gbps back, well under target
+
+
+def test_pinned_detour_is_installed_and_a_drained_alternate_loses_its_detours():
+    pin = Detour("ams-r1", "et-0/0/1", prefixes(1)[0], A, 200)
+    load = make_load([(p, 0.1e9, A, [B, C]) for p in prefixes(3)])
+    result = plan(network(), load, None, [PinIntent(pin)], NOW)
+    assert result.intents == (pin,) and util(result, B)[1] == 0.01
+
+    moved = plan(network(), make_load([(p, 1e9, A, [B]) for p in prefixes(10)]), None, (), NOW)
+    assert moved.intents
+    drained = plan(network(), make_load([(p, 1e9, A, [B]) for p in prefixes(10)]), moved, [Drain("link", B)], NOW + 30)
+    assert not [i for i in drained.intents if f"{i.router}:{i.link}" == B]
+    assert any(a.verb == "remove" and "being drained" in a.reason for a in drained.actions)
