@@ -10,8 +10,12 @@ emulator has no schema; it knows the keywords that matter for the router configs
 - list leaves (``members``, ``import``, ``export`` ...) collect values and render ``import [ A B ];``;
 - a leaf whose first word names a container (``neighbor 10.0.0.1;``, ``then accept;``) is that container.
 
-Rendering is canonical Junos text (4-space indent, insertion order); `diff` renders Junos ``show |
-compare`` output with ``[edit ...]`` headers.
+Statements are kept in Junos' display order: below the hierarchy levels in `SCHEMA_ORDER` the statement
+kinds come in Junos schema order, ``apply-groups`` first everywhere; statements of one kind (the entries of a
+named list such as prefix-lists, policy-statements, terms, BGP groups and neighbors, interfaces) keep the
+order they were first configured in, and a replaced or merged statement keeps its place. Rendering is
+canonical Junos text (4-space indent); `diff` renders Junos ``show | compare`` output with ``[edit ...]``
+headers.
 """
 from __future__ import annotations
 
@@ -50,6 +54,36 @@ ONE_LINE = frozenset({"from", "then", "to", "community", "route"})
 MATCH_CLAUSES = frozenset({"from", "to"})
 #: words that only tag the statement after them
 TAGS = frozenset({"replace:", "delete:", "inactive:", "protect:"})
+
+_BGP = ("type", "description", "local-address", "import", "family", "authentication-key", "export", "peer-as",
+        "local-as", "multipath")
+#: Junos schema order of the statement kinds (first words) below a hierarchy level, for the levels trafficshift
+#: renders; the level is named by its statements' first words, "*" for a name below `NAME_PARENTS`
+#: (``interfaces et-0/0/0 unit 0`` is ``("interfaces", "*", "unit")``). Kinds not listed follow the listed
+#: ones in configured order; levels not listed keep configured order (apply-groups first everywhere).
+SCHEMA_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
+    (): ("version", "groups", "apply-groups", "system", "chassis", "services", "security", "interfaces", "snmp",
+         "forwarding-options", "event-options", "routing-options", "protocols", "policy-options",
+         "class-of-service", "firewall", "routing-instances"),
+    ("system",): ("host-name", "domain-name", "domain-search", "backup-router", "time-zone",
+                  "authentication-order", "root-authentication", "name-server", "radius-server",
+                  "tacplus-server", "login", "services", "syslog", "ntp"),
+    ("interfaces", "*"): ("description", "vlan-tagging", "flexible-vlan-tagging", "mtu", "encapsulation", "unit"),
+    ("interfaces", "*", "unit"): ("description", "vlan-id", "family"),
+    ("interfaces", "*", "unit", "family"): ("mtu", "filter", "address"),
+    ("routing-options",): ("interface-routes", "rib", "static", "aggregate", "generate", "router-id",
+                           "autonomous-system", "forwarding-table"),
+    ("protocols",): ("rsvp", "mpls", "bgp", "isis", "ospf", "ospf3", "ldp", "pim", "lldp"),
+    ("protocols", "bgp"): _BGP + ("group",),
+    ("protocols", "bgp", "group"): _BGP + ("neighbor",),
+    ("protocols", "bgp", "group", "neighbor"): _BGP,
+    ("policy-options",): ("prefix-list", "route-filter-list", "policy-statement", "community", "as-path",
+                          "as-path-group", "damping", "condition"),
+    ("policy-options", "policy-statement"): ("term", "from", "to", "then"),
+    ("policy-options", "policy-statement", "term"): ("from", "to", "then"),
+}
+#: statements Junos shows first at every level below the top
+APPLY = frozenset({"apply-groups", "apply-groups-except", "apply-macro"})
 
 
 class ConfigSyntaxError(ValueError):
@@ -105,18 +139,38 @@ class Node:
         return node
 
     # -- merging --------------------------------------------------------------------------------------
-    def merge(self, other: "Node") -> None:
-        """Merge `other` (a container with the same key) into self, as ``load merge`` does."""
+    def merge(self, other: "Node", replace: frozenset[tuple[str, ...]] = frozenset(),
+              path: tuple[str, ...] = ()) -> None:
+        """Merge `other` (a container with the same key) into self, as ``load merge`` does; the statements
+        at the `replace` paths take the loaded statement's place instead (assigning an existing dict key keeps
+        its position, as Junos keeps a replaced object's place)."""
         for key, child in other.children.items():
             mine = self.children.get(key)
-            if mine is None or mine.kind != child.kind:
+            if mine is None or mine.kind != child.kind or path + (key,) in replace:
                 self.children[key] = child.copy()
             elif child.kind == "container":
-                mine.merge(child)
+                mine.merge(child, replace, path + (key,))
             elif child.kind == "list":
                 mine.values.extend(value for value in child.values if value not in mine.values)
             else:
                 mine.words = child.words
+
+    def put_in_schema_order(self, level: tuple[str, ...] = ()) -> None:
+        """Reorder the tree below self (the root, or the node at schema `level`) into Junos display order: a
+        stable sort by statement kind, so statements of one kind keep their configured order."""
+        order = SCHEMA_ORDER.get(level, ())
+
+        def rank(key: str) -> int:
+            word = key.partition(" ")[0]
+            if word in order:
+                return order.index(word)
+            return -1 if word in APPLY and level else len(order)
+
+        self.children = dict(sorted(self.children.items(), key=lambda item: rank(item[0])))
+        names_below = bool(level) and level[-1] in NAME_PARENTS  # interfaces { et-0/0/0 { ... } }
+        for key, child in self.children.items():
+            if child.kind == "container":
+                child.put_in_schema_order(level + ("*" if names_below else key.partition(" ")[0],))
 
     # -- rendering -----------------------------------------------------------------------------------
     def statement_lines(self, depth: int) -> list[str]:
@@ -329,6 +383,7 @@ def parse_text(text: str) -> TaggedTree:
     if len(stack) > 1:
         raise ConfigSyntaxError("syntax error, expecting '}'", stack[-1].key,
                                 tokens[-1][1] if tokens else None)
+    result.tree.put_in_schema_order()
     return result
 
 
@@ -340,17 +395,15 @@ def _record_tag(result: TaggedTree, tag: str | None, path: tuple[str, ...]) -> N
 
 
 def apply_load(candidate: Node, loaded: TaggedTree) -> Node:
-    """``load replace`` semantics: merge, except ``replace:`` stanzas replace and ``delete:`` ones go."""
+    """``load replace`` semantics: merge, except ``replace:`` statements replace what was there (in its place)
+    and ``delete:`` ones go."""
     merged = candidate.copy()
-    for path in loaded.replace_paths:
-        parent = merged.find(*path[:-1])
-        if parent is not None:
-            parent.children.pop(path[-1], None)
-    merged.merge(loaded.tree)
+    merged.merge(loaded.tree, frozenset(loaded.replace_paths))
     for path in loaded.delete_paths:
         parent = merged.find(*path[:-1])
         if parent is not None:
             parent.children.pop(path[-1], None)
+    merged.put_in_schema_order()
     return merged
 
 
@@ -395,6 +448,7 @@ def apply_set_lines(candidate: Node, text: str) -> Node:
             _set(tree, args)
         else:
             _delete(tree, args)
+    tree.put_in_schema_order()
     return tree
 
 
@@ -476,8 +530,7 @@ def _diff_level(old: Node, new: Node, path: tuple[str, ...], out: list[str]) -> 
             out.extend(hunk)
             hunk.clear()
 
-    keys = list(old.children) + [key for key in new.children if key not in old.children]
-    for key in keys:
+    for key in _diff_order(old, new):
         before, after = old.children.get(key), new.children.get(key)
         if before == after:
             continue
@@ -491,6 +544,19 @@ def _diff_level(old: Node, new: Node, path: tuple[str, ...], out: list[str]) -> 
         if after is not None:
             hunk.extend(_diff_lines("+", after))
     flush()
+
+
+def _diff_order(old: Node, new: Node) -> list[str]:
+    """The new config's statement order, each removed statement right after what preceded it in the old one."""
+    keys = list(new.children)
+    placed = 0  # where the next removed statement goes
+    for key in old.children:
+        if key in new.children:
+            placed = max(placed, keys.index(key) + 1)
+        else:
+            keys.insert(placed, key)
+            placed += 1
+    return keys
 
 
 def _diff_lines(sign: str, node: Node) -> list[str]:

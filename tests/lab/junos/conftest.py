@@ -11,6 +11,7 @@ from napalm import get_network_driver
 from routerlab import DeviceSpec, Lab
 
 TIME_SCALE = 60.0
+#: written as Junos shows it (schema order), so tests can compare it with what the emulator shows
 BASE_CONFIG = """\
 system {
     host-name {name};
@@ -33,6 +34,20 @@ interfaces {
         }
     }
 }
+routing-options {
+    autonomous-system 65000;
+}
+protocols {
+    bgp {
+        group EBGP {
+            type external;
+            export EXPORT-CUSTOMERS;
+            neighbor 192.0.2.1 {
+                peer-as 65001;
+            }
+        }
+    }
+}
 policy-options {
     prefix-list CUSTOMERS {
         203.0.113.0/24;
@@ -46,20 +61,6 @@ policy-options {
             then reject;
         }
     }
-}
-protocols {
-    bgp {
-        group EBGP {
-            type external;
-            export EXPORT-CUSTOMERS;
-            neighbor 192.0.2.1 {
-                peer-as 65001;
-            }
-        }
-    }
-}
-routing-options {
-    autonomous-system 65000;
 }
 """
 #: one device per test (or test group), so no test sees another's commits, locks or faults

@@ -96,7 +96,7 @@ def test_reference_check_finds_every_undefined_object():
     tree = cfg.apply_set_lines(tree, "set protocols bgp group EBGP import NOWHERE")
     term = "[edit policy-options policy-statement IMPORT term tag"
     assert cfg.reference_errors(tree) == [  # in config order, one error per place of use
+        ("[edit protocols bgp group EBGP]", "Policy error: Policy NOWHERE referenced but not defined"),
         (term + " from]", "Policy error: Community BLACKHOLE referenced but not defined"),
         (term + " then]", "Policy error: Community BLACKHOLE referenced but not defined"),
-        ("[edit protocols bgp group EBGP]", "Policy error: Policy NOWHERE referenced but not defined"),
     ]

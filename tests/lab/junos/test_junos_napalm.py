@@ -75,13 +75,13 @@ def test_merge_set_lines_including_delete(lab, open_driver):
     assert driver.compare_config() == (
         "[edit system]\n"
         "-  domain-name lab.example.net;\n"
+        "[edit protocols bgp group EBGP neighbor 192.0.2.1]\n"
+        "+  import BLOCK;\n"
         "[edit policy-options]\n"
-        "+   community BLACKHOLE members 65535:666;\n"
         "+   policy-statement BLOCK {\n"
         "+       then community add BLACKHOLE;\n"
         "+   }\n"
-        "[edit protocols bgp group EBGP neighbor 192.0.2.1]\n"
-        "+  import BLOCK;")
+        "+   community BLACKHOLE members 65535:666;")
     driver.commit_config()
     running = driver.get_config(retrieve="running")["running"]
     assert "domain-name" not in running and "community BLACKHOLE members 65535:666;" in running
@@ -90,11 +90,11 @@ def test_merge_set_lines_including_delete(lab, open_driver):
 def test_replace_candidate_overrides_whole_config(lab, open_driver):
     driver = open_driver("replace")
     new_config = base_config("replace").replace("    domain-name lab.example.net;\n", "")
-    new_config = new_config[:new_config.index("policy-options {")] + "routing-options {\n    autonomous-system 65000;\n}\n"
+    new_config = new_config[:new_config.index("protocols {")]  # no BGP, no policy-options
     driver.load_replace_candidate(config=new_config)
     diff = driver.compare_config()
-    assert diff.startswith("[edit system]\n-  domain-name lab.example.net;\n[edit]\n-   policy-options {")
-    assert "-   protocols {" in diff and "+" not in diff
+    assert diff.startswith("[edit system]\n-  domain-name lab.example.net;\n[edit]\n-   protocols {")
+    assert "-   policy-options {" in diff and "+" not in diff
     driver.commit_config()
     assert lab.control("replace").config() == new_config
 
