@@ -3,7 +3,8 @@
 The exporter serves several metric families side by side, one per scenario, distinguished by the metric
 prefix the source is configured with:
 - ``trafficshift_*``: pillar/load/normal.yaml as gauges (the round trip)
-- ``stale_*``: the same, but one link counter carries an explicit sample time `STALE_AGE_S` in the past
+- ``stale_*``: the same, but one link counter carries an explicit sample time `STALE_AGE_S` before the
+  exporter started (`stale_sample_ms`)
 - ``partial_*``: the same, without the counter of `PARTIAL_MISSING_LINK`
 - ``nonfinite_*``: the same, with one link counter NaN
 """
@@ -79,12 +80,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def exporter(normal_load):
+def stale_sample_ms() -> int:
+    """The explicit sample time of the `stale` family's old sample, in ms as the text format wants."""
+    return int((time.time() - STALE_AGE_S) * 1000)
+
+
+@pytest.fixture(scope="session")
+def exporter(normal_load, stale_sample_ms):
     """A stdlib HTTP server on 127.0.0.1 serving the scenario families at /metrics."""
-    old_ms = int((time.time() - STALE_AGE_S) * 1000)
     body = "\n".join(
         exposition("trafficshift", normal_load)
-        + exposition("stale", normal_load, old_link=STALE_LINK, old_ms=old_ms)
+        + exposition("stale", normal_load, old_link=STALE_LINK, old_ms=stale_sample_ms)
         + exposition("partial", normal_load, drop_link=PARTIAL_MISSING_LINK)
         + exposition("nonfinite", normal_load, nan_link=NONFINITE_LINK)
     ).encode() + b"\n"
@@ -143,7 +149,7 @@ def prometheus(exporter, normal_load, tmp_path_factory):
     links = len(normal_load["links"])
     expected = {"trafficshift": links, "stale": links, "partial": links - 1, "nonfinite": links}
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 if all(_queryable(url, f"count({prefix}_link_out_bps)") == count for prefix, count in expected.items()):

@@ -9,7 +9,7 @@ import pytest
 from trafficshift.loadsource import LoadSourceError, default_alternates, get_source
 from trafficshift.validation import parse_load
 
-from loadsource_scenarios import NONFINITE_LINK, PARTIAL_MISSING_LINK, STALE_AGE_S, STALE_LINK
+from loadsource_scenarios import NONFINITE_LINK, PARTIAL_MISSING_LINK, STALE_LINK
 
 
 def _demands(load: dict) -> list[tuple]:
@@ -25,7 +25,7 @@ def test_load_round_trips_through_prometheus(prometheus, network, normal_load):
     assert load["links"] == normal_load["links"]
     assert load["sites"] == normal_load["sites"]
     # the sample time travels with the data: recent scrapes, not the query time
-    assert before - 10 < load["timestamp"] <= time.time()
+    assert before - 30 < load["timestamp"] <= time.time()
     check = parse_load(load, network, now=time.time())
     assert not check.stale, check.reasons
 
@@ -52,11 +52,10 @@ def test_default_alternates_are_transit_links_nearest_first(prometheus, network)
     assert [a["link"] for a in ams["alternates"]][:2] == ["ams01-r1:et-0/0/0", "ams01-r2:Ethernet1"]
 
 
-def test_oldest_sample_sets_the_timestamp_and_makes_the_load_stale(prometheus, network):
+def test_oldest_sample_sets_the_timestamp_and_makes_the_load_stale(prometheus, network, stale_sample_ms):
     load = get_source("prometheus", url=prometheus, metric_prefix="stale").fetch(network)
 
-    age = time.time() - load["timestamp"]
-    assert STALE_AGE_S - 5 < age < STALE_AGE_S + 60
+    assert load["timestamp"] == stale_sample_ms / 1000  # the oldest sample, not the query time
     check = parse_load(load, network, now=time.time())
     assert check.stale
     assert check.reasons[0].startswith("traffic_load:timestamp: load is ")
