@@ -166,3 +166,15 @@ def test_whatever_the_load_model_accepts_is_config_safe(position, candidate):
     if load is not None:
         assert all(SAFE_TEXT.fullmatch(text) for text in _strings(load.model_dump()))
         assert all(math.isfinite(d.bps) for d in load.egress)
+
+
+def test_parse_network_rechecks_the_finished_model(monkeypatch):
+    """Should a field constraint ever let an unsafe string through, the final sweep still refuses it."""
+    leaked = {"routers": {"ams01-r1": {"links": {"et-0/0/1": {"peer": "x; delete protocols bgp"}}}}}
+    monkeypatch.setattr(Network, "model_dump", lambda self, **kwargs: leaked)
+    with pytest.raises(ValidationError) as caught:
+        parse_network(example_network())
+    assert caught.value.problems == [
+        "traffic:routers:ams01-r1:links:et-0/0/1:peer: contains characters outside [A-Za-z0-9._:/-], "
+        "got 'x; delete protocols bgp'"
+    ]
