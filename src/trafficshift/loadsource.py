@@ -87,11 +87,13 @@ class _StrictYamlLoader(yaml.CSafeLoader):
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict:
-    keys = [key for key, _ in pairs]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1}) if len(set(keys)) != len(keys) else []
-    if duplicates:
-        raise ValueError(f"duplicate key {ascii(duplicates[0])[:80]}")
-    return dict(pairs)
+    """A JSON object that refuses duplicate keys (json keeps the last one silently)."""
+    data: dict = {}
+    for key, value in pairs:
+        if key in data:
+            raise ValueError(f"duplicate key {ascii(key)[:80]}")
+        data[key] = value
+    return data
 
 
 def _json_constant(name: str) -> None:
