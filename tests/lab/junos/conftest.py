@@ -69,6 +69,7 @@ DEVICES = [
     "confirm", "auto-revert", "lock-napalm", "lock-modified", "refs", "syntax", "private", "private-refused",
     "xml-load", "fault-refuse", "fault-delay", "fault-fail-commit", "fault-lock", "fault-drop",
     "ncclient", "ncclient-standard", "framing", "pyez", "pyez-rollbacks", "commit-check", "reboot", "shapes",
+    "replace-one-line-leaf", "shift-round-trip",
 ]
 
 

@@ -100,3 +100,89 @@ def test_reference_check_finds_every_undefined_object():
         (term + " from]", "Policy error: Community BLACKHOLE referenced but not defined"),
         (term + " then]", "Policy error: Community BLACKHOLE referenced but not defined"),
     ]
+
+
+#: (case, config before, two loads with `replace:`, the policy-options / system text after both): replace:
+#: swaps exactly the tagged statement, whatever its form, and the statement keeps its place
+REPLACE_CASES = [
+    pytest.param(
+        "policy-options {\n    community TS-MARKER members 65535:1;\n    community OTHER members 65000:1;\n}\n",
+        ["policy-options {\n    replace:\n    community TS-MARKER members 65535:666;\n}\n",
+         "policy-options {\n    replace:\n    community TS-MARKER members 65535:777;\n}\n"],
+        "policy-options {\n    community TS-MARKER members 65535:777;\n    community OTHER members 65000:1;\n}\n",
+        id="replace-tag-on-one-line-named-leaf-replaces-it"),  # renderer feedback, issue 4
+    pytest.param(
+        "policy-options {\n    community TS-MARKER members 65535:1;\n    community OTHER members 65000:1;\n}\n",
+        ["policy-options {\n    replace:\n    community TS-MARKER {\n        members 65535:666;\n    }\n}\n",
+         "policy-options {\n    replace:\n    community TS-MARKER {\n        members [ 65535:777 65535:778 ];\n"
+         "    }\n}\n"],
+        "policy-options {\n    community TS-MARKER members [ 65535:777 65535:778 ];\n"
+        "    community OTHER members 65000:1;\n}\n",
+        id="replace-tag-on-braced-named-container"),
+    pytest.param(
+        "policy-options {\n    community TS-MARKER {\n        invert-match;\n        members 65535:1;\n    }\n}\n",
+        ["policy-options {\n    community TS-MARKER {\n        replace: members 65535:666;\n    }\n}\n",
+         "policy-options {\n    community TS-MARKER {\n        replace:\n        members 65535:777;\n    }\n}\n"],
+        "policy-options {\n    community TS-MARKER {\n        invert-match;\n        members 65535:777;\n    }\n}\n",
+        id="replace-tag-on-unnamed-list-leaf"),
+    pytest.param(
+        "system {\n    host-name r1;\n    services {\n        ssh;\n    }\n    syslog {\n"
+        "        host 192.0.2.50 {\n            any notice;\n        }\n    }\n}\n",
+        ["system {\n    replace:\n    services {\n        netconf {\n            ssh;\n        }\n    }\n}\n",
+         "system {\n    replace:\n    services {\n        ssh;\n        netconf {\n            ssh;\n        }\n"
+         "    }\n}\n"],
+        "system {\n    host-name r1;\n    services {\n        ssh;\n        netconf {\n            ssh;\n        }\n"
+        "    }\n    syslog {\n        host 192.0.2.50 {\n            any notice;\n        }\n    }\n}\n",
+        id="replace-tag-on-unnamed-container"),
+    pytest.param(
+        "policy-options {\n    policy-statement A {\n        then accept;\n    }\n"
+        "    policy-statement B {\n        term t1 {\n            then reject;\n        }\n    }\n}\n",
+        ["policy-options {\n    replace: policy-statement A then reject;\n}\n",
+         "policy-options {\n    replace: policy-statement A term only then next policy;\n}\n"],
+        "policy-options {\n    policy-statement A {\n        term only {\n            then next policy;\n        }\n"
+        "    }\n    policy-statement B {\n        term t1 {\n            then reject;\n        }\n    }\n}\n",
+        id="replace-tag-on-one-line-named-container-shorthand"),
+]
+
+
+@pytest.mark.parametrize(("before", "loads", "after"), REPLACE_CASES)
+def test_replace_tag_replaces_exactly_the_tagged_statement_in_its_place(before, loads, after):
+    tree = cfg.parse_text(before).tree
+    for text in loads:
+        tree = cfg.apply_load(tree, cfg.parse_text(text))
+    assert tree.render() == after
+
+
+def test_statements_come_out_in_junos_schema_order_whatever_the_load_order():
+    loaded = cfg.parse_text(
+        "policy-options {\n    community C members 65000:1;\n    policy-statement P {\n        then accept;\n    }\n"
+        "    prefix-list L {\n        192.0.2.0/24;\n    }\n}\n"
+        "protocols {\n    bgp {\n        group G {\n            neighbor 192.0.2.1;\n            peer-as 65001;\n"
+        "            export P;\n            import P;\n            type external;\n        }\n    }\n}\n"
+        "routing-options {\n    autonomous-system 65000;\n    router-id 10.0.0.1;\n}\n"
+        "system {\n    ntp {\n        server 192.0.2.1;\n    }\n    host-name r1;\n}\n").tree
+    assert loaded.render() == (
+        "system {\n    host-name r1;\n    ntp {\n        server 192.0.2.1;\n    }\n}\n"
+        "routing-options {\n    router-id 10.0.0.1;\n    autonomous-system 65000;\n}\n"
+        "protocols {\n    bgp {\n        group G {\n            type external;\n            import P;\n"
+        "            export P;\n            peer-as 65001;\n            neighbor 192.0.2.1;\n        }\n    }\n}\n"
+        "policy-options {\n    prefix-list L {\n        192.0.2.0/24;\n    }\n    policy-statement P {\n"
+        "        then accept;\n    }\n    community C members 65000:1;\n}\n")
+    # set lines end in the same order
+    rebuilt = cfg.apply_set_lines(cfg.Node.root(), "\n".join(reversed(loaded.set_lines())))
+    assert rebuilt.render() == loaded.render()
+
+
+def test_named_list_entries_keep_their_configured_order_not_sorted():
+    tree = cfg.parse_text(
+        "policy-options {\n    policy-statement Z {\n        term z {\n            then accept;\n        }\n"
+        "        term a {\n            then reject;\n        }\n        then reject;\n    }\n"
+        "    policy-statement A {\n        then accept;\n    }\n}\n").tree
+    tree = cfg.apply_load(tree, cfg.parse_text(
+        "policy-options {\n    policy-statement Z {\n        term m {\n            then accept;\n        }\n"
+        "        replace:\n        term z {\n            then next policy;\n        }\n    }\n}\n"))
+    statement = tree.find("policy-options", "policy-statement Z")
+    assert list(tree.find("policy-options").children) == ["policy-statement Z", "policy-statement A"]
+    # a new term goes after the configured ones, a replaced term stays where it was, `then` follows the terms
+    assert list(statement.children) == ["term z", "term a", "term m", "then"]
+    assert statement.find("term z").statement_lines(0) == ["term z {", "    then next policy;", "}"]

@@ -120,6 +120,83 @@ def test_replace_tag_replaces_only_the_tagged_stanza(lab, open_driver):
         "+   }")
 
 
+def test_replace_tag_on_one_line_named_leaf_replaces_it(lab, open_driver):
+    """Renderer feedback, issue 4: the members of a `replace:`d one-line community did not get replaced."""
+    driver = open_driver("replace-one-line-leaf")
+    marker = "policy-options {\n    replace:\n    community TS-MARKER members 65535:%s;\n}\n"
+    driver.load_merge_candidate(config=marker % "666")
+    driver.commit_config()
+    driver.load_merge_candidate(config=marker % "777")
+    assert driver.compare_config() == (
+        "[edit policy-options community TS-MARKER]\n-  members 65535:666;\n+  members 65535:777;")
+    driver.commit_config()
+    assert lab.control("replace-one-line-leaf").config() == (
+        base_config("replace-one-line-leaf")[:-2] + "    community TS-MARKER members 65535:777;\n}\n")
+
+
+#: a shift block as trafficshift renders it: every managed object `replace:`d, here in another order than
+#: the one they were first configured in
+EMPTY_SHIFT = """\
+policy-options {
+    replace:
+    policy-statement TS-IN {
+        term PASS {
+            then next policy;
+        }
+    }
+    replace:
+    policy-statement TS-OUT {
+        term PASS {
+            then next policy;
+        }
+    }
+    replace:
+    community TS-MARKER members 65535:666;
+}
+"""
+SHIFT = """\
+policy-options {
+    replace:
+    community TS-MARKER members 65535:666;
+    replace:
+    policy-statement TS-OUT {
+        term PREPEND {
+            from prefix-list CUSTOMERS;
+            then {
+                as-path-prepend 65000;
+                community add TS-MARKER;
+            }
+        }
+        term PASS {
+            then next policy;
+        }
+    }
+    replace:
+    policy-statement TS-IN {
+        term PASS {
+            then next policy;
+        }
+    }
+}
+"""
+
+
+def test_loading_a_shift_then_the_empty_block_restores_the_config_byte_for_byte(lab, open_driver):
+    driver = open_driver("shift-round-trip")
+    driver.load_merge_candidate(config=EMPTY_SHIFT)
+    driver.commit_config()
+    before = lab.control("shift-round-trip").config()
+    driver.load_merge_candidate(config=SHIFT)
+    driver.commit_config()
+    shifted = lab.control("shift-round-trip").config()
+    # replaced objects keep their places: TS-IN before TS-OUT, the community after the policy-statements
+    assert shifted.index("policy-statement TS-IN") < shifted.index("policy-statement TS-OUT") \
+        < shifted.index("term PREPEND") < shifted.index("community TS-MARKER")
+    driver.load_merge_candidate(config=EMPTY_SHIFT)
+    driver.commit_config()
+    assert lab.control("shift-round-trip").config() == before
+
+
 def test_discard_config_drops_changes_and_releases_the_lock(lab, open_driver):
     driver = open_driver("discard")
     driver.load_merge_candidate(config="system { host-name scratch; }")
