@@ -7,6 +7,7 @@ change router state must leave it as they found it (or rebuild it) so order does
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,11 @@ def feed_load(load_file, lab):
 
 
 @pytest.fixture(scope="session")
-def salt_master(salt_factories, load_file, feed_load):
+def salt_master(salt_factories, load_file, feed_load, lab):
+    # the runner plans on the lab's accelerated clock, the one the load data and the routers' timers use
+    clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
     overrides = master_opts(REPO, pillar_roots=[HERE / "pillar"],
-                            load_source={"source": "file", "path": str(load_file)})
+                            load_source={"source": "file", "path": str(load_file)}, runner={"clock": clock})
     factory = salt_factories.salt_master_daemon("trafficshift-master", overrides=overrides,
                                                 max_start_attempts=1)
     with factory.started():
