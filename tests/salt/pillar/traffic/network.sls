@@ -37,7 +37,8 @@ traffic:
     web: {prefixes: [203.0.113.0/24], priority: 10, sites: [ams01, fra01]}
   policy:
     hold_time_s: 1800
-    max_load_age_s: 300
+    # 300 lab seconds are 5 s of wall time: a salt-run that starts, compiles pillar and plans needs more
+    max_load_age_s: 3600
   baseline:
     domain_name: lab.example.net
     ntp_servers: [192.0.2.123]
