@@ -8,8 +8,9 @@ is that router's result; it never raises out of here.
 Sequence (docs/salt-integration.md, "traffic.apply"):
 1. stages: the canary router(s) first, then batches of `batch_size`, routers in name order;
 2. per stage: ``traffic.apply`` (load, compare, commit confirmed with `revert_in`; unchanged routers commit
-   nothing), then the health check on every router it changed: ``traffic.diff`` must answer (session up)
-   with an empty diff (the running config read back equals the intent);
+   nothing), then the health check on every router it changed: ``traffic.current`` must answer (session
+   up) with the intents it was given (the running config read back equals the intent; a read, because EOS
+   refuses a new config session, i.e. ``traffic.diff``, while a commit timer is pending);
 3. all stages healthy: ``traffic.confirm`` on every changed router;
 4. any failure: no further stage starts and ``traffic.rollback`` runs on every router changed in this run
    (and on a failed router still holding a pending commit), so the fleet ends on its previous state. A
@@ -17,6 +18,7 @@ Sequence (docs/salt-integration.md, "traffic.apply"):
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -75,6 +77,18 @@ def stages(routers: Sequence[str], canary: int = 1, batch_size: int = 2) -> list
     return result
 
 
+def _comparable(intent: dict) -> str:
+    # a detour's from_link is planner bookkeeping the router does not carry: it reads back as None
+    return json.dumps({k: v for k, v in intent.items() if k != "from_link"}, sort_keys=True)
+
+
+def intent_drift(wanted: Sequence[dict], running: Sequence[dict], router: str) -> tuple[list[str], list[str]]:
+    """(intents of `router` missing on it, intents it runs that were not wanted), comparable strings."""
+    want = {_comparable(i) for i in wanted if i.get("router") == router}
+    have = {_comparable(i) for i in running if i.get("router") == router}
+    return sorted(want - have), sorted(have - want)
+
+
 def _ignore(tag: str, data: dict) -> None:
     return None
 
@@ -111,13 +125,16 @@ class _Run:
                 self.set(router, UNCHANGED)
         if not changed:
             return healthy
-        for router, reply in self.each(changed, "traffic.diff", self.params).items():
+        for router, reply in self.each(changed, "traffic.current", {}).items():
             if not reply.ok:
                 self.set(router, PENDING, step="health-check", error=f"read-back failed: {reply.value}")
                 healthy = False
-            elif reply.value.get("diff"):
+                continue
+            missing, extra = intent_drift(self.params["intents"], reply.value.get("intents", []), router)
+            if missing or extra:
                 self.set(router, PENDING, step="health-check",
-                         error=f"running config differs from the intent after commit:\n{reply.value['diff']}")
+                         error=f"running config differs from the intent after commit: missing {missing}, "
+                               f"unexpected {extra}")
                 healthy = False
         return healthy
 

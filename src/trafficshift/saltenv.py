@@ -14,16 +14,29 @@ from pathlib import Path
 LOOPBACK = "127.0.0.1"
 
 
-def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict) -> dict:
-    """`load_source`: the traffic_load ext_pillar's options, e.g. {"source": "file", "path": ...}."""
+def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runner: dict | None = None) -> dict:
+    """`load_source`: the traffic_load ext_pillar's options, e.g. {"source": "file", "path": ...}.
+    `runner`: settings of the `traffic` runner and the traffic_tick engine (the `trafficshift:` key,
+    salt/_runners/traffic.py), merged over these defaults: periodic rebalance off until `traffic.schedule`
+    turns it on, no highstate on a proxy's first start."""
+    reactor = repo / "salt" / "reactor"
     return {
         "transport": "tcp",
         "interface": LOOPBACK,
-        # one directory holds _modules, _states, _runners, _pillar, ...: nothing needs syncing
+        # one directory holds _modules, _states, _runners, _pillar, _engines: nothing needs syncing
         "module_dirs": [str(repo / "salt")],
         "file_roots": {"base": [str(repo / "states")]},
         "pillar_roots": {"base": [str(path) for path in pillar_roots]},
-        "ext_pillar": [{"traffic_load": dict(load_source)}],
+        # trafficshift_active: the active plan, so a provisioned router converges to the fleet's shift state
+        "ext_pillar": [{"traffic_load": dict(load_source)}, {"trafficshift_active": {}}],
+        # the master's own `schedule:` is broken in 3008.4: this engine fires trafficshift/tick instead
+        "engines": [{"traffic_tick": {}}],
+        "reactor": [
+            {"trafficshift/tick": [str(reactor / "tick.sls")]},
+            {"trafficshift/load/alert": [str(reactor / "alert.sls")]},
+            {"salt/minion/*/start": [str(reactor / "first_start.sls")]},
+        ],
+        "trafficshift": {"rebalance_interval": 0, "provision_on_first_start": False, **(runner or {})},
     }
 
 

@@ -155,11 +155,11 @@ class Store:
 
     # -- active plan ---------------------------------------------------------------------------------------
     def active(self) -> dict:
-        """{"run": id, "plan": Plan dict} or {} when no plan was ever applied."""
+        """{"run": id, "plan": Plan dict, "drained_sites": [...]} or {} when no plan was ever applied."""
         return self.cache.fetch(STATE_BANK, "active") or {}
 
-    def set_active(self, run_id: str, plan: dict) -> None:
-        self.cache.store(STATE_BANK, "active", {"run": run_id, "plan": plan})
+    def set_active(self, run_id: str, plan: dict, drained_sites: list[str] = ()) -> None:
+        self.cache.store(STATE_BANK, "active", {"run": run_id, "plan": plan, "drained_sites": sorted(drained_sites)})
 
     # -- operator controls ---------------------------------------------------------------------------------
     def controls(self) -> list[dict]:

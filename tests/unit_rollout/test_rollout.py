@@ -37,8 +37,8 @@ class FakeFleet:
             if error:  # committed, then failed (e.g. the session dropped before the reply)
                 return Reply(False, f"{router}: commit failed: {error}")
             return Reply(True, {"router": router, "changed": True, "diff": f"+{wanted}", "pending": True})
-        if function == "traffic.diff":
-            return Reply(True, {"router": router, "diff": "" if wanted == self.running[router] else "drift"})
+        if function == "traffic.current":
+            return Reply(True, {"router": router, "intents": self.running[router]})
         if function == "traffic.confirm":
             self.before[router] = None
             return Reply(True, {"router": router, "confirmed": True})
@@ -101,7 +101,7 @@ def test_failed_commit_on_one_router_rolls_back_every_router_changed_in_the_run(
 
 def test_failure_in_a_stage_stops_later_stages():
     fleet = FakeFleet(ROUTERS)
-    fleet.fail[("r2", "traffic.diff")] = "session closed"
+    fleet.fail[("r2", "traffic.current")] = "session closed"
     result = rollout.rollout(fleet, ROUTERS, intents=intents_for(*ROUTERS), canary=1, batch_size=2)
     assert result.status == rollout.ROLLED_BACK_RUN
     assert result.outcomes["r2"]["step"] == "health-check"
@@ -115,14 +115,14 @@ def test_health_check_catches_a_router_whose_config_does_not_read_back_as_intend
     real_one = fleet.one
 
     def drifting(router, function, kwargs):
-        if router == "r1" and function == "traffic.diff":
-            return Reply(True, {"router": router, "diff": "- policy-statement TS-DETOUR"})
+        if router == "r1" and function == "traffic.current":
+            return Reply(True, {"router": router, "intents": []})
         return real_one(router, function, kwargs)
 
     fleet.one = drifting
     result = rollout.rollout(fleet, ["r1", "r2"], intents=intents_for("r1", "r2"))
     assert result.status == rollout.ROLLED_BACK_RUN
-    assert "differs from the intent" in result.outcomes["r1"]["error"]
+    assert "differs from the intent after commit: missing" in result.outcomes["r1"]["error"]
     assert fleet.running == {"r1": [], "r2": []}
 
 
@@ -144,3 +144,11 @@ def test_notify_reports_stages_and_every_router_step():
         (kind, data.get("router"), data.get("outcome"))))
     assert seen == [("stage", None, None), ("router", "r1", "unchanged"), ("stage", None, None),
                     ("router", "r2", "pending"), ("router", "r2", "confirmed")]
+
+
+def test_detour_read_back_without_from_link_matches_its_intent():
+    wanted = [{"kind": "detour", "router": "r1", "link": "xe-0/0/1", "prefix": "10.0.0.0/24",
+               "from_link": "r2:et-0/0/0", "local_pref": 200}, *intents_for("r2")]
+    running = [{**wanted[0], "from_link": None}]
+    assert rollout.intent_drift(wanted, running, "r1") == ([], [])
+    assert rollout.intent_drift(wanted, [], "r1")[0] and rollout.intent_drift([], running, "r1")[1]

@@ -27,11 +27,11 @@ def store(request, tmp_path):
 
 def test_active_plan_controls_and_settings_round_trip(store):
     assert store.active() == {} and store.controls() == [] and store.settings() == {}
-    store.set_active("run-1", {"intents": [], "status": "ok"})
+    store.set_active("run-1", {"intents": [], "status": "ok"}, ["fra01"])
     store.set_controls([{"kind": "drain", "element": "site", "name": "ams01"}])
     store.update_settings(rebalance_interval=30)
     assert store.update_settings(other=1) == {"rebalance_interval": 30, "other": 1}
-    assert store.active() == {"run": "run-1", "plan": {"intents": [], "status": "ok"}}
+    assert store.active() == {"run": "run-1", "plan": {"intents": [], "status": "ok"}, "drained_sites": ["fra01"]}
     assert store.controls() == [{"kind": "drain", "element": "site", "name": "ams01"}]
 
 
