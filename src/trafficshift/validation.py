@@ -8,15 +8,18 @@ Prometheus). Three entry points:
 
         traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be > 0, got -5
 
-``parse_load(data, network, *, now, root="traffic_load") -> LoadCheck``
+``parse_load(data, network, *, now, root="traffic_load", active=None) -> LoadCheck``
     Raises `ValidationError` when the load is malformed (types, units, unknown links/sites/pools,
     duplicate prefixes, size limits). A well-formed load that must not be acted on -- older than
     ``policy.max_load_age_s``, stamped in the future, per-prefix sums that disagree with a link's counter
     beyond ``policy.counter_tolerance``, missing counters -- is NOT an exception: the returned
     `LoadCheck` has ``stale=True`` and ``reasons`` (sorted, path-qualified). The planner must then fail
     static (keep the last plan). ``LoadCheck.load`` is the validated `Load` either way.
+    Pass ``active=`` the plan applied while the load was measured: its detours moved traffic off the
+    demands' preferred links, and the counters are compared with that (else every active detour would
+    read as a counter mismatch and the system could never move back).
 
-``check_load(load, network, *, now) -> LoadCheck``
+``check_load(load, network, *, now, active=None) -> LoadCheck``
     The fail-static checks alone, for a `Load` built in code (tests, the planner's own inputs).
 
 Messages name a path under the pillar root, say what is wrong in a few words and show the offending value
@@ -37,6 +40,7 @@ import pydantic
 
 from trafficshift.errors import ValidationError
 from trafficshift.model import INTERFACE_PATTERN, LINK_ID_PATTERN, NAME_PATTERN, Load, Network, Policy
+from trafficshift.plan import Plan
 
 #: every string a validated Network may contain (keys and values): what can reach a router config
 SAFE_TEXT = re.compile(r"[A-Za-z0-9._:/-]*", re.ASCII)
@@ -426,8 +430,14 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
     return problems
 
 
-def check_load(load: Load, network: Network, *, now: float, root: str = "traffic_load") -> LoadCheck:
-    """The fail-static conditions of a well-formed load: age, counter consistency, completeness."""
+def check_load(
+    load: Load, network: Network, *, now: float, root: str = "traffic_load", active: Plan | None = None
+) -> LoadCheck:
+    """The fail-static conditions of a well-formed load: age, counter consistency, completeness.
+
+    Counters measure traffic as routed, demands sit on their preferred links: with `active` (the plan that
+    is applied while the load was measured) the counters are compared with what the demands produce under
+    its detours, so the planner's own shifts never read as inconsistent data."""
     policy = network.policy
     reasons: list[str] = []
     age = now - load.timestamp
@@ -439,9 +449,14 @@ def check_load(load: Load, network: Network, *, now: float, root: str = "traffic
     if age < -MAX_CLOCK_SKEW_S:
         reasons.append(f"{root}:timestamp: load is stamped {_number(round(-age, 1))}s in the future (clock skew?)")
 
-    per_link: dict[str, float] = defaultdict(float)
-    for demand in load.egress:
-        per_link[demand.link] += demand.bps
+    if active is not None and active.intents:
+        from trafficshift.planner import expected_link_load  # the planner owns how detours route demand
+
+        per_link: Mapping[str, float] = expected_link_load(network, load, active)
+    else:
+        per_link = defaultdict(float)
+        for demand in load.egress:
+            per_link[demand.link] += demand.bps
     for link_id in network.link_ids():
         counter = load.links.get(link_id)
         if counter is None:
@@ -472,16 +487,23 @@ def check_load(load: Load, network: Network, *, now: float, root: str = "traffic
 
 
 def parse_load(
-    data: object, network: Network, *, now: float, root: str = "traffic_load", limits: Limits = DEFAULT_LIMITS
+    data: object,
+    network: Network,
+    *,
+    now: float,
+    root: str = "traffic_load",
+    limits: Limits = DEFAULT_LIMITS,
+    active: Plan | None = None,
 ) -> LoadCheck:
-    """The `traffic_load:` pillar key -> `LoadCheck` (see the module docstring), or `ValidationError`."""
+    """The `traffic_load:` pillar key -> `LoadCheck` (see the module docstring), or `ValidationError`.
+    `active`: the plan applied while the load was measured (see `check_load`)."""
     if not isinstance(data, Mapping):
         raise ValidationError([_problem(root, (), "must be a mapping", data)])
     _raise(_load_limits(data, root, limits))
     load, problems = _model(Load, data, root)
     problems += _load_references(data, network, root, load)
     _raise(problems)
-    return check_load(load, network, now=now, root=root)
+    return check_load(load, network, now=now, root=root, active=active)
 
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "LoadCheck", "SAFE_TEXT", "check_load", "parse_load", "parse_network"]

@@ -5,7 +5,10 @@ import pytest
 
 from trafficshift.errors import ValidationError
 from trafficshift.model import Load
+from trafficshift.plan import Detour, Plan
 from trafficshift.validation import Limits, check_load, parse_load
+
+from validation_examples import example_load
 
 HOT = "ams01-r1:et-0/0/0"  # first egress entries of the normal example are on this link
 
@@ -148,3 +151,22 @@ def test_oversize_loads_are_refused_before_the_model(load_data, network):
 def test_not_a_mapping(network):
     with pytest.raises(ValidationError, match="traffic_load: must be a mapping, got a list of 0"):
         parse_load([], network, now=0)
+
+
+def test_counters_under_an_applied_detour_are_checked_against_the_detoured_demand(load_data, network):
+    moved = load_data["egress"][0]  # the largest prefix on HOT
+    alternate = moved["alternates"][0]["link"]
+    router, interface = alternate.split(":", 1)
+    active = Plan(created=load_data["timestamp"], status="ok",
+                  intents=(Detour(router, interface, moved["prefix"], HOT, network.policy.detour_local_pref),))
+    # the network measures the detoured traffic: off HOT, onto the alternate
+    load_data["links"][HOT]["out_bps"] -= moved["bps"]
+    load_data["links"][alternate]["out_bps"] += moved["bps"]
+
+    unaware = fresh(load_data, network)
+    assert sorted(reason.split(": ")[0] for reason in unaware.reasons) == sorted(
+        [f"traffic_load:links:{alternate}", f"traffic_load:links:{HOT}"]
+    )
+    assert fresh(load_data, network, active=active).reasons == ()
+    # without the detour in the counters, the same plan makes the data inconsistent
+    assert fresh(example_load(), network, active=active).stale
