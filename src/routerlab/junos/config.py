@@ -77,8 +77,11 @@ SCHEMA_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
     ("protocols", "bgp"): _BGP + ("group",),
     ("protocols", "bgp", "group"): _BGP + ("neighbor",),
     ("protocols", "bgp", "group", "neighbor"): _BGP,
-    ("policy-options",): ("prefix-list", "route-filter-list", "policy-statement", "community", "as-path",
-                          "as-path-group", "damping", "condition"),
+    # as in Junos' own YANG (junos-conf-policy-options, 18.2R1)
+    ("policy-options",): ("satellite-policies", "prefix-list", "route-filter-list", "source-address-filter-list",
+                          "mac-list", "vsi-policy", "policy-statement", "community", "route-distinguisher",
+                          "as-path", "as-path-group", "damping", "condition", "rtf-prefix-list", "application-maps",
+                          "redundancy-policy"),
     ("policy-options", "policy-statement"): ("term", "from", "to", "then"),
     ("policy-options", "policy-statement", "term"): ("from", "to", "then"),
 }
