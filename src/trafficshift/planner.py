@@ -358,6 +358,19 @@ class _Planner:
             self._apply(piece)
             kept.append(piece)
 
+        # a receiver that grew past the high watermark gives detours older than the hold time back, largest
+        # first, until under it; their sources are then relieved afresh below, toward alternates with room
+        # (younger detours stay: the receiver sheds its own prefixes instead, so wobbling load cannot flap)
+        for piece in sorted(kept, key=lambda p: (p.dst, -p.bps, p.prefix)):
+            dst_cap = self.cap[piece.dst]
+            old_enough = self.now - piece.since >= policy.hold_time_s
+            if not piece.pinned and old_enough and self.load[piece.dst] > policy.overload_threshold * dst_cap + EPS:
+                self._unapply(piece)
+                kept.remove(piece)
+                self.act("remove", f"detour of {piece.prefix} leaves {piece.dst}, which carries "
+                         f"{_pct(self.load[piece.dst] + piece.bps, dst_cap)} with it, above the high watermark "
+                         f"{policy.overload_threshold:.0%}", self.detour_intent(piece), HIGH_WATERMARK)
+
         # hysteresis: take a detour back only when its source stays under the low watermark without it
         for piece in sorted(kept, key=lambda p: (p.src, p.bps, p.prefix)):
             intent = self.detour_intent(piece)

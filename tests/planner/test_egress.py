@@ -148,3 +148,18 @@ def test_expected_link_load_follows_the_active_detours():
     expected = expected_link_load(net, load, active)
     assert expected[HOT] == 8e9 and expected[SPARE] == 2e9
     assert expected == {u.id: u.after_bps for u in active.links}
+
+
+def test_a_receiver_past_the_high_watermark_gives_old_detours_back_and_the_source_moves_elsewhere():
+    net = two_links()
+    first = plan(net, make_load([(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)]), None, (), NOW)
+    assert {i.link for i in first.intents} == {"et-0/0/1"}  # 2 Gbps went to SPARE
+
+    # SPARE's own traffic grew to 8.5 Gbps: with both detours it would carry 105%
+    grown = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)] + [("203.0.113.0/24", 8.5e9, SPARE, [])]
+    young = plan(net, make_load(grown), first, (), NOW + 30)  # within hold time: detours stay
+    assert young.intents == first.intents and util(young, SPARE)[1] == 1.05
+    second = plan(net, make_load(grown), first, (), NOW + 3600)
+    assert util(second, SPARE)[1] <= 0.9 and util(second, HOT)[1] <= 0.8
+    assert {i.link for i in second.intents} >= {"et-0/0/2"}
+    assert any(a.verb == "remove" and a.guard_rail == "overload_threshold" for a in second.actions)

@@ -1,7 +1,7 @@
 """Property-based invariants of the planner on random small networks and loads."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes
 
@@ -105,11 +105,14 @@ def test_no_link_or_site_above_target_when_relief_is_feasible(scenario):
 def test_replanning_the_applied_plan_changes_nothing(scenario):
     network, load = scenario
     first, measured = cycle(network, load)
-    # a cap that stopped the first cycle short lets the next one go on: that is progress, not churn
-    assume(not any(u.after > network.policy.overload_threshold for u in first.links + first.sites))
     second = plan(network, measured, first, (), NOW + 30)
-    assert second.intents == first.intents and second.since == first.since
-    assert not [a for a in second.actions if a.verb in ("add", "remove")]
+    assert {shift_slot(i) for i in first.intents} <= {shift_slot(i) for i in second.intents}
+    assert all(second.since[k] == v for k, v in first.since.items() if k in second.since)
+    assert not [a for a in second.actions if a.verb == "remove"]
+    # a cap or a full receiver that stopped the first cycle short lets the next one go on (progress, not
+    # churn); when the first cycle finished its job, the second changes nothing at all
+    if not any(u.after > network.policy.overload_threshold for u in first.links + first.sites):
+        assert second.intents == first.intents and not [a for a in second.actions if a.verb == "add"]
 
 
 @FAST
