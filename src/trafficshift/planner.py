@@ -5,7 +5,8 @@ collection is walked in sorted order. docs/guard-rails.md describes each guard r
 
 Egress (Edge Fabric style). Every prefix's demand is projected onto its preferred link as if no override
 existed (link counters are for validation only: they already include the previous plan's detours).
-Previous detours are then kept or removed (hysteresis), and every link above
+Previous detours are then kept or removed (hysteresis; a receiver past the high watermark gives back
+detours older than the hold time), and every link above
 `overload_threshold` is brought down to `target_utilization`, links taken by descending utilization then
 link id. On one link, prefixes are taken largest first (then by prefix text): a prefix no larger than the
 remaining excess moves whole; when none is left, the smallest prefix that covers the rest moves. A prefix
