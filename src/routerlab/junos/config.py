@@ -161,19 +161,10 @@ class Node:
     def put_in_schema_order(self, level: tuple[str, ...] = ()) -> None:
         """Reorder the tree below self (the root, or the node at schema `level`) into Junos display order: a
         stable sort by statement kind, so statements of one kind keep their configured order."""
-        order = SCHEMA_ORDER.get(level, ())
-
-        def rank(key: str) -> int:
-            word = key.partition(" ")[0]
-            if word in order:
-                return order.index(word)
-            return -1 if word in APPLY and level else len(order)
-
-        self.children = dict(sorted(self.children.items(), key=lambda item: rank(item[0])))
-        names_below = bool(level) and level[-1] in NAME_PARENTS  # interfaces { et-0/0/0 { ... } }
+        self.children = dict(sorted(self.children.items(), key=lambda item: _rank(level, item[0])))
         for key, child in self.children.items():
             if child.kind == "container":
-                child.put_in_schema_order(level + ("*" if names_below else key.partition(" ")[0],))
+                child.put_in_schema_order(_level_below(level, key))
 
     # -- rendering -----------------------------------------------------------------------------------
     def statement_lines(self, depth: int) -> list[str]:
@@ -231,6 +222,20 @@ class Node:
             yield path, child
             if child.kind == "container":
                 yield from child.walk(path + (child.key,))
+
+
+def _rank(level: tuple[str, ...], key: str) -> int:
+    """Where the statement `key` goes among its siblings at schema `level` (see `SCHEMA_ORDER`)."""
+    order = SCHEMA_ORDER.get(level, ())
+    word = key.partition(" ")[0]
+    if word in order:
+        return order.index(word)
+    return -1 if word in APPLY and level else len(order)
+
+
+def _level_below(level: tuple[str, ...], key: str) -> tuple[str, ...]:
+    """The schema level of the container `key` at `level`: ``interfaces et-0/0/0`` is ``("interfaces", "*")``."""
+    return level + ("*" if level and level[-1] in NAME_PARENTS else key.partition(" ")[0],)
 
 
 # -- classification of a leaf statement ------------------------------------------------------------------
@@ -518,11 +523,11 @@ def _delete(tree: Node, words: list[str]) -> None:
 def diff(old: Node, new: Node) -> str:
     """Junos ``show | compare`` text from `old` to `new`; empty when they are equal."""
     lines: list[str] = []
-    _diff_level(old, new, (), lines)
+    _diff_level(old, new, (), (), lines)
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _diff_level(old: Node, new: Node, path: tuple[str, ...], out: list[str]) -> None:
+def _diff_level(old: Node, new: Node, path: tuple[str, ...], level: tuple[str, ...], out: list[str]) -> None:
     """Changes in statement order; a run of changes at this level shares one ``[edit ...]`` header."""
     header = "[edit" + "".join(" " + " ".join(_quote(w) for w in key.split()) for key in path) + "]"
     hunk: list[str] = []
@@ -533,14 +538,14 @@ def _diff_level(old: Node, new: Node, path: tuple[str, ...], out: list[str]) -> 
             out.extend(hunk)
             hunk.clear()
 
-    for key in _diff_order(old, new):
+    for key in _diff_order(old, new, level):
         before, after = old.children.get(key), new.children.get(key)
         if before == after:
             continue
         if before is not None and after is not None and before.kind == after.kind == "container" \
                 and before.children and after.children:
             flush()
-            _diff_level(before, after, path + (key,), out)
+            _diff_level(before, after, path + (key,), _level_below(level, key), out)
             continue
         if before is not None:
             hunk.extend(_diff_lines("-", before))
@@ -549,8 +554,9 @@ def _diff_level(old: Node, new: Node, path: tuple[str, ...], out: list[str]) -> 
     flush()
 
 
-def _diff_order(old: Node, new: Node) -> list[str]:
-    """The new config's statement order, each removed statement right after what preceded it in the old one."""
+def _diff_order(old: Node, new: Node, level: tuple[str, ...]) -> list[str]:
+    """The new config's statement order, each removed statement where it stood: after what preceded it in the
+    old config, among the statements of its kind."""
     keys = list(new.children)
     placed = 0  # where the next removed statement goes
     for key in old.children:
@@ -559,7 +565,7 @@ def _diff_order(old: Node, new: Node) -> list[str]:
         else:
             keys.insert(placed, key)
             placed += 1
-    return keys
+    return sorted(keys, key=lambda key: _rank(level, key))
 
 
 def _diff_lines(sign: str, node: Node) -> list[str]:

@@ -186,3 +186,16 @@ def test_named_list_entries_keep_their_configured_order_not_sorted():
     # a new term goes after the configured ones, a replaced term stays where it was, `then` follows the terms
     assert list(statement.children) == ["term z", "term a", "term m", "then"]
     assert statement.find("term z").statement_lines(0) == ["term z {", "    then next policy;", "}"]
+
+
+def test_diff_shows_changes_in_schema_order_and_removed_statements_where_they_stood():
+    old = cfg.parse_text("policy-options {\n    prefix-list A {\n        192.0.2.0/24;\n    }\n"
+                         "    prefix-list B {\n        198.51.100.0/24;\n    }\n"
+                         "    community C members 65000:1;\n}\n").tree
+    new = cfg.apply_set_lines(old, "delete policy-options prefix-list A\ndelete policy-options community C\n"
+                                   "set policy-options prefix-list D 203.0.113.0/24")
+    assert cfg.diff(old, new) == (
+        "[edit policy-options]\n"
+        "-   prefix-list A {\n-       192.0.2.0/24;\n-   }\n"
+        "+   prefix-list D {\n+       203.0.113.0/24;\n+   }\n"
+        "-   community C members 65000:1;\n")
