@@ -108,8 +108,9 @@ def _pillar():
 
 
 def _fail(message, **extra):
+    # salt-run exits with a returned dict's "retcode"; __context__ marks the job unsuccessful (reactor, events)
     __context__["retcode"] = 1
-    return {"result": False, "error": message, **extra}
+    return {"result": False, "retcode": 1, "error": message, **extra}
 
 
 # -- planning --------------------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def _roll(store, kind, trigger, plan_dict, drained_sites, routers, inputs, extra
                                  "outcomes": {r: o["outcome"] for r, o in result.outcomes.items()},
                                  "message": f"{kind} {run_id}: {result.status}"})
         __context__["retcode"] = 1
-    return {"run": run_id, "result": result.ok, **result.to_dict()}
+    return {"run": run_id, "result": result.ok, **({} if result.ok else {"retcode": 1}), **result.to_dict()}
 
 
 def _locked(who, quiet=False):

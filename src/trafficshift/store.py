@@ -178,9 +178,13 @@ class Store:
         return settings
 
     # -- minions seen starting ------------------------------------------------------------------------------
+    def seen(self) -> dict[str, float]:
+        """Minion id -> when it first started."""
+        return dict((self.cache.fetch(STATE_BANK, "minions") or {}).get("seen", {}))
+
     def mark_seen(self, minion: str, when: float) -> bool:
         """Record that `minion` started; True when this is its first start."""
-        seen = dict((self.cache.fetch(STATE_BANK, "minions") or {}).get("seen", {}))
+        seen = self.seen()
         if minion in seen:
             return False
         seen[minion] = when

@@ -49,6 +49,7 @@ def test_first_start_is_reported_once_per_minion(store):
     assert store.mark_seen("ams01-r1", 1.0) is True
     assert store.mark_seen("ams01-r1", 2.0) is False
     assert store.mark_seen("fra01-r1", 3.0) is True
+    assert store.seen() == {"ams01-r1": 1.0, "fra01-r1": 3.0}
 
 
 def test_run_ids_sort_by_time():

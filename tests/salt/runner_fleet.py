@@ -1,0 +1,56 @@
+"""Helpers shared by the traffic runner and reactor tests (tests/salt/test_runner_*.py, test_reactor_*.py):
+the runner's store as the test process sees it (the master's localfs cache), the routers' configs, and
+putting fleet and store back to the start state after a test."""
+from __future__ import annotations
+
+import time
+
+import salt.cache
+import salt.config
+
+from conftest import ROUTERS
+from trafficshift.store import HISTORY_BANK, STATE_BANK, Store
+
+
+def master_store(salt_master) -> Store:
+    return Store(salt.cache.Cache(salt.config.master_config(salt_master.config_file)))
+
+
+def configs(lab) -> dict[str, str]:
+    return {router: lab.control(router).config() for router in ROUTERS}
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def provision(salt_cli) -> None:
+    """Every router on its baseline (the lab starts them empty); idempotent."""
+    ret = salt_cli.run("traffic.provision", minion_tgt="*")
+    assert ret.returncode == 0 and sorted(ret.data) == ROUTERS, ret
+
+
+def reset(salt_cli, salt_master, lab, feed_load) -> None:
+    """Faults cleared, normal load, no shift on any router, an empty store (first-start records kept)."""
+    for router in ROUTERS:
+        lab.control(router).clear()
+    feed_load("normal")
+    # a commit left pending by a killed runner must revert first: a new commit would be refused meanwhile
+    wait_for(lambda: not any(salt_cli.run("traffic.pending", minion_tgt=r).data["pending"] for r in ROUTERS),
+             40, "pending commits to revert")
+    ret = salt_cli.run("traffic.apply", "revert_in=600", minion_tgt="*")
+    assert ret.returncode == 0, ret
+    for router in sorted(router for router, reply in ret.data.items() if reply["changed"]):
+        confirmed = salt_cli.run("traffic.confirm", minion_tgt=router)
+        assert confirmed.returncode == 0, confirmed
+    store = master_store(salt_master)
+    for key in ("active", "controls", "settings"):
+        store.cache.flush(STATE_BANK, key)
+    store.cache.flush(HISTORY_BANK)
