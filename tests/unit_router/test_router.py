@@ -1,0 +1,83 @@
+"""trafficshift.router, what each Salt proxy runs, through real NAPALM drivers on lab routers: provisioning
+keeps the shift the router runs, apply commits only a real change, errors name router and step, and no
+diff carries a secret."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import napalm
+import pytest
+import yaml
+
+from routerlab import DeviceSpec, Lab
+from trafficshift import router as ops
+from trafficshift.deploy import DeployError
+from trafficshift.validation import parse_network
+
+PILLAR = yaml.safe_load((Path(__file__).resolve().parents[1] / "salt" / "pillar" / "traffic" / "network.sls")
+                        .read_text())
+NETWORK = parse_network(PILLAR["traffic"])
+ROUTERS = {"junos": ("ams01-r1", "et-0/0/1"), "eos": ("ams01-r2", "Ethernet1")}
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with Lab([DeviceSpec(name, vendor) for vendor, (name, _) in sorted(ROUTERS.items())], time_scale=60) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def drivers(lab):
+    opened = {}
+    for vendor, (name, _) in ROUTERS.items():
+        entry = lab.inventory()[name]
+        optional = {"port": entry["port"]} | ({"transport": "http"} if vendor == "eos" else {})
+        driver = napalm.get_network_driver(vendor)(entry["host"], entry["username"], entry["password"],
+                                                   optional_args=optional)
+        driver.open()
+        opened[vendor] = driver
+    yield opened
+    for driver in opened.values():
+        driver.close()
+
+
+def withdraw(router, link):
+    return [{"kind": "withdraw", "router": router, "link": link, "pool": "web"}]
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_provisioning_keeps_the_active_shift_and_is_then_a_no_op(vendor, drivers, lab):
+    (router, link), driver = ROUTERS[vendor], drivers[vendor]
+    first = ops.provision(driver, NETWORK, router)
+    assert first["changed"] is True and "$6$" not in first["diff"]
+    applied = ops.apply(driver, NETWORK, router, withdraw(router, link))
+    assert applied["changed"] and applied["pending"]
+    ops.confirm(driver, router)
+    assert ops.provision(driver, NETWORK, router, test=True) == {"router": router, "changed": False, "diff": ""}
+    assert ops.current(driver, NETWORK, router)["intents"] == withdraw(router, link)
+    assert ops.apply(driver, NETWORK, router, withdraw(router, link)) == \
+        {"router": router, "changed": False, "diff": "", "pending": False}
+    ops.apply(driver, NETWORK, router, [])
+    ops.confirm(driver, router)
+    assert ops.current(driver, NETWORK, router)["intents"] == []
+
+
+def test_errors_name_router_and_step(drivers):
+    router, _ = ROUTERS["junos"]
+    with pytest.raises(DeployError, match=f"^{router}: render failed: .*no-such-link"):
+        ops.render(NETWORK, router, withdraw(router, "no-such-link"))
+    with pytest.raises(DeployError, match=f"(?s)^{router}: render failed: .*not an intent dict"):
+        ops.render(NETWORK, router, [{"kind": "withdraw"}])
+    with pytest.raises(DeployError, match="^nowhere-r9: pillar failed: not a router"):
+        ops.render(NETWORK, "nowhere-r9")
+    with pytest.raises(DeployError, match=f"(?s)^{router}: pillar failed: .*traffic: missing"):
+        ops.network_from_pillar(router, {})
+    with pytest.raises(DeployError, match="revert_in must be a positive multiple of 60"):
+        ops.apply(drivers["junos"], NETWORK, router, [], revert_in=90)
+
+
+def test_scrub_hides_secret_values_in_diffs():
+    diff = ("+username admin privilege 15 role network-admin secret sha512 $6$salt$hash\n"
+            '+    encrypted-password "$6$abc";\n ntp server 192.0.2.123')
+    assert ops.scrub(diff) == ("+username admin privilege 15 role network-admin secret sha512 <removed>\n"
+                               "+    encrypted-password <removed>\n ntp server 192.0.2.123")
