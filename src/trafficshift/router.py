@@ -80,8 +80,8 @@ def apply(driver, network: Network, router: str, intents=None, drained_sites=Non
     device seconds unless `confirm` follows). Without a diff nothing is committed."""
     config = render(network, router, intents, drained_sites)
     if revert_in <= 0 or revert_in % deploy.REVERT_GRANULARITY_S:
-        raise TrafficShiftError(f"{router}: revert_in must be a positive multiple of "
-                                f"{deploy.REVERT_GRANULARITY_S} seconds, got {revert_in}")
+        raise deploy.DeployError(router, "commit", f"revert_in must be a positive multiple of "
+                                                   f"{deploy.REVERT_GRANULARITY_S} seconds, got {revert_in}")
     text = deploy.stage(driver, router, config)
     if not text:
         deploy.discard(driver, router)
