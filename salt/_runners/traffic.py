@@ -81,7 +81,10 @@ def _fire(tag, data):
     with salt.utils.event.get_master_event(__opts__, __opts__["sock_dir"], listen=False) as bus:
         bus.fire_event(data, f"trafficshift/{tag}")
     if "message" in data and "__jid_event__" in globals():
-        __jid_event__.fire_event({"message": data["message"]}, "progress")
+        try:
+            __jid_event__.fire_event({"message": data["message"]}, "progress")
+        except ReferenceError:  # run from the reactor's thread pool: no salt-run to print progress to
+            log.debug("trafficshift: %s", data["message"])
 
 
 def _call(routers, function, kwargs):

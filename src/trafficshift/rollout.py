@@ -19,6 +19,7 @@ Sequence (docs/salt-integration.md, "traffic.apply"):
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -43,6 +44,8 @@ class Reply:
     ok: bool
     value: Any  # the function's return when ok, else the error text
 
+
+log = logging.getLogger(__name__)
 
 Caller = Callable[[Sequence[str], str, dict], Mapping[str, Reply]]
 Notify = Callable[[str, dict], None]
@@ -103,7 +106,14 @@ class _Run:
 
     def set(self, router: str, outcome: str, **extra: Any) -> None:
         self.outcomes[router] = {**self.outcomes.get(router, {}), "outcome": outcome, **extra}
-        self.notify("router", {"router": router, **self.outcomes[router]})
+        self.report("router", {"router": router, **self.outcomes[router]})
+
+    def report(self, kind: str, data: dict) -> None:
+        # progress reporting must never break an all-or-nothing rollout half way
+        try:
+            self.notify(kind, data)
+        except Exception:  # pylint: disable=broad-except
+            log.exception("rollout: progress report %s failed; the rollout goes on", kind)
 
     def each(self, routers: Sequence[str], function: str, kwargs: dict) -> dict[str, Reply]:
         replies = dict(self.call(list(routers), function, kwargs))
@@ -181,7 +191,7 @@ def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], draine
     run = _Run(call, params, revert_in, notify)
     plan = stages(routers, canary, batch_size)
     for number, stage in enumerate(plan, start=1):
-        notify("stage", {"stage": number, "of": len(plan), "routers": stage})
+        run.report("stage", {"stage": number, "of": len(plan), "routers": stage})
         if not run.stage(stage):
             for later in plan[number:]:
                 for router in later:

@@ -152,3 +152,13 @@ def test_detour_read_back_without_from_link_matches_its_intent():
     running = [{**wanted[0], "from_link": None}]
     assert rollout.intent_drift(wanted, running, "r1") == ([], [])
     assert rollout.intent_drift(wanted, [], "r1")[0] and rollout.intent_drift([], running, "r1")[1]
+
+
+def test_a_failing_progress_report_does_not_break_the_rollout():
+    fleet = FakeFleet(["r1", "r2"])
+
+    def broken(kind, data):
+        raise ReferenceError("event bus gone")
+
+    result = rollout.rollout(fleet, ["r1", "r2"], intents=intents_for("r1", "r2"), notify=broken)
+    assert result.status == rollout.APPLIED and result.changed == ["r1", "r2"]
