@@ -7,6 +7,8 @@ discarded, so nothing half-loaded stays behind.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from trafficshift.errors import TrafficShiftError
 
 #: NAPALM's Junos driver takes revert_in in whole minutes; keep one value valid for both vendors
@@ -24,15 +26,24 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
 
 
+@contextmanager
+def _step(driver, router: str, step: str, *, discard_on_failure: bool = False):
+    """Turn any driver failure inside the block into a DeployError for `router`/`step`; for the steps that
+    leave a candidate behind, discard it first."""
+    try:
+        yield
+    except Exception as exc:
+        if discard_on_failure:
+            _discard_quietly(driver)
+        raise DeployError(router, step, _reason(exc)) from exc
+
+
 def stage(driver, router: str, config: str) -> str:
     """Load `config` as a merge candidate and return the device's diff ('' when nothing changes).
     On failure the candidate is discarded."""
-    try:
+    with _step(driver, router, "load", discard_on_failure=True):
         driver.load_merge_candidate(config=config)
         return (driver.compare_config() or "").strip()
-    except Exception as exc:
-        _discard_quietly(driver)
-        raise DeployError(router, "load", _reason(exc)) from exc
 
 
 def diff(driver, router: str, config: str) -> str:
@@ -43,59 +54,43 @@ def diff(driver, router: str, config: str) -> str:
 
 
 def discard(driver, router: str) -> None:
-    try:
+    with _step(driver, router, "discard"):
         driver.discard_config()
-    except Exception as exc:
-        raise DeployError(router, "discard", _reason(exc)) from exc
 
 
 def commit_confirmed(driver, router: str, revert_in_s: int) -> None:
     """Commit the staged candidate; the router reverts by itself unless `confirm` follows in time."""
     if revert_in_s <= 0 or revert_in_s % REVERT_GRANULARITY_S:
         raise ValueError(f"revert_in_s must be a positive multiple of {REVERT_GRANULARITY_S}, got {revert_in_s}")
-    try:
+    with _step(driver, router, "commit", discard_on_failure=True):
         driver.commit_config(revert_in=revert_in_s)
-    except Exception as exc:
-        _discard_quietly(driver)
-        raise DeployError(router, "commit", _reason(exc)) from exc
 
 
 def commit(driver, router: str) -> None:
     """Commit the staged candidate for good (provisioning, where nothing came before to revert to)."""
-    try:
+    with _step(driver, router, "commit", discard_on_failure=True):
         driver.commit_config()
-    except Exception as exc:
-        _discard_quietly(driver)
-        raise DeployError(router, "commit", _reason(exc)) from exc
 
 
 def confirm(driver, router: str) -> None:
-    try:
+    with _step(driver, router, "confirm"):
         driver.confirm_commit()
-    except Exception as exc:
-        raise DeployError(router, "confirm", _reason(exc)) from exc
 
 
 def has_pending_commit(driver, router: str) -> bool:
-    try:
+    with _step(driver, router, "pending-check"):
         return bool(driver.has_pending_commit())
-    except Exception as exc:
-        raise DeployError(router, "pending-check", _reason(exc)) from exc
 
 
 def rollback(driver, router: str) -> None:
     """Undo the last commit (a pending confirmed commit included) on the router."""
-    try:
+    with _step(driver, router, "rollback"):
         driver.rollback()
-    except Exception as exc:
-        raise DeployError(router, "rollback", _reason(exc)) from exc
 
 
 def running_config(driver, router: str) -> str:
-    try:
+    with _step(driver, router, "read-back"):
         return driver.get_config(retrieve="running")["running"]
-    except Exception as exc:
-        raise DeployError(router, "read-back", _reason(exc)) from exc
 
 
 def _discard_quietly(driver) -> None:
