@@ -36,6 +36,11 @@ def run(salt_cli, router: str, function: str, *args):
     return salt_cli.run(function, *args, minion_tgt=router)
 
 
+#: device seconds before an unconfirmed commit reverts: one wall minute at the lab's x60, so a loaded
+#: machine's slow CLI calls between a commit job and its confirm job cannot outrun the timer
+REVERT_IN = "revert_in=3600"
+
+
 def ok(ret):
     assert ret.returncode == 0, ret
     return ret.data
@@ -92,7 +97,7 @@ def test_proxies_run_jobs_as_threads_sharing_one_driver(salt_cli):
 def test_apply_then_confirm_in_a_later_job_and_read_back(vendor, salt_cli, device, password):
     router, link, control = device(vendor)
     intents = shift(router, link)
-    applied = run(salt_cli, router, "traffic.apply", f"intents={json.dumps(intents)}", "revert_in=600")
+    applied = run(salt_cli, router, "traffic.apply", f"intents={json.dumps(intents)}", REVERT_IN)
     assert ok(applied)["changed"] is True and applied.data["pending"] is True
     assert "198.51.100.0/24" in applied.data["diff"]
     assert_no_secrets(applied, password(router))
@@ -106,10 +111,10 @@ def test_apply_then_confirm_in_a_later_job_and_read_back(vendor, salt_cli, devic
     assert current["router"] == router
     assert sorted(current["intents"], key=lambda i: (i["link"], i["kind"])) == read_back(intents, router)
 
-    again = ok(run(salt_cli, router, "traffic.apply", f"intents={json.dumps(intents)}"))
+    again = ok(run(salt_cli, router, "traffic.apply", f"intents={json.dumps(intents)}", REVERT_IN))
     assert again == {"router": router, "changed": False, "diff": "", "pending": False}
 
-    ok(run(salt_cli, router, "traffic.apply", "intents=[]"))
+    ok(run(salt_cli, router, "traffic.apply", "intents=[]", REVERT_IN))
     ok(run(salt_cli, router, "traffic.confirm"))
     assert ok(run(salt_cli, router, "traffic.current"))["intents"] == []
 
@@ -118,7 +123,7 @@ def test_apply_then_confirm_in_a_later_job_and_read_back(vendor, salt_cli, devic
 def test_apply_then_rollback_restores_the_previous_config(vendor, salt_cli, device):
     router, link, control = device(vendor)
     before = control.config()
-    ok(run(salt_cli, router, "traffic.apply", f"intents={json.dumps(shift(router, link))}"))
+    ok(run(salt_cli, router, "traffic.apply", f"intents={json.dumps(shift(router, link))}", REVERT_IN))
     assert control.config() != before
     assert ok(run(salt_cli, router, "traffic.rollback")) == {"router": router, "rolled_back": True}
     assert control.config() == before

@@ -50,14 +50,14 @@ def test_provisioning_keeps_the_active_shift_and_is_then_a_no_op(vendor, drivers
     (router, link), driver = ROUTERS[vendor], drivers[vendor]
     first = ops.provision(driver, NETWORK, router)
     assert first["changed"] is True and "$6$" not in first["diff"]
-    applied = ops.apply(driver, NETWORK, router, withdraw(router, link))
+    applied = ops.apply(driver, NETWORK, router, withdraw(router, link), revert_in=3600)
     assert applied["changed"] and applied["pending"]
     ops.confirm(driver, router)
     assert ops.provision(driver, NETWORK, router, test=True) == {"router": router, "changed": False, "diff": ""}
     assert ops.current(driver, NETWORK, router)["intents"] == withdraw(router, link)
     assert ops.apply(driver, NETWORK, router, withdraw(router, link)) == \
         {"router": router, "changed": False, "diff": "", "pending": False}
-    ops.apply(driver, NETWORK, router, [])
+    ops.apply(driver, NETWORK, router, [], revert_in=3600)
     ops.confirm(driver, router)
     assert ops.current(driver, NETWORK, router)["intents"] == []
 
