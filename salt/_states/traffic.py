@@ -63,14 +63,16 @@ def shift_policy(name, intents=None, drained_sites=None, revert_in=600):
 def _check_and_confirm():
     """The router must still answer, with the commit pending, before it is confirmed; otherwise undo."""
     try:
-        if not __salt__["traffic.pending"]()["pending"]:
-            raise CommandExecutionError(f"{__opts__['id']}: health-check failed: the commit is no longer pending")
+        still_pending = __salt__["traffic.pending"]()["pending"]
     except CommandExecutionError:
         try:
             __salt__["traffic.rollback"]()
         except CommandExecutionError:
             pass  # the router reverts by itself when the confirm does not come
         raise
+    if not still_pending:
+        # already reverted (or confirmed by someone else): a rollback now would undo the commit before it
+        raise CommandExecutionError(f"{__opts__['id']}: health-check failed: the commit is no longer pending")
     __salt__["traffic.confirm"]()
 
 
