@@ -92,3 +92,33 @@ def test_failure_on_one_router_mid_rollout_leaves_every_router_on_its_previous_c
     store = master_store(salt_master)
     assert store.active() == {}
     assert store.run(ret.data["run"])["status"] == "rolled-back"
+
+
+def test_rollback_of_a_run_and_freeze_bring_the_fleet_back_to_the_plan_before(salt_run_cli, salt_master, lab,
+                                                                              feed_load):
+    before = configs(lab)
+    feed_load("egress-overload")
+    applied = salt_run_cli.run("traffic.apply")
+    assert applied.data["status"] == "applied", applied
+    shifted = configs(lab)
+    assert shifted["ams01-r2"] != before["ams01-r2"]
+
+    reverted = salt_run_cli.run("traffic.rollback", applied.data["run"])
+    assert reverted.returncode == 0, reverted
+    assert reverted.data["outcomes"]["ams01-r2"]["outcome"] == "confirmed"
+    assert configs(lab) == before
+    store = master_store(salt_master)
+    assert store.run(reverted.data["run"])["reverts"] == applied.data["run"]
+    assert store.active()["plan"]["intents"] == []
+
+    assert salt_run_cli.run("traffic.apply").data["status"] == "applied"
+    assert configs(lab) == shifted
+    frozen = salt_run_cli.run("traffic.freeze", "reason=test kill switch")
+    assert frozen.data["status"] == "applied" and frozen.data["plan"]["status"] == "frozen", frozen
+    assert configs(lab) == before
+    skipped = salt_run_cli.run("traffic.rebalance")
+    assert skipped.returncode == 0 and skipped.data["skipped"].startswith("frozen"), skipped
+    status = salt_run_cli.run("traffic.status").data
+    assert status["frozen"] is True and status["active"]["intents"] == [] and status["drift"] == {}
+    assert [r["kind"] for r in status["last_runs"]] == ["apply", "apply", "rollback", "apply"]
+    assert salt_run_cli.run("traffic.unfreeze").data["controls"] == []
