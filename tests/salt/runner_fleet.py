@@ -43,8 +43,10 @@ def reset(salt_cli, salt_master, lab, feed_load) -> None:
         lab.control(router).clear()
     feed_load("normal")
     # a commit left pending by a killed runner must revert first: a new commit would be refused meanwhile
-    wait_for(lambda: not any(salt_cli.run("traffic.pending", minion_tgt=r).data["pending"] for r in ROUTERS),
-             40, "pending commits to revert")
+    def nothing_pending():
+        return not any(reply["pending"] for reply in salt_cli.run("traffic.pending", minion_tgt="*").data.values())
+
+    wait_for(nothing_pending, 40, "pending commits to revert")
     ret = salt_cli.run("traffic.apply", "revert_in=600", minion_tgt="*")
     assert ret.returncode == 0, ret
     for router in sorted(router for router, reply in ret.data.items() if reply["changed"]):

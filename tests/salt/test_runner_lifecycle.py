@@ -14,13 +14,13 @@ from trafficshift.store import read_holder
 
 
 @pytest.fixture(scope="module", autouse=True)
-def provisioned(salt_cli):
+def provisioned(salt_cli, salt_master, lab, feed_load):
     provision(salt_cli)
+    reset(salt_cli, salt_master, lab, feed_load)
 
 
 @pytest.fixture(autouse=True)
 def clean(salt_cli, salt_master, lab, feed_load, provisioned):
-    reset(salt_cli, salt_master, lab, feed_load)
     yield
     reset(salt_cli, salt_master, lab, feed_load)
 
