@@ -33,6 +33,7 @@ try:
     from trafficshift.errors import TrafficShiftError
     from trafficshift.plan import Plan
     from trafficshift.store import FleetLock, LockHeld, Store, new_run_id, read_holder
+    from trafficshift.store import replay as store_replay
     from trafficshift.table import format_plan
     from trafficshift.validation import parse_load, parse_network
 
@@ -393,6 +394,25 @@ def show(run_id):
         return _store().run(str(run_id))
     except TrafficShiftError as exc:
         return _fail(str(exc))
+
+
+def replay(run_id):
+    """
+    Plan again from a run's recorded inputs (network, load, previous plan, controls, now) and compare with
+    the plan it applied; changes nothing.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run traffic.replay 20261127T041500.123456-4242
+    """
+    try:
+        record = _store().run(str(run_id))
+        again = store_replay(record)
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
+    return {"result": True, "same": again.to_dict() == record["plan"], "plan": again.to_dict()}
 
 
 def rollback(run_id):

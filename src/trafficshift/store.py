@@ -211,3 +211,21 @@ class Store:
     def previous_active(self, run_id: str) -> dict | None:
         """The plan that was active before run `run_id` applied its plan (its inputs' previous plan)."""
         return self.run(run_id).get("inputs", {}).get("previous")
+
+
+def replay(record: dict):
+    """Plan again from a history record's inputs snapshot (network, load, previous plan, controls, now):
+    the planner is a pure function, so an apply/rebalance run's plan comes back byte for byte."""
+    from . import planner
+    from .controls import controls_from_list
+    from .plan import Plan
+    from .validation import parse_load, parse_network
+
+    inputs = record.get("inputs", {})
+    if "network" not in inputs or "load" not in inputs:
+        raise TrafficShiftError(f"run {record.get('id')!r} ({record.get('kind')}) planned nothing: no inputs to replay")
+    network = parse_network(inputs["network"])
+    check = parse_load(inputs["load"], network, now=inputs["now"])
+    previous = Plan.from_dict(inputs["previous"]) if inputs.get("previous") else None
+    return planner.plan(network, check.load, previous, controls_from_list(inputs.get("controls", [])), inputs["now"],
+                        stale_reasons=check.reasons)

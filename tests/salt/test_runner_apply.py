@@ -57,6 +57,8 @@ def test_apply_commits_every_affected_router_once_and_reapplying_changes_nothing
     run = store.run(ret.data["run"])
     assert store.active()["run"] == ret.data["run"]
     assert run["status"] == "applied" and run["inputs"]["load"]["links"]["ams01-r1:et-0/0/0"]
+    replayed = salt_run_cli.run("traffic.replay", ret.data["run"])
+    assert replayed.returncode == 0 and replayed.data["same"] is True, replayed
     tags = {event.tag for event in event_listener.get_events([(salt_master.id, "trafficshift/*")],
                                                               after_time=started)}
     assert {"trafficshift/apply/start", "trafficshift/apply/router", "trafficshift/apply/done"} <= tags

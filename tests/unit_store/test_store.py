@@ -104,3 +104,27 @@ def test_lock_of_a_dead_holder_is_free(tmp_path):
     assert read_holder(path) == {}  # ... but nobody holds the lock
     with FleetLock(path, who="next"):
         assert read_holder(path)["who"] == "next"
+
+
+def test_a_recorded_run_replays_to_the_same_plan():
+    from pathlib import Path
+
+    import yaml
+
+    from trafficshift import planner
+    from trafficshift.controls import Drain
+    from trafficshift.store import replay
+    from trafficshift.validation import parse_load, parse_network
+
+    salt_tests = Path(__file__).resolve().parents[1] / "salt"
+    network_data = yaml.safe_load((salt_tests / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
+    load_data = yaml.safe_load((salt_tests / "data" / "load-egress-overload.yaml").read_text())
+    now = load_data["timestamp"] + 10
+    network = parse_network(network_data)
+    controls = [Drain("site", "fra01").to_dict()]
+    planned = planner.plan(network, parse_load(load_data, network, now=now).load, None, [Drain("site", "fra01")], now)
+    record = {"id": "r1", "kind": "apply", "plan": planned.to_dict(),
+              "inputs": {"network": network_data, "load": load_data, "previous": None, "controls": controls, "now": now}}
+    assert planned.intents and replay(record).to_json() == planned.to_json()
+    with pytest.raises(TrafficShiftError, match="no inputs to replay"):
+        replay({"id": "r2", "kind": "rollback", "inputs": {"previous": None}})
