@@ -339,7 +339,10 @@ def status():
             lock.release()
     active = store.active()
     plan_dict = active.get("plan") or {"intents": []}
-    routers = sorted(_pillar()["traffic"]["routers"])
+    try:
+        routers = sorted(_pillar()["traffic"]["routers"])
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
     pending = {r: (reply.value["pending"] if reply.ok else f"ERROR: {reply.value}")
                for r, reply in sorted(_call(routers, "traffic.pending", {}).items())}
     drift = {}

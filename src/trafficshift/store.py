@@ -8,7 +8,8 @@ so does `MemoryCache` in unit tests. Values are plain JSON-safe dicts.
 Banks (all under ``trafficshift/``):
 - ``trafficshift/state``: ``active`` (the plan the fleet is on, as Plan.to_dict plus the run id that put it
   there), ``controls`` (operator controls, trafficshift.controls dicts), ``settings`` (e.g. the periodic
-  rebalance interval), ``minions`` (proxies seen starting, for first-start provisioning).
+  rebalance interval).
+- ``trafficshift/minions``: one key per proxy seen starting, for first-start provisioning.
 - ``trafficshift/history``: one record per run, key = run id (sortable: ``YYYYmmddTHHMMSS.ffffff-<pid>``),
   with the inputs snapshot (network, load, previous plan, controls, now) so the plan can be replayed, the
   plan, the per-router outcomes and the final status.
@@ -35,6 +36,7 @@ from .errors import TrafficShiftError
 
 STATE_BANK = "trafficshift/state"
 HISTORY_BANK = "trafficshift/history"
+MINIONS_BANK = "trafficshift/minions"
 
 
 class Cache(Protocol):
@@ -180,15 +182,15 @@ class Store:
     # -- minions seen starting ------------------------------------------------------------------------------
     def seen(self) -> dict[str, float]:
         """Minion id -> when it first started."""
-        return dict((self.cache.fetch(STATE_BANK, "minions") or {}).get("seen", {}))
+        return {minion: self.cache.fetch(MINIONS_BANK, minion)["first_start"]
+                for minion in self.cache.list(MINIONS_BANK)}
 
     def mark_seen(self, minion: str, when: float) -> bool:
-        """Record that `minion` started; True when this is its first start."""
-        seen = self.seen()
-        if minion in seen:
+        """Record that `minion` started; True when this is its first start. One key per minion: proxies
+        starting together (reactor threads) never overwrite each other's record."""
+        if self.cache.fetch(MINIONS_BANK, minion):
             return False
-        seen[minion] = when
-        self.cache.store(STATE_BANK, "minions", {"seen": seen})
+        self.cache.store(MINIONS_BANK, minion, {"first_start": when})
         return True
 
     # -- history -------------------------------------------------------------------------------------------
