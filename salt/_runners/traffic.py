@@ -202,8 +202,7 @@ def _roll(store, kind, trigger, plan_dict, drained_sites, routers, inputs, extra
     record.update(result.to_dict(), finished=time.time())
     store.record(run_id, record)
     if result.ok:
-        if result.status == rollout.APPLIED or not store.active():
-            store.set_active(run_id, plan_dict, drained_sites)
+        store.set_active(run_id, plan_dict, drained_sites)  # the fleet runs it, changed now or already
         _fire(f"{kind}/done", {"run": run_id, "status": result.status, "changed": result.changed,
                                "message": f"{kind} {run_id}: {result.status}"})
     else:
