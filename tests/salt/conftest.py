@@ -62,7 +62,8 @@ def salt_master(salt_factories, load_file, feed_load, lab):
     # the runner plans on the lab's accelerated clock, the one the load data and the routers' timers use
     clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
     overrides = master_opts(REPO, pillar_roots=[HERE / "pillar"],
-                            load_source={"source": "file", "path": str(load_file)}, runner={"clock": clock})
+                            load_source={"source": "file", "path": str(load_file)},
+                            runner={"clock": clock, "provision_on_first_start": True})
     factory = salt_factories.salt_master_daemon("trafficshift-master", overrides=overrides,
                                                 max_start_attempts=1)
     with factory.started():
