@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench clean
+.PHONY: demo test clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH" >&2; exit 1; }
@@ -17,10 +17,7 @@ demo: $(STAMP)
 	$(PY) -m trafficshift.demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
-
-test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis

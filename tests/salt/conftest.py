@@ -91,3 +91,21 @@ def salt_cli(salt_master, salt_proxies):
 @pytest.fixture(scope="session")
 def salt_run_cli(salt_master, salt_proxies):
     return salt_master.salt_run_cli(timeout=120)
+
+
+@pytest.fixture(scope="module")
+def provisioned_fleet(salt_cli, salt_master, lab, feed_load):
+    """Once per module: every router on its baseline, no shift, an empty store (runner_fleet.reset)."""
+    from runner_fleet import provision, reset
+
+    provision(salt_cli)
+    reset(salt_cli, salt_master, lab, feed_load)
+
+
+@pytest.fixture
+def clean_fleet(salt_cli, salt_master, lab, feed_load, provisioned_fleet):
+    """After each test: fleet and store back to the start state, whatever the test left behind."""
+    from runner_fleet import reset
+
+    yield
+    reset(salt_cli, salt_master, lab, feed_load)

@@ -4,71 +4,70 @@ router to its baseline plus the fleet's active shift state. A later start of the
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import napalm
-import salt.cache
 
 from routerlab.junos.config import default_config
+from runner_fleet import master_store
 from trafficshift import deploy
 from trafficshift.plan import intent_from_dict
 from trafficshift.render import render_baseline, render_shift
-from trafficshift.store import MINIONS_BANK, Store
+from trafficshift.store import MINIONS_BANK
 from trafficshift.validation import parse_network
 from conftest import NETWORK
 
 ROUTER = "fra01-r1"
 
 
-def factory_reset(lab) -> None:
+@contextmanager
+def router_connection(lab):
+    """The test's own NAPALM connection to the router, beside the proxy's."""
     entry = lab.inventory()[ROUTER]
     driver = napalm.get_network_driver("junos")(entry["host"], entry["username"], entry["password"],
                                                 optional_args={"port": entry["port"]})
     driver.open()
     try:
-        driver.load_replace_candidate(config=default_config(ROUTER))
-        driver.commit_config()
+        yield driver
     finally:
         driver.close()
 
 
-def wait_for_config(lab, predicate, timeout: float = 120.0) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        config = lab.control(ROUTER).config()
-        if predicate(config) or time.monotonic() > deadline:
-            return config
-        time.sleep(1)
-
-
-def test_first_start_reactor_provisions_a_new_proxy_once(salt_master, salt_proxies, salt_cli, lab):
-    store = Store(salt.cache.Cache(salt_master.config))
+def test_first_start_reactor_provisions_a_new_proxy_once(salt_master, salt_proxies, salt_cli, lab, event_listener):
+    store = master_store(salt_master)
     assert ROUTER in store.seen(), "the session's own start of this proxy was recorded"
     commits_before = len(lab.control(ROUTER).commits())
 
-    # a router fresh out of the box whose proxy the master has never seen start
-    factory_reset(lab)
+    # a router fresh out of the box, whose proxy the master has never seen start
+    with router_connection(lab) as driver:
+        driver.load_replace_candidate(config=default_config(ROUTER))
+        driver.commit_config()
     assert "protocols" not in lab.control(ROUTER).config()
-    salt.cache.Cache(salt_master.config).flush(MINIONS_BANK, ROUTER)
+    store.cache.flush(MINIONS_BANK, ROUTER)
     proxy = salt_proxies[ROUTER]
     proxy.terminate()
+    restarted = time.time()
     proxy.start()
 
-    config = wait_for_config(lab, lambda text: "autonomous-system 64512" in text)
-    assert "autonomous-system 64512" in config, "the first-start reactor did not provision the router"
+    # the reactor starts state.apply on the proxy and says so; wait for that job's return
+    provision = event_listener.wait_for_events([(salt_master.id, "trafficshift/provision/start")],
+                                               after_time=restarted, timeout=120)
+    assert provision.found_all_events, "the first-start reactor did not provision the new proxy"
+    jid = next(iter(provision.matches)).data["jid"]
+    highstate = event_listener.wait_for_events([(salt_master.id, f"salt/job/{jid}/ret/{ROUTER}")],
+                                               after_time=restarted, timeout=120)
+    assert highstate.found_all_events, f"state.apply {jid} on {ROUTER} did not return"
+    states = next(iter(highstate.matches)).data["return"]
+    assert states and all(state["result"] is True for state in states.values()), states
+    assert "autonomous-system 64512" in lab.control(ROUTER).config()
     assert ROUTER in store.seen()
     active = store.active()
     intents = [intent_from_dict(item) for item in (active.get("plan") or {}).get("intents", [])]
     network = parse_network(NETWORK)
     expected = render_baseline(network, ROUTER) + render_shift(network, ROUTER, intents,
                                                                 active.get("drained_sites", ()))
-    entry = lab.inventory()[ROUTER]
-    driver = napalm.get_network_driver("junos")(entry["host"], entry["username"], entry["password"],
-                                                optional_args={"port": entry["port"]})
-    driver.open()
-    try:
+    with router_connection(lab) as driver:
         assert deploy.diff(driver, ROUTER, expected) == "", "router is not on baseline + the active plan"
-    finally:
-        driver.close()
 
     # a second start is not a first start: nothing is committed
     provisioned_commits = len(lab.control(ROUTER).commits())

@@ -7,20 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROUTERS
-from runner_fleet import configs, master_store, provision, reset, wait_for
+from runner_fleet import configs, master_store, wait_for
 from trafficshift.store import read_holder
 
 
-@pytest.fixture(scope="module", autouse=True)
-def provisioned(salt_cli, salt_master, lab, feed_load):
-    provision(salt_cli)
-    reset(salt_cli, salt_master, lab, feed_load)
-
-
-@pytest.fixture(autouse=True)
-def clean(salt_cli, salt_master, lab, feed_load, provisioned):
-    yield
-    reset(salt_cli, salt_master, lab, feed_load)
+pytestmark = pytest.mark.usefixtures("clean_fleet")
 
 
 def applied_by(store, trigger):

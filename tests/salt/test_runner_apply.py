@@ -8,19 +8,10 @@ import time
 import pytest
 
 from conftest import ROUTERS
-from runner_fleet import configs, master_store, provision, reset
+from runner_fleet import configs, master_store
 
 
-@pytest.fixture(scope="module", autouse=True)
-def provisioned(salt_cli, salt_master, lab, feed_load):
-    provision(salt_cli)
-    reset(salt_cli, salt_master, lab, feed_load)
-
-
-@pytest.fixture(autouse=True)
-def clean(salt_cli, salt_master, lab, feed_load, provisioned):
-    yield
-    reset(salt_cli, salt_master, lab, feed_load)
+pytestmark = pytest.mark.usefixtures("clean_fleet")
 
 
 def test_plan_shows_utilization_and_router_diffs_and_changes_nothing(salt_run_cli, salt_master, lab, feed_load):
