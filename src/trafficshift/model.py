@@ -82,14 +82,12 @@ class Link(Frozen):
     """One external link = one eBGP neighbor on one router interface."""
 
     peer: Name
-    neighbor: str
+    neighbor: IPAddress
     local_address: str | None = None  # interface address with length, e.g. 192.0.2.0/31
     peer_as: ASN
     kind: Literal["transit", "private", "public-ix"]
     capacity_bps: Bps
     group: Name  # BGP group (Junos) / peer-group (EOS)
-
-    _check_neighbor = field_validator("neighbor", mode="before")(lambda cls, v: _address(v))
 
     @field_validator("local_address", mode="before")
     @classmethod
@@ -199,12 +197,10 @@ class Alternate(Frozen):
 class EgressDemand(Frozen):
     """Traffic toward one destination prefix, on its preferred (best-path) link, with alternates."""
 
-    prefix: str
+    prefix: Prefix
     bps: NonNegativeBps
     link: LinkId
     alternates: tuple[Alternate, ...] = ()
-
-    _check_prefix = field_validator("prefix", mode="before")(lambda cls, v: _network(v))
 
 
 class LinkCounter(Frozen):
