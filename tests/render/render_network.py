@@ -1,6 +1,12 @@
-"""The render tests' network: two sites, three routers, both vendors, built with the model classes."""
+"""The render tests' network: two sites, three routers, both vendors, built with the model classes; and
+the golden routers provisioned on a lab, for the tests that commit rendered config."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from napalm import get_network_driver
+
+from routerlab import DeviceSpec, Lab
 from trafficshift.model import Baseline, Link, Network, Pool, Router, Site
 from trafficshift.plan import Detour, Plan, Prepend, Withdraw
 
@@ -82,3 +88,25 @@ def case_intents(vendor: str) -> dict[str, tuple]:
 
 def plan_of(intents) -> Plan:
     return Plan(created=1_700_000_000.0, status="ok", intents=tuple(intents))
+
+
+@contextmanager
+def provisioned_golden_routers(baseline_config):
+    """A lab with the golden routers and one open NAPALM driver per vendor, each router provisioned with
+    `baseline_config(vendor, router)` (its baseline + empty shift block): yields {vendor: driver}."""
+    with Lab([DeviceSpec(router, vendor) for vendor, router in sorted(GOLDEN_ROUTER.items())]) as lab:
+        opened = {}
+        try:
+            for vendor, router in sorted(GOLDEN_ROUTER.items()):
+                inv = lab.inventory()[router]
+                optional = {"port": inv["port"]} | ({"transport": "http"} if vendor == "eos" else {})
+                driver = get_network_driver(vendor)(inv["host"], inv["username"], inv["password"],
+                                                    optional_args=optional)
+                driver.open()
+                opened[vendor] = driver
+                driver.load_merge_candidate(config=baseline_config(vendor, router))
+                driver.commit_config()
+            yield opened
+        finally:
+            for driver in opened.values():
+                driver.close()

@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 from jnpr.junos.exception import CommitError
-from napalm import get_network_driver
 
-from render_network import GOLDEN_ROUTER, NETWORK, case_intents
-from routerlab import DeviceSpec, Lab
+from render_network import GOLDEN_ROUTER, NETWORK, case_intents, provisioned_golden_routers
 from render_statements import STATEMENTS, split_managed
 from trafficshift.errors import LintError
 from trafficshift.lint import lint
@@ -25,27 +23,14 @@ VENDORS = sorted(GOLDEN_ROUTER)
 
 
 @pytest.fixture(scope="module")
-def lab():
-    with Lab([DeviceSpec(router, vendor) for vendor, router in sorted(GOLDEN_ROUTER.items())]) as lab:
-        yield lab
-
-
-@pytest.fixture(scope="module")
-def drivers(lab):
+def drivers():
     """One open driver per vendor, its router provisioned from the golden files: baseline + empty shift block
     (test_golden.py proves that this is what render_router renders)."""
-    opened = {}
-    for vendor, router in GOLDEN_ROUTER.items():
-        inv = lab.inventory()[router]
-        optional = {"port": inv["port"]} if vendor == "junos" else {"transport": "http", "port": inv["port"]}
-        driver = get_network_driver(vendor)(inv["host"], inv["username"], inv["password"], optional_args=optional)
-        driver.open()
-        driver.load_merge_candidate(config=golden(vendor, "baseline") + golden(vendor, "empty"))
-        driver.commit_config()
-        opened[vendor] = driver
-    yield opened
-    for driver in opened.values():
-        driver.close()
+    def from_golden_files(vendor, router):
+        return golden(vendor, "baseline") + golden(vendor, "empty")
+
+    with provisioned_golden_routers(from_golden_files) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from napalm import get_network_driver
 
-from render_network import GOLDEN_ROUTER, NETWORK, case_intents
-from routerlab import DeviceSpec, Lab
+from render_network import GOLDEN_ROUTER, NETWORK, case_intents, provisioned_golden_routers
 from trafficshift import deploy
 from trafficshift.plan import Detour, Prepend, Withdraw, sort_intents
 from trafficshift.readback import ReadbackError, read_intents
@@ -20,25 +18,9 @@ CASES = sorted(case_intents("junos"))
 
 
 @pytest.fixture(scope="module")
-def lab():
-    with Lab([DeviceSpec(router, vendor) for vendor, router in sorted(GOLDEN_ROUTER.items())]) as lab:
-        yield lab
-
-
-@pytest.fixture(scope="module")
-def drivers(lab):
-    opened = {}
-    for vendor, router in GOLDEN_ROUTER.items():
-        inv = lab.inventory()[router]
-        optional = {"port": inv["port"]} | ({"transport": "http"} if vendor == "eos" else {})
-        driver = get_network_driver(vendor)(inv["host"], inv["username"], inv["password"], optional_args=optional)
-        driver.open()
-        deploy.stage(driver, router, render_router(NETWORK, router))
-        deploy.commit(driver, router)
-        opened[vendor] = driver
-    yield opened
-    for driver in opened.values():
-        driver.close()
+def drivers():
+    with provisioned_golden_routers(lambda vendor, router: render_router(NETWORK, router)) as opened:
+        yield opened
 
 
 def without_from_link(intents):
