@@ -3,6 +3,6 @@
 The unmodified NAPALM drivers (and ncclient, junos-eznc, pyeapi) drive these devices exactly as they
 drive real routers. Everything binds to loopback by default.
 """
-from routerlab.lab import DeviceSpec, Lab
+from routerlab.lab import DeviceSpec, Lab, napalm_optional_args
 
-__all__ = ["DeviceSpec", "Lab"]
+__all__ = ["DeviceSpec", "Lab", "napalm_optional_args"]

@@ -18,6 +18,14 @@ from routerlab.device import Device
 from routerlab.vendors import emulator_class
 
 
+def napalm_optional_args(entry: dict) -> dict:
+    """NAPALM `optional_args` that reach the device of an inventory entry (EOS: eAPI over plain HTTP)."""
+    optional_args = {"port": entry["port"]}
+    if entry["vendor"] == "eos":
+        optional_args["transport"] = "http"
+    return optional_args
+
+
 @dataclass(frozen=True)
 class DeviceSpec:
     name: str

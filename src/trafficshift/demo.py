@@ -20,7 +20,7 @@ from pathlib import Path
 import napalm
 import yaml
 
-from routerlab import DeviceSpec, Lab
+from routerlab import DeviceSpec, Lab, napalm_optional_args
 from trafficshift import deploy, planner
 from trafficshift.errors import TrafficShiftError
 from trafficshift.loadsource import read_document, restamp
@@ -64,11 +64,8 @@ def measure(network: Network, natural: Load, active: Plan | None) -> Load:
 
 
 def open_driver(entry: dict):
-    optional_args = {"port": entry["port"]}
-    if entry["vendor"] == "eos":
-        optional_args["transport"] = "http"
     driver = napalm.get_network_driver(entry["vendor"])(
-        entry["host"], entry["username"], entry["password"], timeout=30, optional_args=optional_args)
+        entry["host"], entry["username"], entry["password"], timeout=30, optional_args=napalm_optional_args(entry))
     driver.open()
     return driver
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from routerlab import napalm_optional_args
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -43,9 +45,6 @@ def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runn
 def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> dict:
     """A NAPALM proxy for one router. `device`: the lab inventory entry (vendor, host, port, username,
     password). Credentials live in the proxy's own config, never in pillar."""
-    optional_args = {"port": device["port"]}
-    if device["vendor"] == "eos":
-        optional_args["transport"] = "http"
     return {
         "transport": "tcp",
         "master": LOOPBACK,
@@ -60,7 +59,7 @@ def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> d
             "username": device["username"],
             "passwd": device["password"],
             "timeout": timeout,
-            "optional_args": optional_args,
+            "optional_args": napalm_optional_args(device),
         },
         "id": router,
     }

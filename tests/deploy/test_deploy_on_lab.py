@@ -5,7 +5,7 @@ from __future__ import annotations
 import napalm
 import pytest
 
-from routerlab import DeviceSpec, Lab
+from routerlab import DeviceSpec, Lab, napalm_optional_args
 from trafficshift import deploy
 
 ROUTERS = {"junos": "dj1", "eos": "de1"}
@@ -23,9 +23,8 @@ def lab():
 
 def connect(lab, vendor):
     entry = lab.inventory()[ROUTERS[vendor]]
-    optional_args = {"port": entry["port"]} | ({"transport": "http"} if vendor == "eos" else {})
     driver = napalm.get_network_driver(vendor)(entry["host"], entry["username"], entry["password"],
-                                               timeout=20, optional_args=optional_args)
+                                               timeout=20, optional_args=napalm_optional_args(entry))
     driver.open()
     return driver
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import napalm
 import pytest
 
-from routerlab import DeviceSpec, Lab
+from routerlab import DeviceSpec, Lab, napalm_optional_args
 from routerlab.control import ControlClient, ControlError
 
 HOSTNAME_CHANGE = {
@@ -22,11 +22,9 @@ HOSTNAME_CHANGE = {
 
 
 def driver_for(entry: dict):
-    optional_args = {"port": entry["port"]}
-    if entry["vendor"] == "eos":
-        optional_args["transport"] = "http"
     driver = napalm.get_network_driver(entry["vendor"])
-    return driver(entry["host"], entry["username"], entry["password"], timeout=20, optional_args=optional_args)
+    return driver(entry["host"], entry["username"], entry["password"], timeout=20,
+                  optional_args=napalm_optional_args(entry))
 
 
 def serve(tmp_path: Path, state_dir: Path) -> tuple[subprocess.Popen, dict]:

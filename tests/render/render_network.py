@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from napalm import get_network_driver
 
-from routerlab import DeviceSpec, Lab
+from routerlab import DeviceSpec, Lab, napalm_optional_args
 from trafficshift.model import Baseline, Link, Network, Pool, Router, Site
 from trafficshift.plan import Detour, Plan, Prepend, Withdraw
 
@@ -99,9 +99,8 @@ def provisioned_golden_routers(baseline_config):
         try:
             for vendor, router in sorted(GOLDEN_ROUTER.items()):
                 inv = lab.inventory()[router]
-                optional = {"port": inv["port"]} | ({"transport": "http"} if vendor == "eos" else {})
                 driver = get_network_driver(vendor)(inv["host"], inv["username"], inv["password"],
-                                                    optional_args=optional)
+                                                    optional_args=napalm_optional_args(inv))
                 driver.open()
                 opened[vendor] = driver
                 driver.load_merge_candidate(config=baseline_config(vendor, router))

@@ -9,7 +9,7 @@ import napalm
 import pytest
 import yaml
 
-from routerlab import DeviceSpec, Lab
+from routerlab import DeviceSpec, Lab, napalm_optional_args
 from trafficshift import router as ops
 from trafficshift.deploy import DeployError
 from trafficshift.validation import parse_network
@@ -31,9 +31,8 @@ def drivers(lab):
     opened = {}
     for vendor, (name, _) in ROUTERS.items():
         entry = lab.inventory()[name]
-        optional = {"port": entry["port"]} | ({"transport": "http"} if vendor == "eos" else {})
         driver = napalm.get_network_driver(vendor)(entry["host"], entry["username"], entry["password"],
-                                                   optional_args=optional)
+                                                   optional_args=napalm_optional_args(entry))
         driver.open()
         opened[vendor] = driver
     yield opened
