@@ -24,9 +24,10 @@ from routerlab import DeviceSpec, Lab, napalm_optional_args
 from trafficshift import deploy, planner
 from trafficshift.errors import TrafficShiftError
 from trafficshift.loadsource import read_document, restamp
-from trafficshift.model import LinkCounter, Load, Network, SiteLoad
+from trafficshift.model import Network
 from trafficshift.plan import Plan
 from trafficshift.render import render_router, render_shift
+from trafficshift.simulate import measure
 from trafficshift.table import format_plan
 from trafficshift.validation import parse_load, parse_network
 
@@ -44,23 +45,6 @@ def say(text: str = "") -> None:
 def heading(text: str) -> None:
     say()
     say(f"=== {text} " + "=" * max(0, 72 - len(text)))
-
-
-def measure(network: Network, natural: Load, active: Plan | None) -> Load:
-    """What the routers would count while `active` is applied. The scenario files hold the demand as it is
-    with no shift in place; the lab forwards no traffic, so the demo moves it the way the planner predicts."""
-    if active is None or not active.intents:
-        return natural
-    unshifted = planner.expected_link_load(network, natural, None)
-    shifted = planner.expected_link_load(network, natural, active)
-    links = {lid: LinkCounter(out_bps=max(0.0, counter.out_bps + shifted.get(lid, 0.0) - unshifted.get(lid, 0.0)))
-             for lid, counter in natural.links.items()}
-    sites = {}
-    for name, site in natural.sites.items():
-        delta = active.ingress_delta.get(name, {})
-        sites[name] = SiteLoad(ingress_bps=max(0.0, site.ingress_bps + sum(delta.values())),
-                               pools={pool: max(0.0, bps + delta.get(pool, 0.0)) for pool, bps in site.pools.items()})
-    return natural.model_copy(update={"links": links, "sites": sites})
 
 
 def open_driver(entry: dict):
