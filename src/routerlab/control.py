@@ -7,12 +7,14 @@
     GET    /devices/NAME/faults          active faults
     POST   /devices/NAME/faults          set faults, JSON object of Faults fields
     DELETE /devices/NAME/faults          clear every fault
-    POST   /devices/NAME/reboot          lose uncommitted state, keep committed config
+    POST   /devices/NAME/reboot          lose uncommitted state, keep committed config; body {"down_s": N}:
+                                         not listening for N wall seconds, then back on the same port(s)
 
 `ControlClient` is the matching client (stdlib only, so any process can use it).
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.error
 import urllib.request
@@ -38,7 +40,7 @@ def build_app(devices: dict[str, Device], control_url) -> web.Application:
     async def show(request):
         dev = device_or_404(request)
         return web.json_response({"inventory": dev.inventory(), "faults": dev.faults.as_dict(),
-                                  "commits": len(dev.commits)})
+                                  "commits": len(dev.commits), "down": dev.down})
 
     async def config(request):
         return web.Response(text=device_or_404(request).committed_config())
@@ -65,9 +67,27 @@ def build_app(devices: dict[str, Device], control_url) -> web.Application:
         dev.faults.clear()
         return web.json_response(dev.faults.as_dict())
 
+    restarts: set[asyncio.Task] = set()
+
     async def reboot(request):
-        device_or_404(request).reboot()
-        return web.json_response({"rebooted": request.match_info["name"]})
+        dev = device_or_404(request)
+        try:
+            body = await request.json() if request.can_read_body else {}
+            down_s = float((body or {}).get("down_s", 0))
+            if not 0 <= down_s <= 600:
+                raise ValueError(f"down_s must be within 0..600, got {down_s}")
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        if dev.down:
+            raise web.HTTPConflict(text=f"{dev.name} is rebooting already")
+        if down_s == 0:
+            dev.reboot()
+        else:  # down when we answer; it comes back by itself after down_s
+            await dev.go_down()
+            task = asyncio.get_running_loop().create_task(dev.come_back(down_s))
+            restarts.add(task)
+            task.add_done_callback(restarts.discard)
+        return web.json_response({"rebooted": request.match_info["name"], "down_s": down_s})
 
     app = web.Application()
     app.add_routes([
@@ -121,5 +141,7 @@ class ControlClient:
     def clear(self) -> dict:
         return self._call("DELETE", "/faults")
 
-    def reboot(self) -> dict:
-        return self._call("POST", "/reboot")
+    def reboot(self, down_s: float = 0) -> dict:
+        """Reboot now; with `down_s` the device refuses connections for that many wall seconds (it answers
+        at once: the device is down when this returns, and comes back by itself)."""
+        return self._call("POST", "/reboot", {"down_s": down_s} if down_s else None)

@@ -52,6 +52,10 @@ class Device(abc.ABC):
         self.commits: list[CommitRecord] = []
         self.boot_time = clock.now()
         self.port: int | None = None
+        #: True while a `restart` keeps the device from listening
+        self.down = False
+        #: set by `stop` so that a restart under way does not listen again
+        self.stopped = False
 
     # -- lifecycle -------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -65,7 +69,32 @@ class Device(abc.ABC):
     @abc.abstractmethod
     def reboot(self) -> None:
         """Drop every session and lose uncommitted state (candidates, sessions, pending timers);
-        keep the committed config. Uptime restarts."""
+        keep the committed config. Uptime restarts. What becomes of a pending commit-confirmed follows the
+        vendor (docs/lab.md, "Reboot")."""
+
+    @abc.abstractmethod
+    async def stop_listening(self) -> None:
+        """Close the listening socket(s) and every open connection; keep the port number(s)."""
+
+    @abc.abstractmethod
+    async def listen_again(self) -> None:
+        """Listen again on the same port(s) after `stop_listening`."""
+
+    async def go_down(self) -> None:
+        """The first half of a reboot that takes time: `reboot()`, then nothing listens (a client's connect
+        is refused) until `come_back`."""
+        self.reboot()
+        self.down = True
+        await self.stop_listening()
+
+    async def come_back(self, after_s: float) -> None:
+        """Listen again on the same port(s) `after_s` wall-clock seconds after `go_down`."""
+        try:
+            await asyncio.sleep(after_s)
+        finally:
+            self.down = False
+            if not self.stopped:
+                await self.listen_again()
 
     # -- inspection --------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -17,8 +17,12 @@ class Faults:
     lock_held_by: str | None = None
     #: drop the client's connection when the next commit arrives, before committing (one shot)
     drop_next_commit: bool = False
+    #: drop the client's connection when the next config load arrives (Junos <load-configuration>, EOS the
+    #: first configuration line of a request), before loading anything (one shot)
+    drop_next_load: bool = False
 
-    FIELDS = ("refuse_connections", "delay_s", "fail_next_commit", "lock_held_by", "drop_next_commit")
+    FIELDS = ("refuse_connections", "delay_s", "fail_next_commit", "lock_held_by", "drop_next_commit",
+              "drop_next_load")
 
     def update(self, changes: dict) -> None:
         unknown = set(changes) - set(self.FIELDS)
@@ -29,7 +33,7 @@ class Faults:
                 value = float(value)
                 if not 0 <= value <= 3600:
                     raise ValueError(f"delay_s must be within 0..3600, got {value}")
-            elif key in ("refuse_connections", "drop_next_commit"):
+            elif key in ("refuse_connections", "drop_next_commit", "drop_next_load"):
                 if not isinstance(value, bool):
                     raise ValueError(f"{key} must be true or false, got {value!r}")
             elif value is not None and not isinstance(value, str):

@@ -36,7 +36,7 @@ class CommandFailed(Exception):
 
 
 class DropConnection(Exception):
-    """Close the client's connection without answering (the drop_next_commit fault)."""
+    """Close the client's connection without answering (the drop_next_commit and drop_next_load faults)."""
 
 
 @dataclass
@@ -168,6 +168,7 @@ class Cli:
             return self.show(line, words)
         if self.session is not None:
             if line == "rollback clean-config":
+                self._drop_if_load_fault()
                 self.session.candidate = Config()
                 self.editor = Editor(self.session.candidate)
                 return _OK
@@ -185,11 +186,20 @@ class Cli:
             return self._exec_mode(line, words)
         if words[0] in ("copy", "write"):
             return self._exec_mode(line, words)
+        self._drop_if_load_fault()
         try:
             self.editor.apply(line, text_input)
         except ConfigError as exc:
             raise CommandFailed(str(exc), "invalid command") from None
         return _OK
+
+    def _drop_if_load_fault(self) -> None:
+        """The drop_next_load fault: the first configuration line of a load drops the connection (one shot);
+        a session entered before it stays pending with nothing loaded."""
+        faults = self.device.faults
+        if faults.drop_next_load:
+            faults.drop_next_load = False
+            raise DropConnection()
 
     def _leave_config(self) -> None:
         if self._terminal_before is not None and self.device.running.render() != self._terminal_before:

@@ -111,35 +111,53 @@ class EosDevice(Device):
             text = self.initial_config if self.initial_config is not None else self.default_config()
             self.running = Config.from_text(text)
             self.startup = self.running.render()
+        await self._listen(0, 0)
+
+    async def _listen(self, port: int, https_port: int) -> None:
         loop = asyncio.get_running_loop()
         self._http = web.Server(self._handle, access_log=None)
 
         def protocol() -> asyncio.Protocol:
             return _RefusedConnection() if self.faults.refuse_connections else self._http()
 
-        plain = await loop.create_server(protocol, self.host, 0)
-        secure = await loop.create_server(protocol, self.host, 0, ssl=shared_tls_context())
+        plain = await loop.create_server(protocol, self.host, port, reuse_address=True)
+        secure = await loop.create_server(protocol, self.host, https_port, ssl=shared_tls_context(),
+                                          reuse_address=True)
         self._listeners = [plain, secure]
         self.port = plain.sockets[0].getsockname()[1]
         self.https_port = secure.sockets[0].getsockname()[1]
 
-    async def stop(self) -> None:
-        for session in self.sessions.values():
-            self.cancel_timer(session)
+    async def stop_listening(self) -> None:
         for listener in self._listeners:
             listener.close()
         if self._http is not None:
-            await self._http.shutdown(1.0)
+            await self._http.shutdown(0.1)  # closes the kept-alive client connections too
+            self._http = None
         for listener in self._listeners:
             await listener.wait_closed()
         self._listeners = []
 
+    async def listen_again(self) -> None:
+        await self._listen(self.port, self.https_port)
+
+    async def stop(self) -> None:
+        self.stopped = True
+        for session in self.sessions.values():
+            self.cancel_timer(session)
+        await self.stop_listening()
+
     def reboot(self) -> None:
-        # A pending commit timer does not survive the reboot: the unconfirmed change is reverted at once.
-        for session in list(self.sessions.values()):
-            if session.state == "pendingCommitTimer":
-                self._revert(session, "reverted by reboot")
+        # EOS reloads from startup-config. napalm writes memory only when a commit is confirmed (or committed
+        # without a timer), so a change under a pending commit timer is gone after the reload, like any change
+        # nobody saved; the history records the pending one as reverted.
+        pending = [s for s in self.sessions.values() if s.state == "pendingCommitTimer"]
+        for session in self.sessions.values():
+            self.cancel_timer(session)
         self.sessions.clear()
+        self.running = Config.from_text(self.startup)
+        for session in pending:
+            self.record_commit(session.user, "reverted by reboot", "auto-revert")
+        self.save_state()
         self.boot_time = self.clock.now()
 
     def default_config(self) -> str:

@@ -26,7 +26,7 @@ PRIVATE_INSTANCE = "__juniper_private1__"
 
 
 class DropConnection(Exception):
-    """Close the client's connection without replying (the drop_next_commit fault)."""
+    """Close the client's connection without replying (the drop_next_commit and drop_next_load faults)."""
 
 
 def E(tag: str, *children, text: str | None = None, **attrs) -> etree._Element:
@@ -123,6 +123,9 @@ class RpcHandlers:
 
     # -- load ----------------------------------------------------------------------------------------
     def load_configuration(self, request) -> list:
+        if self.device.faults.drop_next_load:
+            self.device.faults.drop_next_load = False
+            raise DropConnection()
         rollback = request.get("rollback")
         if rollback is not None:
             try:

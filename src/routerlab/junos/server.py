@@ -290,13 +290,27 @@ class JunosDevice(Device):
         if not self.load_state():
             text = self.initial_config if self.initial_config is not None else cfg.default_config(self.name)
             self.db = self._new_database(cfg.parse_text(text).tree)
+        await self._listen(0)
+
+    async def _listen(self, port: int) -> None:
         self.server = await asyncssh.create_server(
-            lambda: _SSHServer(self), self.host, 0, server_host_keys=[self.host_key], encoding=None,
-            line_editor=False, keepalive_interval=0)
+            lambda: _SSHServer(self), self.host, port, server_host_keys=[self.host_key], encoding=None,
+            line_editor=False, keepalive_interval=0, reuse_address=True)
         self.port = self.server.sockets[0].getsockname()[1]
+
+    async def stop_listening(self) -> None:
+        self._drop_sessions()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+
+    async def listen_again(self) -> None:
+        await self._listen(self.port)
 
     async def stop(self) -> None:
         # like a reboot: an unconfirmed commit does not outlive the device (nor reach --state-dir)
+        self.stopped = True
         self._drop_sessions()
         self.db.reset_sessions()
         if self.server is not None:

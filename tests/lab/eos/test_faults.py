@@ -1,6 +1,7 @@
 """Injected faults surface as the napalm EOS driver's own exceptions (napalm lets pyeapi's errors through)."""
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 
@@ -94,3 +95,50 @@ def test_reboot_reverts_a_pending_commit_and_drops_sessions(driver, control):
     assert [record["kind"] for record in control.commits()] == ["commit timer", "auto-revert"]
     assert driver._run_commands(["show configuration sessions"])[0]["sessions"] == {}
     assert driver.get_facts()["uptime"] < 60
+
+
+def test_dropped_load_closes_the_connection_before_loading_anything(driver, control):
+    before = control.config()
+    control.inject(drop_next_load=True)
+    with pytest.raises(ConnectionError, match="Remote end closed connection"):
+        driver.load_merge_candidate(config="hostname never-loaded")
+    assert control.faults()["drop_next_load"] is False
+    assert driver.compare_config() == ""  # the session was entered, nothing was loaded into it
+    driver.discard_config()
+    assert control.config() == before and control.commits() == []
+    driver.load_merge_candidate(config="hostname second-try")
+    driver.commit_config()
+    assert "hostname second-try" in control.config()
+
+
+def test_reload_boots_the_startup_config_so_an_unsaved_change_is_gone(driver, control):
+    before = control.config()
+    driver._run_commands(["configure terminal", "hostname unsaved", "end"])
+    assert "hostname unsaved" in control.config()
+    control.reboot()
+    assert control.config() == before
+
+
+def test_reboot_with_down_time_refuses_connections_then_listens_again_on_the_same_ports(eos, driver, control,
+                                                                                       make_driver):
+    before = control.config()
+    driver.load_merge_candidate(config="hostname unconfirmed")
+    driver.commit_config(revert_in=600)
+    started = time.monotonic()
+    assert control.reboot(down_s=1.5) == {"rebooted": "ams01-r2", "down_s": 1.5}
+    assert control.config() == before
+    assert [record["kind"] for record in control.commits()] == ["commit timer", "auto-revert"]
+    for transport in ("http", "https"):
+        with pytest.raises(ConnectionError, match="Socket error during eAPI connection"):
+            make_driver(eos, transport).open()
+    while True:
+        try:
+            fresh = make_driver(eos)
+            fresh.open()
+            break
+        except ConnectionError:
+            assert time.monotonic() - started < 10, "the device did not come back"
+            time.sleep(0.1)
+    assert time.monotonic() - started >= 1.4
+    assert fresh.has_pending_commit() is False
+    fresh.close()

@@ -67,8 +67,8 @@ policy-options {
 DEVICES = [
     "facts", "rpc-sequence", "merge-text", "merge-set", "replace", "replace-tag", "discard", "rollback", "get-config",
     "confirm", "auto-revert", "lock-napalm", "lock-modified", "refs", "syntax", "private", "private-refused",
-    "xml-load", "fault-refuse", "fault-delay", "fault-fail-commit", "fault-lock", "fault-drop",
-    "ncclient", "ncclient-standard", "framing", "pyez", "pyez-rollbacks", "commit-check", "reboot", "shapes",
+    "xml-load", "fault-refuse", "fault-delay", "fault-fail-commit", "fault-lock", "fault-drop", "fault-drop-load",
+    "ncclient", "ncclient-standard", "framing", "pyez", "pyez-rollbacks", "commit-check", "reboot", "reboot-down", "shapes",
     "replace-one-line-leaf", "shift-round-trip",
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from jnpr.junos.exception import ConnectClosedError
+from jnpr.junos.exception import ConnectClosedError, ConnectRefusedError
 from napalm import get_network_driver
 
 from conftest import base_config
@@ -25,6 +25,33 @@ def test_reboot_drops_sessions_and_reverts_a_pending_confirmed_commit(lab, open_
     fresh = open_driver("reboot")
     assert fresh.compare_config() == ""
     assert fresh.has_pending_commit() is False
+
+
+def test_reboot_with_down_time_refuses_connections_then_listens_again_on_the_same_port(lab, open_driver):
+    driver = open_driver("reboot-down")
+    driver.load_merge_candidate(config="set system host-name unconfirmed")
+    driver.commit_config(revert_in=600)
+    port = lab.inventory()["reboot-down"]["port"]
+    started = time.monotonic()
+    assert lab.control("reboot-down").reboot(down_s=1.5) == {"rebooted": "reboot-down", "down_s": 1.5}
+    # the pending commit-confirmed went with the reboot (docs/lab.md, "Reboot")
+    assert lab.control("reboot-down").config() == base_config("reboot-down")
+    assert [record["kind"] for record in lab.control("reboot-down").commits()] == ["commit confirmed",
+                                                                                   "auto-revert"]
+    with pytest.raises(ConnectClosedError):
+        driver.get_config(retrieve="running")
+    with pytest.raises(ConnectRefusedError):
+        open_driver("reboot-down")
+    while True:
+        try:
+            fresh = open_driver("reboot-down")
+            break
+        except ConnectRefusedError:
+            assert time.monotonic() - started < 10, "the device did not come back"
+            time.sleep(0.1)
+    assert time.monotonic() - started >= 1.4
+    assert lab.inventory()["reboot-down"]["port"] == port
+    assert fresh.has_pending_commit() is False and fresh.compare_config() == ""
 
 
 def test_state_dir_keeps_committed_config_and_rollbacks_across_restarts(tmp_path):

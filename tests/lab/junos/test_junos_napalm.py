@@ -393,3 +393,19 @@ def test_dropped_connection_on_commit_leaves_config_unchanged(lab, open_driver):
     fresh.load_merge_candidate(config="set system host-name second-try")
     assert fresh.compare_config() == "[edit system]\n-  host-name fault-drop;\n+  host-name second-try;"
     fresh.discard_config()
+
+
+def test_dropped_connection_on_load_loads_nothing_and_is_one_shot(lab, open_driver):
+    driver = open_driver("fault-drop-load")
+    lab.control("fault-drop-load").inject(drop_next_load=True)
+    with pytest.raises(ConnectClosedError):
+        driver.load_merge_candidate(config="set system host-name never-loaded")
+    assert lab.control("fault-drop-load").faults()["drop_next_load"] is False
+    assert lab.control("fault-drop-load").config() == base_config("fault-drop-load")
+    assert lab.control("fault-drop-load").commits() == []
+    # nothing was loaded and the session's lock went with it: a new session sees a clean candidate
+    fresh = open_driver("fault-drop-load")
+    assert fresh.compare_config() == ""
+    fresh.load_merge_candidate(config="set system host-name second-try")
+    fresh.commit_config()
+    assert "host-name second-try;" in lab.control("fault-drop-load").config()
