@@ -25,11 +25,11 @@ import salt.cache
 import salt.client
 import salt.pillar
 import salt.utils.event
-from salt.exceptions import SaltInvocationError
 
 try:
     from trafficshift import planner, rollout
     from trafficshift.controls import Drain, Freeze, Undrain, control_from_dict, controls_from_list
+    from trafficshift.controls import check_element, check_interval, check_limit, check_reason, check_run_id
     from trafficshift.errors import TrafficShiftError
     from trafficshift.plan import Plan
     from trafficshift.store import FleetLock, LockHeld, Store, new_run_id, read_holder
@@ -127,7 +127,9 @@ def _compute(store):
     pillar = _pillar()
     network = parse_network(pillar["traffic"])
     if "traffic_load" not in pillar:
-        raise TrafficShiftError("no `traffic_load` in the pillar (load source down?): nothing planned, "
+        # the ext_pillar's own error (e.g. the load file's offending path) goes to the operator, not only the log
+        why = "; ".join(str(e) for e in pillar.get("_errors") or []) or "load source down?"
+        raise TrafficShiftError(f"no `traffic_load` in the pillar ({why}): nothing planned, "
                                 "the fleet stays as it is")
     now = _now()
     check = parse_load(pillar["traffic_load"], network, now=now)
@@ -237,8 +239,12 @@ def _plan_and_apply(who, kind, trigger, quiet=False, skip_unless_ok=False):
         summary = _summary(plan, network)
         _fire("plan/done", {"trigger": trigger, "status": plan.status, "intents": len(plan.intents),
                             "routers": plan.routers()})
+        refusals = "; ".join(a.reason for a in plan.actions if a.verb == "refuse")
         if skip_unless_ok and plan.status != "ok":
-            return {"result": True, "skipped": f"plan status {plan.status}: guard rails hold the fleet", "plan": summary}
+            return {"result": True, "skipped": f"plan status {plan.status}: guard rails hold the fleet ({refusals})",
+                    "plan": summary}
+        if plan.status == "fail-static":  # stale or inconsistent load: an operator's apply says so and does nothing
+            return _fail(f"plan status fail-static, nothing applied: {refusals}", plan=summary)
         active = store.active()
         if skip_unless_ok and active and active["plan"]["intents"] == plan.to_dict()["intents"] \
                 and active.get("drained_sites", []) == drained:
@@ -379,7 +385,11 @@ def history(limit=20):
 
         salt-run traffic.history limit=5
     """
-    return [_brief(r) for r in _store().history(limit=int(limit))]
+    try:
+        limit = check_limit("traffic.history", limit)
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
+    return [_brief(r) for r in _store().history(limit=limit)]
 
 
 def show(run_id):
@@ -393,7 +403,7 @@ def show(run_id):
         salt-run traffic.show 20261127T041500.123456-4242
     """
     try:
-        return _store().run(str(run_id))
+        return _store().run(check_run_id("traffic.show", run_id))
     except TrafficShiftError as exc:
         return _fail(str(exc))
 
@@ -410,7 +420,7 @@ def replay(run_id):
         salt-run traffic.replay 20261127T041500.123456-4242
     """
     try:
-        record = _store().run(str(run_id))
+        record = _store().run(check_run_id("traffic.replay", run_id))
         again = store_replay(record)
     except TrafficShiftError as exc:
         return _fail(str(exc))
@@ -427,6 +437,10 @@ def rollback(run_id):
 
         salt-run traffic.rollback 20261127T041500.123456-4242
     """
+    try:
+        run_id = check_run_id("traffic.rollback", run_id)
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
     lock, refused = _locked("traffic.rollback")
     if refused:
         return refused
@@ -468,10 +482,10 @@ def drain(element, name):
         salt-run traffic.drain link ams01-r1:et-0/0/0
     """
     try:
-        control = Drain(element, name)
-    except ValueError as exc:
-        raise SaltInvocationError(str(exc)) from None
-    return {"result": True, "controls": _set_control(control, remove=(Undrain(element, name),))}
+        element, name = check_element("traffic.drain", element, name, parse_network(_pillar()["traffic"]))
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
+    return {"result": True, "controls": _set_control(Drain(element, name), remove=(Undrain(element, name),))}
 
 
 def undrain(element, name):
@@ -485,10 +499,10 @@ def undrain(element, name):
         salt-run traffic.undrain site ams01
     """
     try:
-        control = Undrain(element, name)
-    except ValueError as exc:
-        raise SaltInvocationError(str(exc)) from None
-    return {"result": True, "controls": _set_control(control, remove=(Drain(element, name),))}
+        element, name = check_element("traffic.undrain", element, name, parse_network(_pillar()["traffic"]))
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
+    return {"result": True, "controls": _set_control(Undrain(element, name), remove=(Drain(element, name),))}
 
 
 def freeze(reason="operator freeze"):
@@ -501,9 +515,13 @@ def freeze(reason="operator freeze"):
 
         salt-run traffic.freeze reason="incident 1234"
     """
+    try:
+        reason = check_reason("traffic.freeze", reason)
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
     store = _store()
     frozen = [Freeze(c["reason"]) for c in store.controls() if c.get("kind") == "freeze"]
-    _set_control(Freeze(str(reason)), remove=tuple(frozen))
+    _set_control(Freeze(reason), remove=tuple(frozen))
     return _plan_and_apply("traffic.freeze", "apply", "freeze")
 
 
@@ -532,7 +550,11 @@ def schedule(interval):
 
         salt-run traffic.schedule 300
     """
-    settings = _store().update_settings(rebalance_interval=int(interval))
+    try:
+        interval = check_interval("traffic.schedule", interval)
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
+    settings = _store().update_settings(rebalance_interval=interval)
     return {"result": True, "rebalance_interval": settings["rebalance_interval"]}
 
 
