@@ -119,16 +119,34 @@ def read_document(path: str | Path, *, max_bytes: int = DEFAULT_LIMITS.max_bytes
         raise LoadSourceError(f"file source: {path} is not valid {kind}: {exc}") from None
 
 
+def _not_json(value: object, path: tuple = ("traffic_load",)) -> str | None:
+    """The path (``traffic_load:egress:0:bps``) of the first value that is not plain JSON, and what it is."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{':'.join(path)}: key {ascii(key)[:40]} is not a string"
+            found = _not_json(item, (*path, ascii(key)[1:-1][:64]))
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        return next(filter(None, (_not_json(item, (*path, str(i))) for i, item in enumerate(value))), None)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{':'.join(path)}: {value!r} is not a number a load may contain"
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None
+    return f"{':'.join(path)}: a {type(value).__name__} is not plain JSON"
+
+
 def _plain(load: object, origin: str) -> dict:
-    """The load as a JSON-safe mapping with a timestamp, or LoadSourceError."""
+    """The load as a JSON-safe mapping with a timestamp, or LoadSourceError naming the offending path."""
     if not isinstance(load, dict):
         raise LoadSourceError(f"{origin}: must hold a mapping, got {type(load).__name__}")
     if "timestamp" not in load:
-        raise LoadSourceError(f"{origin}: has no timestamp (when were these values measured?)")
-    try:
-        json.dumps(load, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise LoadSourceError(f"{origin}: holds values that are not plain JSON: {exc}") from None
+        raise LoadSourceError(f"{origin}: has no timestamp (traffic_load:timestamp: required; when were these values measured?)")
+    problem = _not_json(load)
+    if problem:
+        raise LoadSourceError(f"{origin}: holds values that are not plain JSON: {problem}")
     return load
 
 

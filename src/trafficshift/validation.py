@@ -168,7 +168,11 @@ def _model(model: type[pydantic.BaseModel], data: object, root: str) -> tuple[An
     try:
         return model.model_validate(data), []
     except pydantic.ValidationError as exc:
-        return None, [_pydantic_problem(root, error) for error in exc.errors(include_url=False)]
+        errors = exc.errors(include_url=False)
+        # pydantic also reports a too-short list when one of its items failed: only the item's problem counts
+        failed = {tuple(e["loc"][:-1]) for e in errors if e["type"] != "too_short" and e["loc"]}
+        errors = [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in failed)]
+        return None, [_pydantic_problem(root, error) for error in errors]
 
 
 def _raise(problems: Iterable[str]) -> None:
@@ -315,7 +319,8 @@ def _network_references(data: Mapping, root: str) -> list[str]:
         total = 0.0
         for target, fraction in _map(spill).items():
             site_ref(("catchment", site, target), target, not_self=site)
-            total += _real(fraction) or 0.0
+            fraction = _real(fraction) or 0.0
+            total += fraction if 0 < fraction <= 1 else 0.0  # an invalid fraction is the model's finding
         if total > 1 + 1e-9:
             problems.append(_problem(root, ("catchment", site), "fractions must sum to <= 1", round(total, 6)))
 
@@ -384,7 +389,8 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
     link_ids = set(network.link_ids())
 
     def link_ref(loc: tuple, value: object) -> None:
-        if isinstance(value, str) and value not in link_ids:
+        # a malformed id is the model's finding; one problem per path, not a second "unknown link"
+        if isinstance(value, str) and re.fullmatch(LINK_ID_PATTERN, value) and value not in link_ids:
             problems.append(_problem(root, loc, "unknown link", value))
 
     first_seen: dict[str, int] = {}

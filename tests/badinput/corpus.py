@@ -1,0 +1,468 @@
+"""The bad-input corpus: malformed or hostile load, topology (pillar network) and operator inputs, each with
+the path its error must name (docs/reliability.md, "Bad input").
+
+One corpus, two layers: tests/badinput/test_corpus.py runs every case through the pure boundary (load file
+source, `parse_network`, `parse_load`, the planner's fail-static, the operator argument checks in
+`trafficshift.controls`), tests/salt/test_bad_input.py through the real master (`salt-run`), where the load
+cases go through the file the traffic_load ext_pillar reads and the network cases through the test pillar.
+
+Cases start from the Salt tests' network (tests/salt/pillar/traffic/network.sls) and normal load
+(tests/salt/data/load-normal.yaml):
+
+- load cases: ``mutate(load, now)`` changes a deep copy of the normal load stamped ``now``; or ``text``, the
+  raw file (YAML-level attacks). ``stale=True``: well-formed but not to be acted on (the planner fails
+  static; the operator's apply refuses, the unattended rebalance skips).
+- network cases: ``mutate(network)`` changes a deep copy of the `traffic` pillar key.
+- operator cases: ``args``, a salt-run command line (function, then arguments as typed).
+
+Every case's error must name ``path``, be one message (one problem), and never show `SECRET`, which some
+cases plant in keys that look like credentials.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+NETWORK = yaml.safe_load((REPO / "tests" / "salt" / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
+LOAD = yaml.safe_load((REPO / "tests" / "salt" / "data" / "load-normal.yaml").read_text())
+#: planted in hostile inputs under credential-like keys; no error message may contain it
+SECRET = "S3cr3t-badinput-7f3a9c"
+#: the test network's policy.max_load_age_s (3600): a load older than this is stale
+MAX_AGE_S = NETWORK["policy"]["max_load_age_s"]
+
+LOAD_CASES: list["Case"] = []
+NETWORK_CASES: list["Case"] = []
+OPERATOR_CASES: list["Case"] = []
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    kind: str  # load | network | operator
+    path: str  # the path (or for operator cases function:argument) the error must name
+    mutate: Callable | None = None
+    text: str | None = None  # load cases: the raw load file instead of a mutated load
+    args: tuple = ()  # operator cases: salt-run function and arguments
+    stale: bool = False  # load cases: well-formed, but the planner must fail static
+    problems: int = 1  # how many problems the error lists (a duplicate names both places)
+    why: str = field(default="", compare=False)
+
+    def load(self, now: float) -> dict:
+        data = copy.deepcopy(LOAD)
+        data["timestamp"] = now
+        self.mutate(data, now)
+        return data
+
+    def network(self) -> dict:
+        data = copy.deepcopy(NETWORK)
+        self.mutate(data)
+        return data
+
+
+def load_case(id, path, *, stale=False, text=None, why=""):
+    def register(mutate):
+        LOAD_CASES.append(Case(id, "load", path, mutate=mutate, text=text, stale=stale, why=why))
+        return mutate
+    return register
+
+
+def network_case(id, path, why="", problems=1):
+    def register(mutate):
+        NETWORK_CASES.append(Case(id, "network", path, mutate=mutate, why=why, problems=problems))
+        return mutate
+    return register
+
+
+def operator_case(id, path, *args, why=""):
+    OPERATOR_CASES.append(Case(id, "operator", path, args=args, why=why))
+
+
+def raw_load_case(id, path, text, why=""):
+    LOAD_CASES.append(Case(id, "load", path, text=text, why=why))
+
+
+# -- load: types and units ----------------------------------------------------------------------------------
+@load_case("load-bps-unit-string", "traffic_load:egress:0:bps")
+def _(load, now):
+    load["egress"][0]["bps"] = "50G"
+
+
+@load_case("load-bps-yaml-exponent", "traffic_load:egress:0:bps", why="PyYAML reads 5e10 as a string")
+def _(load, now):
+    load["egress"][0]["bps"] = "5e10"
+
+
+@load_case("load-bps-bool", "traffic_load:egress:1:bps")
+def _(load, now):
+    load["egress"][1]["bps"] = True
+
+
+@load_case("load-bps-nan", "traffic_load:egress:0:bps")
+def _(load, now):
+    load["egress"][0]["bps"] = float("nan")
+
+
+@load_case("load-bps-inf", "traffic_load:egress:2:bps")
+def _(load, now):
+    load["egress"][2]["bps"] = float("inf")
+
+
+@load_case("load-bps-negative", "traffic_load:egress:0:bps")
+def _(load, now):
+    load["egress"][0]["bps"] = -50000000000
+
+
+@load_case("load-counter-negative", "traffic_load:links:ams01-r1:et-0/0/0:out_bps")
+def _(load, now):
+    load["links"]["ams01-r1:et-0/0/0"]["out_bps"] = -1
+
+
+@load_case("load-counter-list", "traffic_load:links:fra01-r1:et-0/0/0:out_bps")
+def _(load, now):
+    load["links"]["fra01-r1:et-0/0/0"]["out_bps"] = [1, 2]
+
+
+@load_case("load-ingress-unit-string", "traffic_load:sites:ams01:ingress_bps")
+def _(load, now):
+    load["sites"]["ams01"]["ingress_bps"] = "200 Gbit/s"
+
+
+@load_case("load-pool-ingress-negative", "traffic_load:sites:fra01:pools:web")
+def _(load, now):
+    load["sites"]["fra01"]["pools"]["web"] = -5
+
+
+@load_case("load-timestamp-string", "traffic_load:timestamp")
+def _(load, now):
+    load["timestamp"] = "yesterday"
+
+
+@load_case("load-timestamp-missing", "traffic_load:timestamp")
+def _(load, now):
+    del load["timestamp"]
+
+
+@load_case("load-preference-negative", "traffic_load:egress:0:alternates:0:preference")
+def _(load, now):
+    load["egress"][0]["alternates"][0]["preference"] = -10
+
+
+@load_case("load-egress-mapping", "traffic_load:egress")
+def _(load, now):
+    load["egress"] = {"prefix": "100.96.0.0/20"}
+
+
+# -- load: unknown references and inconsistencies ---------------------------------------------------------
+@load_case("load-unknown-link", "traffic_load:egress:0:link")
+def _(load, now):
+    load["egress"][0]["link"] = "ams01-r9:et-0/0/0"
+
+
+@load_case("load-unknown-alternate", "traffic_load:egress:3:alternates:0:link")
+def _(load, now):
+    load["egress"][3]["alternates"][0]["link"] = "fra01-r2:Ethernet9"
+
+
+@load_case("load-alternate-is-preferred", "traffic_load:egress:1:alternates:0:link")
+def _(load, now):
+    load["egress"][1]["alternates"][0]["link"] = load["egress"][1]["link"]
+
+
+@load_case("load-duplicate-prefix", "traffic_load:egress:1:prefix")
+def _(load, now):
+    load["egress"][1]["prefix"] = "100.96.0.0/20"
+
+
+@load_case("load-unknown-counter-link", "traffic_load:links:par01-r1:et-0/0/0")
+def _(load, now):
+    load["links"]["par01-r1:et-0/0/0"] = {"out_bps": 1}
+
+
+@load_case("load-unknown-site", "traffic_load:sites:zrh01")
+def _(load, now):
+    load["sites"]["zrh01"] = {"ingress_bps": 1, "pools": {}}
+
+
+@load_case("load-unknown-pool", "traffic_load:sites:ams01:pools:mail")
+def _(load, now):
+    load["sites"]["ams01"]["pools"]["mail"] = 1
+
+
+@load_case("load-unknown-key-with-secret", "traffic_load:egress:0:password", why="unknown key, value never shown")
+def _(load, now):
+    load["egress"][0]["password"] = SECRET
+
+
+@load_case("load-prefix-invalid", "traffic_load:egress:0:prefix")
+def _(load, now):
+    load["egress"][0]["prefix"] = "300.96.0.0/20"
+
+
+@load_case("load-prefix-host-bits", "traffic_load:egress:2:prefix")
+def _(load, now):
+    load["egress"][2]["prefix"] = "100.96.32.1/20"
+
+
+# -- load: stale and inconsistent (well-formed; the planner fails static) -----------------------------------
+@load_case("load-stale", "traffic_load:timestamp", stale=True)
+def _(load, now):
+    load["timestamp"] = now - 2 * MAX_AGE_S
+
+
+@load_case("load-future", "traffic_load:timestamp", stale=True, why="a broken clock")
+def _(load, now):
+    load["timestamp"] = now + 3600
+
+
+@load_case("load-counter-disagrees", "traffic_load:links:ams01-r1:et-0/0/0", stale=True)
+def _(load, now):
+    load["links"]["ams01-r1:et-0/0/0"]["out_bps"] = 90000000000  # the prefixes on it sum to 50G
+
+
+@load_case("load-counter-missing", "traffic_load:links:fra01-r2:Ethernet1", stale=True)
+def _(load, now):
+    del load["links"]["fra01-r2:Ethernet1"]
+
+
+@load_case("load-site-missing", "traffic_load:sites:fra01", stale=True)
+def _(load, now):
+    del load["sites"]["fra01"]
+
+
+@load_case("load-pools-exceed-ingress", "traffic_load:sites:ams01", stale=True)
+def _(load, now):
+    load["sites"]["ams01"]["pools"]["web"] = 900000000000
+
+
+# -- load: injection and oversize -----------------------------------------------------------------------
+@load_case("load-inject-link", "traffic_load:egress:0:link")
+def _(load, now):
+    load["egress"][0]["link"] = "ams01-r1:et-0/0/0\nset system root-authentication plain-text-password"
+
+
+@load_case("load-inject-prefix", "traffic_load:egress:0:prefix")
+def _(load, now):
+    load["egress"][0]["prefix"] = "100.96.0.0/20; delete protocols bgp"
+
+
+@load_case("load-inject-counter-key", "traffic_load:links:'ams01-r1:et-0/0/0 }")
+def _(load, now):
+    load["links"]["ams01-r1:et-0/0/0 } protocols {"] = {"out_bps": 1}
+
+
+@load_case("load-inject-source", "traffic_load:source")
+def _(load, now):
+    load["source"] = "file\";\nrm -rf /"
+
+
+@load_case("load-oversize-alternates", "traffic_load:egress:0:alternates")
+def _(load, now):
+    load["egress"][0]["alternates"] = [{"link": "ams01-r2:Ethernet1", "preference": i} for i in range(65)]
+
+
+@load_case("load-oversize-prefix", "traffic_load:egress:0:prefix")
+def _(load, now):
+    load["egress"][0]["prefix"] = "1" * 100_000
+
+
+raw_load_case("load-yaml-duplicate-key", "line 2", "timestamp: 1\ntimestamp: 2\n",
+              why="PyYAML keeps the last silently")
+raw_load_case("load-yaml-alias-bomb", "YAML aliases are not allowed",
+              "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\ntimestamp: 1\n")
+raw_load_case("load-yaml-python-tag", "line 1", "timestamp: !!python/object/apply:os.system ['true']\n")
+raw_load_case("load-yaml-not-a-mapping", "must hold a mapping", "- timestamp: 1\n")
+raw_load_case("load-yaml-date", "traffic_load:timestamp", "timestamp: 2026-11-27 03:00:00\n")
+
+
+# -- network (topology pillar) ----------------------------------------------------------------------------
+R1 = "traffic:routers:ams01-r1"
+L0 = f"{R1}:links:et-0/0/0"
+
+
+@network_case("net-capacity-negative", f"{L0}:capacity_bps")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["capacity_bps"] = -100000000000
+
+
+@network_case("net-capacity-unit-string", f"{L0}:capacity_bps")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["capacity_bps"] = "100G"
+
+
+@network_case("net-capacity-nan", f"{L0}:capacity_bps")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["capacity_bps"] = float("nan")
+
+
+@network_case("net-site-capacity-zero", "traffic:sites:ams01:ingress_capacity_bps")
+def _(net):
+    net["sites"]["ams01"]["ingress_capacity_bps"] = 0
+
+
+@network_case("net-asn-string", f"{R1}:asn")
+def _(net):
+    net["routers"]["ams01-r1"]["asn"] = "AS64512"
+
+
+@network_case("net-asn-too-big", f"{L0}:peer_as")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["peer_as"] = 2**32
+
+
+@network_case("net-peer-as-own-asn", f"{L0}:peer_as")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["peer_as"] = 64512
+
+
+@network_case("net-vendor-unknown", "traffic:routers:fra01-r1:vendor")
+def _(net):
+    net["routers"]["fra01-r1"]["vendor"] = "cisco"
+
+
+@network_case("net-schema-version", "traffic:schema_version")
+def _(net):
+    net["schema_version"] = 2
+
+
+@network_case("net-router-site-unknown", "traffic:routers:fra01-r2:site")
+def _(net):
+    net["routers"]["fra01-r2"]["site"] = "zrh01"
+
+
+@network_case("net-site-neighbor-unknown", "traffic:sites:ams01:neighbors:0")
+def _(net):
+    net["sites"]["ams01"]["neighbors"] = ["lon01"]
+
+
+@network_case("net-site-neighbor-self", "traffic:sites:fra01:neighbors:0")
+def _(net):
+    net["sites"]["fra01"]["neighbors"] = ["fra01"]
+
+
+@network_case("net-pool-site-unknown", "traffic:pools:web:sites:1")
+def _(net):
+    net["pools"]["web"]["sites"] = ["ams01", "par01"]
+
+
+@network_case("net-duplicate-router-id", "traffic:routers:ams01-r2:router_id", problems=2)
+def _(net):
+    net["routers"]["ams01-r2"]["router_id"] = net["routers"]["ams01-r1"]["router_id"]
+
+
+@network_case("net-policy-target-above-overload", "traffic:policy:target_utilization")
+def _(net):
+    net["policy"]["target_utilization"] = 0.95
+
+
+@network_case("net-hold-time-negative", "traffic:policy:hold_time_s")
+def _(net):
+    net["policy"]["hold_time_s"] = -1
+
+
+@network_case("net-catchment-over-one", "traffic:catchment:ams01:fra01")
+def _(net):
+    net["catchment"] = {"ams01": {"fra01": 1.5}}
+
+
+@network_case("net-inject-router-name", "traffic:routers:'ams01-r1 { }")
+def _(net):
+    net["routers"]["ams01-r1 { } system {"] = net["routers"].pop("ams01-r1")
+
+
+@network_case("net-inject-interface", f"{R1}:links:'et-0/0/0;")
+def _(net):
+    links = net["routers"]["ams01-r1"]["links"]
+    links["et-0/0/0; delete"] = links.pop("et-0/0/0")
+
+
+@network_case("net-inject-peer", f"{L0}:peer")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["peer"] = 'arelion"\n}\nsystem { root-authentication'
+
+
+@network_case("net-inject-group", "traffic:routers:ams01-r2:links:Ethernet1:group")
+def _(net):
+    net["routers"]["ams01-r2"]["links"]["Ethernet1"]["group"] = "transit\nusername admin secret x"
+
+
+@network_case("net-inject-neighbor", f"{L0}:neighbor")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["neighbor"] = "100.64.0.1 remote-as 666"
+
+
+@network_case("net-inject-scoped-address", f"{L0}:local_address")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["local_address"] = "fe80::1%eth0;reboot/64"
+
+
+@network_case("net-inject-pool-prefix", "traffic:pools:web:prefixes:0")
+def _(net):
+    net["pools"]["web"]["prefixes"] = ["203.0.113.0/24 exact; }"]
+
+
+@network_case("net-inject-ntp", "traffic:baseline:ntp_servers:0")
+def _(net):
+    net["baseline"]["ntp_servers"] = ["192.0.2.123\nset system login user x"]
+
+
+@network_case("net-inject-domain", "traffic:baseline:domain_name")
+def _(net):
+    net["baseline"]["domain_name"] = "lab.example.net; rm"
+
+
+@network_case("net-unicode-lookalike-site", "traffic:sites:'ams01\\u0430'")
+def _(net):
+    net["sites"]["ams01\u0430"] = net["sites"]["ams01"]  # Cyrillic a
+
+
+@network_case("net-unknown-key-with-secret", f"{R1}:password", why="unknown key, value never shown")
+def _(net):
+    net["routers"]["ams01-r1"]["password"] = SECRET
+
+
+@network_case("net-oversize-router-id", f"{R1}:router_id")
+def _(net):
+    net["routers"]["ams01-r1"]["router_id"] = "1" * 100_000
+
+
+@network_case("net-marker-community-injection", "traffic:policy:marker_community")
+def _(net):
+    net["policy"]["marker_community"] = "65535:666 no-export; }"
+
+
+# -- operator inputs (salt-run traffic.<fn> ...) ------------------------------------------------------------
+operator_case("op-drain-unknown-element", "traffic.drain:element", "traffic.drain", "planet", "ams01")
+operator_case("op-drain-unknown-site", "traffic.drain:name", "traffic.drain", "site", "zrh01")
+operator_case("op-drain-unknown-router", "traffic.drain:name", "traffic.drain", "router", "ams01-r9")
+operator_case("op-drain-unknown-link", "traffic.drain:name", "traffic.drain", "link", "ams01-r1:et-9/9/9")
+operator_case("op-drain-link-not-an-id", "traffic.drain:name", "traffic.drain", "link", "ams01-r1")
+operator_case("op-drain-inject-name", "traffic.drain:name", "traffic.drain", "site", "ams01; rm -rf /")
+operator_case("op-drain-inject-newline", "traffic.drain:name", "traffic.drain", "router",
+              "ams01-r1\nset system services telnet")
+operator_case("op-drain-number", "traffic.drain:name", "traffic.drain", "site", "42")
+operator_case("op-undrain-unknown-site", "traffic.undrain:name", "traffic.undrain", "site", "lon01")
+operator_case("op-undrain-unknown-element", "traffic.undrain:element", "traffic.undrain", "pop", "ams01")
+operator_case("op-freeze-reason-newline", "traffic.freeze:reason", "traffic.freeze",
+              "reason=incident\nset system root-authentication")
+operator_case("op-freeze-reason-oversize", "traffic.freeze:reason", "traffic.freeze", "reason=" + "x" * 5000)
+operator_case("op-freeze-reason-mapping", "traffic.freeze:reason", "traffic.freeze", "reason={password: " + SECRET + "}")
+operator_case("op-rollback-unknown-run", "no run '20200101T000000.000000-1'", "traffic.rollback",
+              "20200101T000000.000000-1")
+operator_case("op-rollback-path-traversal", "traffic.rollback:run_id", "traffic.rollback", "../../../../etc/passwd")
+operator_case("op-show-path-traversal", "traffic.show:run_id", "traffic.show", "../active")
+operator_case("op-show-unknown-run", "no run '20200101T000000.000000-1'", "traffic.show", "20200101T000000.000000-1")
+operator_case("op-replay-garbage", "traffic.replay:run_id", "traffic.replay", "latest")
+operator_case("op-schedule-not-a-number", "traffic.schedule:interval", "traffic.schedule", "soon")
+operator_case("op-schedule-negative", "traffic.schedule:interval", "traffic.schedule", "-30")
+operator_case("op-schedule-huge", "traffic.schedule:interval", "traffic.schedule", "99999999")
+operator_case("op-schedule-float", "traffic.schedule:interval", "traffic.schedule", "0.5")
+operator_case("op-history-negative", "traffic.history:limit", "traffic.history", "limit=-1")
+operator_case("op-history-text", "traffic.history:limit", "traffic.history", "limit=all")
+
+CASES = LOAD_CASES + NETWORK_CASES + OPERATOR_CASES
+assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
