@@ -31,6 +31,8 @@ ROLLED_BACK = "rolled-back"  # committed in this run, then rolled back because t
 ROLLBACK_FAILED = "rollback-failed"  # could not be rolled back: reverts by itself after revert_in
 NOT_ATTEMPTED = "not-attempted"  # a later stage that never started
 PENDING = "pending"  # committed, confirm not yet sent (only seen mid-run, e.g. if the runner dies)
+#: committed in this run, then reverted by the router itself (it rebooted, or its commit-confirmed timer expired)
+REVERTED_BY_ROUTER = "reverted-by-router"
 
 #: run statuses
 APPLIED = "applied"  # at least one router changed and every change is confirmed
@@ -59,7 +61,8 @@ class RolloutResult:
     @property
     def changed(self) -> list[str]:
         return sorted(r for r, o in self.outcomes.items() if o["outcome"] in (CONFIRMED, ROLLED_BACK,
-                                                                              ROLLBACK_FAILED, PENDING))
+                                                                              ROLLBACK_FAILED, PENDING,
+                                                                              REVERTED_BY_ROUTER))
 
     @property
     def ok(self) -> bool:
@@ -156,7 +159,26 @@ class _Run:
         return sorted(r for r, reply in self.each(failed, "traffic.pending", {}).items()
                       if reply.ok and reply.value.get("pending"))
 
+    def self_reverted(self, routers: Sequence[str]) -> list[str]:
+        """Of `routers` (committed in this run, not confirmed), those that hold no pending commit any more and
+        do not run this run's intents: the router reverted the commit by itself (reboot, expired timer)."""
+        if not routers:
+            return []
+        gone = [r for r, reply in self.each(routers, "traffic.pending", {}).items()
+                if reply.ok and not reply.value.get("pending")]
+        if not gone:
+            return []
+        return sorted(r for r, reply in self.each(gone, "traffic.current", {}).items()
+                      if reply.ok and any(intent_drift(self.params["intents"], reply.value.get("intents", []), r)))
+
     def roll_back(self) -> bool:
+        # A commit the router already reverted must not be "rolled back" again: NAPALM's Junos rollback loads
+        # rollback 1, which after an auto-revert is the reverted change itself, and commits it for good.
+        pending = sorted(r for r, o in self.outcomes.items() if o["outcome"] == PENDING)
+        for router in self.self_reverted(pending):
+            self.set(router, REVERTED_BY_ROUTER,
+                     note="no commit pending and the running config is not this run's: the router reverted it "
+                          "by itself (rebooted, or its timer expired); nothing to roll back")
         targets = sorted({r for r, o in self.outcomes.items() if o["outcome"] in (PENDING, CONFIRMED)}
                          | set(self.pending_failures()))
         if not targets:
@@ -200,6 +222,15 @@ def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], draine
     pending = sorted(r for r, o in run.outcomes.items() if o["outcome"] == PENDING)
     if not pending:
         return RolloutResult(NO_CHANGE, run.outcomes)
+    # a router that rebooted since its health check has dropped the commit; a confirm would then commit
+    # whatever it runs now (NAPALM's Junos confirm is a plain commit) and the run would claim a change it lacks
+    reverted = run.self_reverted(pending)
+    if reverted:
+        for router in reverted:
+            run.set(router, REVERTED_BY_ROUTER, step="confirm",
+                    error="the commit was no longer pending at confirm: the router reverted it by itself "
+                          "(rebooted, or its timer expired)")
+        return run.finish_failed()
     confirmed_ok = True
     for router, reply in run.each(pending, "traffic.confirm", {}).items():
         if reply.ok:
@@ -210,3 +241,41 @@ def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], draine
     if not confirmed_ok:
         return run.finish_failed()
     return RolloutResult(APPLIED, run.outcomes)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def summary(result: RolloutResult) -> str:
+    """One line for the operator: the run's status, the router and step that failed and why, and where every
+    changed router ended up."""
+    outcomes = result.outcomes
+    if result.status == APPLIED:
+        return f"applied: {', '.join(r for r in result.changed if outcomes[r]['outcome'] == CONFIRMED)} confirmed"
+    if result.status == NO_CHANGE:
+        return "no change: every router already runs the plan"
+    failures = []
+    for router, outcome in sorted(outcomes.items()):
+        if "error" not in outcome:
+            continue
+        error = _one_line(outcome["error"])
+        failures.append(error if error.startswith(f"{router}: ") else
+                        f"{router}: {outcome.get('step', 'apply')} failed: {error}")
+    parts = [f"{result.status}: {failures[0] if failures else 'a step failed'}"]
+    if len(failures) > 1:
+        parts.append(f"also {len(failures) - 1} more: {'; '.join(failures[1:])}")
+    rolled = sorted(r for r, o in outcomes.items() if o["outcome"] == ROLLED_BACK or o.get("rolled_back"))
+    reverted = sorted(r for r, o in outcomes.items() if o["outcome"] == REVERTED_BY_ROUTER)
+    stuck = sorted(r for r, o in outcomes.items() if o["outcome"] == ROLLBACK_FAILED or o.get("rollback_error"))
+    if rolled:
+        parts.append(f"rolled back: {', '.join(rolled)}")
+    if reverted:
+        parts.append(f"reverted by the router itself: {', '.join(reverted)}")
+    if stuck:
+        parts.append(f"rollback failed on {', '.join(stuck)}: they revert by themselves when their commit-confirmed "
+                     f"timer expires")
+    else:
+        parts.append("every router is on its previous config")
+    return "; ".join(parts)

@@ -162,3 +162,60 @@ def test_a_failing_progress_report_does_not_break_the_rollout():
 
     result = rollout.rollout(fleet, ["r1", "r2"], intents=intents_for("r1", "r2"), notify=broken)
     assert result.status == rollout.APPLIED and result.changed == ["r1", "r2"]
+
+
+def rebooting(fleet, router):
+    """`router` reboots when the runner first asks whether commits are pending: its unconfirmed commit is gone."""
+    real_call = fleet.__class__.__call__
+    state = {"rebooted": False}
+
+    def call(routers, function, kwargs):
+        if function == "traffic.pending" and not state["rebooted"]:
+            state["rebooted"] = True
+            fleet.running[router], fleet.before[router] = fleet.before[router], None
+        return real_call(fleet, routers, function, kwargs)
+
+    return call
+
+
+def test_a_router_that_rebooted_before_confirm_is_neither_confirmed_nor_rolled_back():
+    fleet = FakeFleet(ROUTERS)
+    result = rollout.rollout(rebooting(fleet, "r2"), ROUTERS, intents=intents_for("r1", "r2"))
+    assert result.status == rollout.ROLLED_BACK_RUN
+    assert result.outcomes["r2"]["outcome"] == "reverted-by-router" and result.outcomes["r2"]["step"] == "confirm"
+    assert result.outcomes["r1"]["outcome"] == "rolled-back"
+    assert not [c for c in fleet.calls if c[0] == "traffic.confirm"]
+    assert ("traffic.rollback", ["r1"]) in fleet.calls and ("traffic.rollback", ["r2"]) not in fleet.calls
+    assert fleet.running == {r: [] for r in ROUTERS}
+    assert result.changed == ["r1", "r2"]
+    assert rollout.summary(result) == (
+        "rolled-back: r2: confirm failed: the commit was no longer pending at confirm: the router reverted it by "
+        "itself (rebooted, or its timer expired); rolled back: r1; reverted by the router itself: r2; every "
+        "router is on its previous config")
+
+
+def test_rollback_leaves_alone_a_router_that_already_reverted_by_itself():
+    fleet = FakeFleet(ROUTERS)
+    fleet.fail[("r3", "traffic.current")] = "session closed"
+    result = rollout.rollout(rebooting(fleet, "r1"), ROUTERS, intents=intents_for("r1", "r2", "r3"), batch_size=2)
+    assert result.status == rollout.ROLLED_BACK_RUN
+    assert result.outcomes["r1"]["outcome"] == "reverted-by-router" and "error" not in result.outcomes["r1"]
+    assert {r: o["outcome"] for r, o in result.outcomes.items() if r != "r1"} == {
+        "r2": "rolled-back", "r3": "rolled-back", "r4": "not-attempted", "r5": "not-attempted"}
+    assert ("traffic.rollback", ["r2", "r3"]) in fleet.calls
+    assert fleet.running == {r: [] for r in ROUTERS}
+
+
+def test_summary_is_one_line_naming_router_step_and_where_the_fleet_is():
+    fleet = FakeFleet(["r1", "r2", "r3"], silent={"r3"})
+    fleet.fail[("r1", "traffic.rollback")] = "connection\nrefused"
+    result = rollout.rollout(fleet, ["r1", "r2", "r3"], intents=intents_for("r1", "r2", "r3"), batch_size=2)
+    assert rollout.summary(result) == (
+        "failed: r3: no return from traffic.apply; rolled back: r2; rollback failed on r1: they revert by "
+        "themselves when their commit-confirmed timer expires")
+    applied = rollout.rollout(FakeFleet(["r1", "r2"]), ["r1", "r2"], intents=intents_for("r2"))
+    assert rollout.summary(applied) == "applied: r2 confirmed"
+    fleet = FakeFleet(["r1"])
+    rollout.rollout(fleet, ["r1"], intents=intents_for("r1"))
+    assert rollout.summary(rollout.rollout(fleet, ["r1"], intents=intents_for("r1"))) == (
+        "no change: every router already runs the plan")
