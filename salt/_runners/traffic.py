@@ -408,6 +408,50 @@ def show(run_id):
         return _fail(str(exc))
 
 
+def report(run_id=None, path=None):
+    """
+    Write a self-contained HTML report of run ID, or, without an ID (or with ``plan``), of the plan
+    traffic.plan would show now with each router's diff: utilization before/after per link and per site as
+    a chart with the target-utilization line, the planner's actions with reasons and guard rails, each
+    router's outcome and diff. Changes nothing on the routers. Written to ``path``, by default
+    ``<master cachedir>/trafficshift/reports/<id>.html``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run traffic.report 20261127T041500.123456-4242
+        salt-run traffic.report 20261127T041500.123456-4242 path=/tmp/run.html
+        salt-run traffic.report
+    """
+    from trafficshift.report import write_report
+
+    try:
+        record = _plan_record() if run_id in (None, "", "plan") else \
+            _store().run(check_run_id("traffic.report", run_id))
+    except TrafficShiftError as exc:
+        return _fail(str(exc))
+    target = os.path.abspath(str(path)) if path else \
+        os.path.join(__opts__["cachedir"], "trafficshift", "reports", f"{record['id']}.html")
+    try:
+        written = write_report(record, target)
+    except OSError as exc:
+        return _fail(f"traffic.report: cannot write {target}: {exc}")
+    return {"result": True, "path": written, "run": record["id"]}
+
+
+def _plan_record():
+    """traffic.plan's computation and router diffs as a report record (trafficshift.report.plan_record)."""
+    from trafficshift.report import plan_record
+
+    result, inputs, network, drained = _compute(_store())
+    replies = _call(sorted(network.routers), "traffic.diff",
+                    {"intents": result.to_dict()["intents"], "drained_sites": drained})
+    diffs = {r: reply.value["diff"] for r, reply in replies.items() if reply.ok}
+    errors = {r: str(replies[r].value) if r in replies else "no return" for r in network.routers if r not in diffs}
+    return plan_record(result.to_dict(), diffs=diffs, errors=errors, inputs=inputs, drained_sites=drained)
+
+
 def replay(run_id):
     """
     Plan again from a run's recorded inputs (network, load, previous plan, controls, now) and compare with
