@@ -1,6 +1,6 @@
 """The human plan table: loaded or changed elements with before -> after and their actions, then reasons."""
 from trafficshift.plan import Action, Detour, Plan, Prepend, Utilization, intent_to_dict
-from trafficshift.table import format_plan
+from trafficshift.table import format_plan, format_runner_return
 
 DETOUR = Detour(router="r2", link="Ethernet1", prefix="198.51.100.0/24", from_link="r1:et-0/0/0", local_pref=200)
 PREPEND = Prepend(router="r1", link="et-0/0/1", pool="web", count=2)
@@ -28,3 +28,42 @@ def test_table_lists_overloaded_and_changed_elements_with_actions_and_reasons():
 def test_table_says_when_nothing_is_loaded():
     plan = Plan(created=1.0, status="ok", links=(Utilization("r1:et-0/0/0", 100e9, 10e9, 10e9),))
     assert "nothing changes" in format_plan(plan)
+
+
+def _plan_return():
+    plan = Plan(created=1.0, status="ok", intents=(DETOUR,), moved_bps=12e9,
+                links=(Utilization("r1:et-0/0/0", 100e9, 95e9, 83e9),))
+    return {"result": True, "status": plan.status, "intents": [intent_to_dict(DETOUR)], "table": format_plan(plan)}
+
+
+def test_runner_output_shows_plan_table_then_each_changing_router_diff_and_the_unchanged_ones():
+    data = {**_plan_return(), "diffs": {"r2": "+ route-map TS-IN-Ethernet1 permit 10", "r1": "", "r3": ""}}
+    lines = format_runner_return(data).splitlines()
+    assert lines[0].startswith("plan status: ok")
+    assert lines.index("  --- r2") < lines.index("    + route-map TS-IN-Ethernet1 permit 10")
+    assert lines[-1] == "  unchanged: r1, r3"
+
+
+def test_runner_output_shows_run_outcomes_with_the_failing_step_and_first_error_line():
+    data = {"run": "20261127T0600-1", "result": False, "status": "rolled-back", "plan": _plan_return(),
+            "outcomes": {"r2": {"outcome": "failed", "step": "apply", "error": "commit refused\nsecond line"},
+                         "r1": {"outcome": "rolled-back", "diff": "+ x"}}}
+    text = format_runner_return(data)
+    assert text.startswith("plan status: ok")
+    lines = text.splitlines()
+    assert "run 20261127T0600-1: rolled-back" in lines
+    row = next(line for line in lines if line.lstrip().startswith("r2"))
+    assert row.split()[:4] == ["r2", "failed", "apply", "commit"] and "second line" not in text
+    assert "  --- r1 committed:" in lines
+
+
+def test_runner_output_puts_an_error_alone_and_other_returns_as_yaml():
+    assert format_runner_return({"result": False, "retcode": 1, "error": "fleet lock held by x"}) == \
+        "ERROR: fleet lock held by x"
+    assert format_runner_return({"result": True, "skipped": "frozen"}) == "skipped: frozen"
+    assert format_runner_return({"result": True, "controls": []}) == "result: true\ncontrols: []"
+
+
+def test_runner_output_prints_a_progress_event_as_its_message_line():
+    event = {"suffix": "progress", "event": {"message": "stage 1/3: r1", "outputter": "traffic", "_stamp": "x"}}
+    assert format_runner_return(event) == "stage 1/3: r1"

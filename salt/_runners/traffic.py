@@ -83,7 +83,7 @@ def _fire(tag, data):
         bus.fire_event(data, f"trafficshift/{tag}")
     if "message" in data and "__jid_event__" in globals():
         try:
-            __jid_event__.fire_event({"message": data["message"]}, "progress")
+            __jid_event__.fire_event({"message": data["message"], "outputter": "traffic"}, "progress")
         except ReferenceError:  # run from the reactor's thread pool: no salt-run to print progress to
             log.debug("trafficshift: %s", data["message"])
 
@@ -111,6 +111,12 @@ def _pillar():
     return compiled
 
 
+def _for_humans(ret):
+    """salt-run prints this return with the `traffic` outputter (salt/_output/traffic.py) unless --out is
+    given; the Python API and the reactor get the same wrapper, as with Salt's own state.orchestrate."""
+    return {"outputter": "traffic", "data": ret}
+
+
 def _fail(message, **extra):
     # salt-run exits with a returned dict's "retcode"; __context__ marks the job unsuccessful (reactor, events)
     __context__["retcode"] = 1
@@ -132,11 +138,12 @@ def _compute(store):
         raise TrafficShiftError(f"no `traffic_load` in the pillar ({why}): nothing planned, "
                                 "the fleet stays as it is")
     now = _now()
-    check = parse_load(pillar["traffic_load"], network, now=now)
     previous = store.active().get("plan")
+    active = Plan.from_dict(previous) if previous else None
+    # the routers count traffic as the active plan routes it: check the counters against that plan
+    check = parse_load(pillar["traffic_load"], network, now=now, active=active)
     controls = controls_from_list(store.controls())
-    plan = planner.plan(network, check.load, Plan.from_dict(previous) if previous else None, controls, now,
-                        stale_reasons=check.reasons)
+    plan = planner.plan(network, check.load, active, controls, now, stale_reasons=check.reasons)
     inputs = {"network": pillar["traffic"], "load": pillar["traffic_load"], "previous": previous,
               "controls": store.controls(), "now": now}
     return plan, inputs, network, _drained_sites(controls)
@@ -275,7 +282,7 @@ def plan():
     try:
         result, _, network, drained = _compute(store)
     except TrafficShiftError as exc:
-        return _fail(str(exc))
+        return _for_humans(_fail(str(exc)))
     diffs = {}
     params = {"intents": result.to_dict()["intents"], "drained_sites": drained}
     for router, reply in sorted(_call(sorted(network.routers), "traffic.diff", params).items()):
@@ -284,7 +291,7 @@ def plan():
         diffs[router] = "ERROR: no return"
     _fire("plan/done", {"trigger": "operator", "status": result.status, "intents": len(result.intents),
                         "routers": result.routers(), "changing": sorted(r for r, d in diffs.items() if d)})
-    return {"result": True, **_summary(result, network), "drained_sites": drained, "diffs": diffs}
+    return _for_humans({"result": True, **_summary(result, network), "drained_sites": drained, "diffs": diffs})
 
 
 def apply():
@@ -299,7 +306,7 @@ def apply():
 
         salt-run traffic.apply
     """
-    return _plan_and_apply("traffic.apply", "apply", "operator")
+    return _for_humans(_plan_and_apply("traffic.apply", "apply", "operator"))
 
 
 def rebalance(trigger="operator"):
@@ -316,12 +323,14 @@ def rebalance(trigger="operator"):
     """
     store = _store()
     if any(isinstance(c, Freeze) for c in controls_from_list(store.controls())):
-        return {"result": True, "skipped": "frozen (traffic.unfreeze resumes automation)"}
+        return _for_humans({"result": True, "skipped": "frozen (traffic.unfreeze resumes automation)"})
     ret = _plan_and_apply(f"traffic.rebalance ({trigger})", "apply", trigger, quiet=trigger != "operator",
                           skip_unless_ok=True)
+    # the reactor has no terminal: this event is where an unattended run's failure or refusal is told
     _fire("rebalance/done", {"trigger": trigger, "skipped": ret.get("skipped"), "run": ret.get("run"),
-                             "status": ret.get("status")})
-    return ret
+                             "status": ret.get("status"), "error": ret.get("error"),
+                             "message": ret.get("message") or ret.get("error") or ret.get("skipped")})
+    return _for_humans(ret)
 
 
 def status():
@@ -481,6 +490,10 @@ def rollback(run_id):
 
         salt-run traffic.rollback 20261127T041500.123456-4242
     """
+    return _for_humans(_rollback(str(run_id)))
+
+
+def _rollback(run_id):
     try:
         run_id = check_run_id("traffic.rollback", run_id)
     except TrafficShiftError as exc:
@@ -566,7 +579,7 @@ def freeze(reason="operator freeze"):
     store = _store()
     frozen = [Freeze(c["reason"]) for c in store.controls() if c.get("kind") == "freeze"]
     _set_control(Freeze(reason), remove=tuple(frozen))
-    return _plan_and_apply("traffic.freeze", "apply", "freeze")
+    return _for_humans(_plan_and_apply("traffic.freeze", "apply", "freeze"))
 
 
 def unfreeze():

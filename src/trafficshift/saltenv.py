@@ -16,15 +16,21 @@ from routerlab import napalm_optional_args
 LOOPBACK = "127.0.0.1"
 
 
-def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runner: dict | None = None) -> dict:
+def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runner: dict | None = None,
+                deltaproxy: bool = False) -> dict:
     """`load_source`: the traffic_load ext_pillar's options, e.g. {"source": "file", "path": ...}.
     `runner`: settings of the `traffic` runner and the traffic_tick engine (the `trafficshift:` key,
     salt/_runners/traffic.py), merged over these defaults: periodic rebalance off until `traffic.schedule`
-    turns it on, no highstate on a proxy's first start."""
+    turns it on, no highstate on a proxy's first start. `deltaproxy`: the routers' proxies are sub-proxies
+    of deltaproxy processes (`deltaproxy_opts`)."""
     reactor = repo / "salt" / "reactor"
+    extra = {"order_masters": True} if deltaproxy else {}
     return {
         "transport": "tcp",
         "interface": LOOPBACK,
+        # 3008's request routing over worker pools fails under concurrent minion traffic ("Error in pool
+        # routing: Already reading" when a dozen proxies start at once); the classic single pool does not
+        "worker_pools_enabled": False,
         # one directory holds _modules, _states, _runners, _pillar, _engines: nothing needs syncing
         "module_dirs": [str(repo / "salt")],
         "file_roots": {"base": [str(repo / "states")]},

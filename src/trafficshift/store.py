@@ -227,7 +227,7 @@ def replay(record: dict):
     if "network" not in inputs or "load" not in inputs:
         raise TrafficShiftError(f"run {record.get('id')!r} ({record.get('kind')}) planned nothing: no inputs to replay")
     network = parse_network(inputs["network"])
-    check = parse_load(inputs["load"], network, now=inputs["now"])
     previous = Plan.from_dict(inputs["previous"]) if inputs.get("previous") else None
+    check = parse_load(inputs["load"], network, now=inputs["now"], active=previous)  # as the runner planned it
     return planner.plan(network, check.load, previous, controls_from_list(inputs.get("controls", [])), inputs["now"],
                         stale_reasons=check.reasons)

@@ -1,6 +1,11 @@
-"""A plan as text for humans: the elements that matter with utilization before -> after, then every action
-with its reason. Used by the demo and, later, by the Salt outputter."""
+"""Plans and runs as text for humans: the elements that matter with utilization before -> after, every action
+with its reason, per-router diffs and outcomes. Backs the `traffic` Salt outputter (salt-run traffic.plan,
+apply, rebalance, rollback, freeze) and the demo."""
 from __future__ import annotations
+
+from typing import Any
+
+import yaml
 
 from trafficshift.plan import Intent, Plan, Utilization
 
@@ -54,4 +59,60 @@ def format_plan(plan: Plan, *, threshold: float = 0.8) -> str:
         for action in plan.actions:
             rail = f" [{action.guard_rail}]" if action.guard_rail else ""
             lines.append(f"  {action.verb}{rail}: {action.reason}")
+    return "\n".join(lines)
+
+
+def _indent(text: str, prefix: str = "    ") -> list[str]:
+    return [prefix + line for line in text.splitlines()]
+
+
+def _diffs(diffs: dict[str, str]) -> list[str]:
+    changing = {router: diff for router, diff in sorted(diffs.items()) if diff}
+    unchanged = sorted(router for router, diff in diffs.items() if not diff)
+    lines = ["router diffs (read from the routers, then discarded):" if changing else "router diffs: none"]
+    for router, diff in changing.items():
+        lines.append(f"  --- {router}")
+        lines += _indent(diff)
+    if unchanged:
+        lines.append(f"  unchanged: {', '.join(unchanged)}")
+    return lines
+
+
+def _outcomes(data: dict) -> list[str]:
+    outcomes = data["outcomes"]
+    rows = [("router", "outcome", "step", "error")]
+    rows += [(router, o.get("outcome", ""), o.get("step") or "", (o.get("error") or "").splitlines()[0][:100]
+              if o.get("error") else "") for router, o in sorted(outcomes.items())]
+    widths = [max(len(row[col]) for row in rows) for col in range(3)]
+    lines = [f"run {data.get('run', '?')}: {data.get('status', '?')}"]
+    lines += ["  " + "  ".join(cell.ljust(widths[col]) if col < 3 else cell for col, cell in enumerate(row)).rstrip()
+              for row in rows]
+    for router, outcome in sorted(outcomes.items()):
+        if outcome.get("diff"):
+            lines.append(f"  --- {router} committed:")
+            lines += _indent(outcome["diff"])
+    return lines
+
+
+def format_runner_return(data: Any) -> str:
+    """What `salt-run traffic.*` prints: errors first and alone, then the plan table, diffs, outcomes, and
+    whatever else the function returned as YAML."""
+    if not isinstance(data, dict):
+        return yaml.safe_dump(data, default_flow_style=False, sort_keys=False).rstrip()
+    if set(data) == {"suffix", "event"} and isinstance(data["event"], dict) and "message" in data["event"]:
+        return str(data["event"]["message"])  # a progress line of a run in progress
+    if data.get("result") is False and "error" in data:
+        return f"ERROR: {data['error']}"
+    lines: list[str] = []
+    plan = data.get("plan") if isinstance(data.get("plan"), dict) and "table" in data["plan"] else data
+    if "table" in plan:
+        lines.append(plan["table"])
+    if data.get("skipped"):
+        lines.append(f"skipped: {data['skipped']}")
+    if isinstance(data.get("diffs"), dict):
+        lines += _diffs(data["diffs"])
+    if isinstance(data.get("outcomes"), dict):
+        lines += _outcomes(data)
+    if not lines:
+        return yaml.safe_dump(data, default_flow_style=False, sort_keys=False).rstrip()
     return "\n".join(lines)
