@@ -258,7 +258,7 @@ svg.chart .overload { stroke: #c62828; stroke-width: 1; stroke-dasharray: 2 2; }
 {% for name, label, c in charts %}
 <h3>{{ label }}</h3>
 {% if c.rows %}
-<svg class="chart" id="chart-{{ name }}" xmlns="http://www.w3.org/2000/svg" role="img" width="{{ c.width }}"
+<svg class="chart" id="chart-{{ name }}" role="img" width="{{ c.width }}"
  height="{{ c.height }}" viewBox="0 0 {{ c.width }} {{ c.height }}" aria-label="{{ label }}: utilization before and after">
 <g transform="translate({{ LABEL_W }},0)">
 {% for t in c.ticks %}
