@@ -45,6 +45,7 @@ def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runn
             {"salt/minion/*/start": [str(reactor / "first_start.sls")]},
         ],
         "trafficshift": {"rebalance_interval": 0, "provision_on_first_start": False, **(runner or {})},
+        **extra,
     }
 
 
@@ -69,3 +70,50 @@ def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> d
         },
         "id": router,
     }
+
+
+#: the NAPALM provider (trafficshift.napalm_provider) that reads a router's credentials from a local file
+CREDENTIALS_PROVIDER = "trafficshift.napalm_provider"
+
+
+def deltaproxy_opts(repo: Path, controller_id: str, routers: list[str]) -> dict:
+    """One Salt deltaproxy process (`controller_id`) that runs a NAPALM sub-proxy for each of `routers`.
+
+    Each sub-proxy's `proxy:` block comes from that router's pillar (`subproxy_pillar`): Salt's deltaproxy
+    reads it nowhere else. The master needs `order_masters: True` (`master_opts(..., deltaproxy=True)`):
+    over the tcp transport its publisher otherwise sends list/glob targets only to minion ids that hold a
+    connection, and sub-proxies share their controller's."""
+    return {
+        "transport": "tcp",
+        "master": LOOPBACK,
+        "module_dirs": [str(repo / "salt")],
+        # jobs of every sub-proxy run as threads of this one process: a commit and its confirm (two jobs)
+        # share the sub-proxy's NAPALM driver object, which holds the EOS config session's name
+        "multiprocessing": False,
+        "metaproxy": "deltaproxy",
+        "proxy": {"proxytype": "deltaproxy", "ids": sorted(routers), "parallel_startup": True},
+        "id": controller_id,
+    }
+
+
+def subproxy_pillar(router: str, device: dict, *, credentials_file: Path, timeout: int = 30) -> dict:
+    """The `proxy:` pillar of one deltaproxy sub-proxy: how to reach the router, not how to log in. The
+    username and password stay in `credentials_file` on the proxy host (`credentials_file_content`),
+    which the provider `trafficshift.napalm_provider` reads when the sub-proxy connects."""
+    return {
+        "proxy": {
+            "proxytype": "napalm",
+            "driver": device["vendor"],
+            "host": device["host"],
+            "provider": CREDENTIALS_PROVIDER,
+            "timeout": timeout,
+            "optional_args": {**napalm_optional_args(device),
+                              "credentials": {"file": str(credentials_file), "key": router}},
+        }
+    }
+
+
+def credentials_file_content(devices: dict[str, dict]) -> dict:
+    """{router: {username, password}} for the proxy host's credentials file (JSON, mode 0600)."""
+    return {router: {"username": device["username"], "password": device["password"]}
+            for router, device in sorted(devices.items())}

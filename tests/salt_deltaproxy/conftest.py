@@ -1,0 +1,135 @@
+"""Session-wide Salt deployment with Salt's deltaproxy: the lab of tests/salt (4 routers, both vendors), a
+real salt-master, and ONE deltaproxy process whose NAPALM sub-proxies manage every router
+(trafficshift.saltenv.deltaproxy_opts). The routers' credentials are in a file of the proxy host (here a
+tmp dir), never in pillar: the pillar says where to find them (saltenv.subproxy_pillar).
+
+Fixture names differ from tests/salt's so that both suites can share one pytest session.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from routerlab import DeviceSpec, Lab
+from trafficshift.loadsource import restamp
+from trafficshift.saltenv import credentials_file_content, deltaproxy_opts, master_opts, subproxy_pillar
+
+REPO = Path(__file__).resolve().parents[2]
+SALT_TESTS = REPO / "tests" / "salt"
+NETWORK = yaml.safe_load((SALT_TESTS / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
+ROUTERS = sorted(NETWORK["routers"])
+CONTROLLER = "proxyhost-1"
+TIME_SCALE = 60.0
+
+
+@pytest.fixture(scope="session")
+def salt_factories_config():
+    return {"start_timeout": 120}
+
+
+@pytest.fixture(scope="session")
+def salt_factories_default_root_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("salt-root")
+
+
+@pytest.fixture(scope="session")
+def delta_lab():
+    specs = [DeviceSpec(name, NETWORK["routers"][name]["vendor"]) for name in ROUTERS]
+    with Lab(specs, time_scale=TIME_SCALE) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def credentials_file(tmp_path_factory, delta_lab):
+    """The proxy host's local credentials file (mode 0600)."""
+    path = tmp_path_factory.mktemp("proxyhost") / "credentials.json"
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(credentials_file_content(delta_lab.inventory())))
+    return path
+
+
+def write_pillar(root: Path, network: dict, proxies: dict[str, dict]) -> None:
+    """A pillar tree: the `traffic` network for every minion, each router's `proxy:` block for it only."""
+    (root / "traffic").mkdir(parents=True, exist_ok=True)
+    (root / "proxy").mkdir(exist_ok=True)
+    (root / "traffic" / "network.sls").write_text(yaml.safe_dump({"traffic": network}, sort_keys=True))
+    top = {"*": ["traffic.network"]}
+    for router, pillar in proxies.items():
+        (root / "proxy" / f"{router}.sls").write_text(yaml.safe_dump(pillar, sort_keys=True))
+        top[router] = [f"proxy.{router}"]
+    (root / "top.sls").write_text(yaml.safe_dump({"base": top}, sort_keys=True))
+
+
+@pytest.fixture(scope="session")
+def delta_pillar(tmp_path_factory, delta_lab, credentials_file):
+    root = tmp_path_factory.mktemp("pillar")
+    inventory = delta_lab.inventory()
+    write_pillar(root, NETWORK, {router: subproxy_pillar(router, inventory[router], credentials_file=credentials_file)
+                                 for router in ROUTERS})
+    return root
+
+
+@pytest.fixture(scope="session")
+def delta_load_file(tmp_path_factory):
+    return tmp_path_factory.mktemp("load") / "load.yaml"
+
+
+@pytest.fixture(scope="session")
+def delta_feed_load(delta_load_file, delta_lab):
+    def feed(scenario: str) -> None:
+        data = yaml.safe_load((SALT_TESTS / "data" / f"load-{scenario}.yaml").read_text())
+        delta_load_file.write_text(yaml.safe_dump(restamp(data, delta_lab.clock.now()), sort_keys=True))
+    feed("normal")
+    return feed
+
+
+@pytest.fixture(scope="session")
+def delta_master(salt_factories, delta_pillar, delta_load_file, delta_feed_load, delta_lab):
+    clock = {"anchor": delta_lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
+    overrides = master_opts(REPO, pillar_roots=[delta_pillar],
+                            load_source={"source": "file", "path": str(delta_load_file)},
+                            runner={"clock": clock, "batch_size": 3}, deltaproxy=True)
+    factory = salt_factories.salt_master_daemon("delta-master", overrides=overrides, max_start_attempts=1)
+    with factory.started():
+        yield factory
+
+
+def preaccept_keys(master, proxy, ids: list[str]) -> None:
+    """Sub-proxies authenticate with their controller's key pair under their own ids. Generate that pair
+    and accept it for the controller and every sub-proxy id beforehand, as an operator would with
+    `salt-key -a` (accepting them one by one at their first start takes seconds each)."""
+    import salt.crypt
+
+    pki = Path(proxy.config["pki_dir"])
+    pki.mkdir(parents=True, exist_ok=True)
+    private, public = salt.crypt.gen_keys(2048)
+    (pki / "minion.pem").touch(mode=0o600)
+    (pki / "minion.pem").write_text(private)
+    (pki / "minion.pub").write_text(public)
+    accepted = Path(master.config["pki_dir"]) / "minions"
+    accepted.mkdir(parents=True, exist_ok=True)
+    for minion_id in ids:
+        (accepted / minion_id).write_text(public)
+
+
+@pytest.fixture(scope="session")
+def delta_proxy(delta_master):
+    factory = delta_master.salt_proxy_minion_daemon(CONTROLLER, overrides=deltaproxy_opts(REPO, CONTROLLER, ROUTERS),
+                                                   max_start_attempts=1, start_timeout=300)
+    preaccept_keys(delta_master, factory, [CONTROLLER, *ROUTERS])
+    with factory.started():
+        yield factory
+
+
+@pytest.fixture(scope="session")
+def delta_cli(delta_master, delta_proxy):
+    return delta_master.salt_cli(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def delta_run_cli(delta_master, delta_proxy):
+    return delta_master.salt_run_cli(timeout=120)
