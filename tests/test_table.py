@@ -47,7 +47,8 @@ def test_runner_output_shows_plan_table_then_each_changing_router_diff_and_the_u
 def test_runner_output_shows_run_outcomes_with_the_failing_step_and_first_error_line():
     data = {"run": "20261127T0600-1", "result": False, "status": "rolled-back", "plan": _plan_return(),
             "outcomes": {"r2": {"outcome": "failed", "step": "apply", "error": "commit refused\nsecond line"},
-                         "r1": {"outcome": "rolled-back", "diff": "+ x"}}}
+                         "r1": {"outcome": "rolled-back", "diff": "+ x"}, "r3": {"outcome": "unchanged"},
+                         "r4": {"outcome": "unchanged"}}}
     text = format_runner_return(data)
     assert text.startswith("plan status: ok")
     lines = text.splitlines()
@@ -55,6 +56,7 @@ def test_runner_output_shows_run_outcomes_with_the_failing_step_and_first_error_
     row = next(line for line in lines if line.lstrip().startswith("r2"))
     assert row.split()[:4] == ["r2", "failed", "apply", "commit"] and "second line" not in text
     assert "  --- r1 committed:" in lines
+    assert "  unchanged: r3, r4" in lines and not any(line.lstrip().startswith("r3") for line in lines)
 
 
 def test_runner_output_puts_an_error_alone_and_other_returns_as_yaml():
@@ -67,3 +69,15 @@ def test_runner_output_puts_an_error_alone_and_other_returns_as_yaml():
 def test_runner_output_prints_a_progress_event_as_its_message_line():
     event = {"suffix": "progress", "event": {"message": "stage 1/3: r1", "outputter": "traffic", "_stamp": "x"}}
     assert format_runner_return(event) == "stage 1/3: r1"
+
+
+def test_runner_output_shows_history_as_one_row_per_run_with_notes_below():
+    runs = [{"id": "20261127T0700-2", "kind": "apply", "trigger": "alert", "status": "applied",
+             "started": 1795762800.0, "finished": 1795762812.5, "note": None},
+            {"id": "20261127T0600-1", "kind": "apply", "trigger": "operator", "status": "abandoned",
+             "started": 1795759200.0, "finished": None, "note": "runner died before confirm"}]
+    lines = format_runner_return(runs).splitlines()
+    assert lines[0].split() == ["run", "kind", "trigger", "status", "started", "(UTC)", "took"]
+    assert lines[1].split() == ["20261127T0700-2", "apply", "alert", "applied", "2026-11-27", "07:00:00", "12.5s"]
+    assert lines[2].split()[-1] == "-"
+    assert lines[3] == "  20261127T0600-1: runner died before confirm"

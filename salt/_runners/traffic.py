@@ -398,7 +398,7 @@ def history(limit=20):
         limit = check_limit("traffic.history", limit)
     except TrafficShiftError as exc:
         return _fail(str(exc))
-    return [_brief(r) for r in _store().history(limit=limit)]
+    return _for_humans([_brief(r) for r in _store().history(limit=limit)])
 
 
 def show(run_id):

@@ -1,8 +1,9 @@
 """Plans and runs as text for humans: the elements that matter with utilization before -> after, every action
 with its reason, per-router diffs and outcomes. Backs the `traffic` Salt outputter (salt-run traffic.plan,
-apply, rebalance, rollback, freeze) and the demo."""
+apply, rebalance, rollback, freeze, history) and the demo."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import yaml
@@ -80,13 +81,17 @@ def _diffs(diffs: dict[str, str]) -> list[str]:
 
 def _outcomes(data: dict) -> list[str]:
     outcomes = data["outcomes"]
+    unchanged = sorted(router for router, o in outcomes.items() if o.get("outcome") == "unchanged")
     rows = [("router", "outcome", "step", "error")]
     rows += [(router, o.get("outcome", ""), o.get("step") or "", (o.get("error") or "").splitlines()[0][:100]
-              if o.get("error") else "") for router, o in sorted(outcomes.items())]
+              if o.get("error") else "") for router, o in sorted(outcomes.items()) if router not in unchanged]
     widths = [max(len(row[col]) for row in rows) for col in range(3)]
     lines = [f"run {data.get('run', '?')}: {data.get('status', '?')}"]
-    lines += ["  " + "  ".join(cell.ljust(widths[col]) if col < 3 else cell for col, cell in enumerate(row)).rstrip()
-              for row in rows]
+    if len(rows) > 1:
+        lines += ["  " + "  ".join(cell.ljust(widths[col]) if col < 3 else cell for col, cell in enumerate(row)).rstrip()
+                  for row in rows]
+    if unchanged:
+        lines.append(f"  unchanged: {', '.join(unchanged)}")
     for router, outcome in sorted(outcomes.items()):
         if outcome.get("diff"):
             lines.append(f"  --- {router} committed:")
@@ -94,9 +99,25 @@ def _outcomes(data: dict) -> list[str]:
     return lines
 
 
+def _runs(runs: list[dict]) -> str:
+    rows = [("run", "kind", "trigger", "status", "started (UTC)", "took")]
+    for run in runs:
+        started, finished = run.get("started"), run.get("finished")
+        when = datetime.fromtimestamp(started, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if started else "?"
+        took = f"{finished - started:.1f}s" if started and finished else "-"
+        rows.append((str(run.get("id")), str(run.get("kind")), str(run.get("trigger")), str(run.get("status")),
+                     when, took))
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines += [f"  {run['id']}: {run['note']}" for run in runs if run.get("note")]
+    return "\n".join(lines)
+
+
 def format_runner_return(data: Any) -> str:
     """What `salt-run traffic.*` prints: errors first and alone, then the plan table, diffs, outcomes, and
     whatever else the function returned as YAML."""
+    if isinstance(data, list) and data and all(isinstance(run, dict) and "id" in run for run in data):
+        return _runs(data)  # traffic.history
     if not isinstance(data, dict):
         return yaml.safe_dump(data, default_flow_style=False, sort_keys=False).rstrip()
     if set(data) == {"suffix", "event"} and isinstance(data["event"], dict) and "message" in data["event"]:
