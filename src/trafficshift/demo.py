@@ -1,41 +1,48 @@
-"""`make demo`: the main job, end to end, on the embedded lab.
+"""`make demo`: the main job, end to end, through Salt on the embedded lab.
 
-Starts a lab router for every router in the example pillar (Junos and EOS), provisions each with its
-rendered baseline, then feeds the load scenarios from pillar/load/ and for each one: validates the load,
-plans, prints the plan table, renders each affected router's shift block, shows the device diff, commits
-confirmed through the real NAPALM drivers, checks the router, confirms, and reads the result back. Finally
-it restores normal load and waits (in lab time) until the hold time lets the shifts unwind.
+Starts a lab router for every router in the example pillar (Junos and EOS), a salt-master and one NAPALM
+proxy minion per router from the in-repo configuration (trafficshift.localsalt, all on loopback), and
+provisions every router with `salt '*' state.apply`. Then it feeds the load scenarios from pillar/load/ to
+the traffic_load ext_pillar and, for each, runs `salt-run traffic.plan` (the plan table and each router's
+diff) and `salt-run traffic.apply` (canary, batches, commit confirmed, health check, confirm) for real, and
+reads the changed routers' config back from the lab. Finally normal load returns and the shifts unwind once
+their hold time has passed.
 
-The lab runs its clocks `TIME_SCALE` times faster, so a 30-minute hold time passes in 30 seconds.
-Until the Salt integration lands this drives NAPALM directly; the steps are the ones the Salt runner takes.
+The lab's clocks run `TIME_SCALE` times faster, so a 30-minute hold time passes in 30 seconds. The lab
+forwards no traffic: the load fed on each cycle is the scenario's demand moved the way the active plan moves
+it (trafficshift.simulate.measure), which is what the routers would count.
 Exits non-zero if any step fails; everything it started stops on exit, Ctrl-C included.
 """
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
+import signal
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
-import napalm
 import yaml
 
-from routerlab import DeviceSpec, Lab, napalm_optional_args
-from trafficshift import deploy, planner
+from routerlab import DeviceSpec, Lab
 from trafficshift.errors import TrafficShiftError
 from trafficshift.loadsource import read_document, restamp
+from trafficshift.localsalt import LocalSalt
 from trafficshift.model import Network
 from trafficshift.plan import Plan
-from trafficshift.render import render_router, render_shift
 from trafficshift.simulate import measure
-from trafficshift.table import format_plan
 from trafficshift.validation import parse_load, parse_network
 
+REPO = Path(__file__).resolve().parents[2]
 TIME_SCALE = 60.0
-#: device seconds the routers wait for a confirm before reverting (10 s of wall time at TIME_SCALE)
-REVERT_IN_S = 600
 SCENARIOS = ("normal", "egress-overload", "site-overload")
-UNWIND_TIMEOUT_S = 120.0  # wall seconds
+UNWIND_TIMEOUT_S = 180.0  # wall seconds
+#: the runner's rollout settings for the demo: the default canary, commit-confirmed timer 10 min of device
+#: time (10 s of wall time), wider batches so 12 routers take 3 stages
+RUNNER = {"canary": 1, "batch_size": 6, "revert_in": 600, "timeout": 60}
 
 
 def say(text: str = "") -> None:
@@ -47,137 +54,178 @@ def heading(text: str) -> None:
     say(f"=== {text} " + "=" * max(0, 72 - len(text)))
 
 
-def open_driver(entry: dict):
-    driver = napalm.get_network_driver(entry["vendor"])(
-        entry["host"], entry["username"], entry["password"], timeout=30, optional_args=napalm_optional_args(entry))
-    driver.open()
-    return driver
+class LoadFeeder(threading.Thread):
+    """The demo's load source: like a metrics pipeline it reports fresh numbers every second (the lab clock
+    runs x60, so the policy's 300 s load-age limit is 5 s of wall time), here the current scenario's demand
+    moved the way the active plan moves it."""
+
+    def __init__(self, pillar_dir: Path, network: Network, clock, path: Path) -> None:
+        super().__init__(name="load-feeder", daemon=True)
+        self.pillar_dir = pillar_dir
+        self.network = network
+        self.clock = clock
+        self.path = path
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()
+        self.scenario, self.active = "normal", None
+        self.write()
+
+    def set(self, scenario: str, active: Plan | None) -> None:
+        with self.lock:
+            self.scenario, self.active = scenario, active
+        self.write()
+
+    def write(self) -> None:
+        with self.lock:
+            scenario, active = self.scenario, self.active
+        now = self.clock.now()
+        natural = parse_load(restamp(read_document(self.pillar_dir / "load" / f"{scenario}.yaml"), now),
+                             self.network, now=now).load
+        data = json.dumps(measure(self.network, natural, active).model_dump(mode="json"), sort_keys=True)
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(data)
+        partial.replace(self.path)  # the ext_pillar never reads a half-written file
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            self.write()
 
 
 class Demo:
-    def __init__(self, pillar_dir: Path, lab: Lab, network: Network) -> None:
-        self.pillar_dir = pillar_dir
+    def __init__(self, lab: Lab, salt: LocalSalt, network: Network, feeder: "LoadFeeder") -> None:
         self.lab = lab
+        self.salt = salt
         self.network = network
-        self.inventory = lab.inventory()
-        self.previous: Plan | None = None
+        self.feeder = feeder
 
+    # -- Salt, shown as an operator would type it ------------------------------------------------------------
+    def show(self, command: str, *args: str) -> str:
+        say(f"$ {command} {' '.join(args)}")
+        started = time.monotonic()
+        result = self.salt.run(command, *args)
+        say(result.stdout.rstrip())
+        say(f"  ({time.monotonic() - started:.1f}s)")
+        return result.stdout
+
+    def active_plan(self) -> Plan | None:
+        runs = self.salt.run_json("salt-run", "traffic.history", "limit=1")
+        if not runs:
+            return None
+        record = self.salt.run_json("salt-run", "traffic.show", runs[0]["id"])
+        if record.get("status") not in ("applied", "no-change"):
+            return None
+        return Plan.from_dict(record["plan"])
+
+    def feed(self, scenario: str) -> None:
+        """From now on the load source reports `scenario`'s demand, moved by the plan the fleet runs."""
+        self.feeder.set(scenario, self.active_plan())
+
+    # -- the job -----------------------------------------------------------------------------------------------
     def provision(self) -> None:
-        heading(f"provision {len(self.network.routers)} routers with their baseline")
+        heading(f"provision {len(self.network.routers)} routers: highstate (baseline + the fleet's shift state)")
+        say("$ salt '*' state.apply")
+        result = json.loads(self.salt.run("salt", "*", "state.apply", "--out=json", "--static", "-t", "300").stdout)
         for router in sorted(self.network.routers):
-            driver = open_driver(self.inventory[router])
-            try:
-                changes = deploy.stage(driver, router, render_router(self.network, router))
-                deploy.commit(driver, router)
-            finally:
-                driver.close()
-            say(f"  {router:10} {self.network.routers[router].vendor:5} baseline committed "
-                f"({len(changes.splitlines())} diff lines)")
+            states = result.get(router)
+            if not isinstance(states, dict):
+                raise TrafficShiftError(f"{router}: highstate did not run: {states}")
+            failed = [s.get("comment", "") for s in states.values() if not s.get("result")]
+            if failed:
+                raise TrafficShiftError(f"{router}: highstate failed: {failed}")
+            changed = sum(1 for s in states.values() if s.get("changes"))
+            say(f"  {router:10} {self.network.routers[router].vendor:5} {len(states)} states ok, {changed} changed")
 
-    def plan_for(self, scenario: str) -> Plan:
-        now = self.lab.clock.now()
-        data = restamp(read_document(self.pillar_dir / "load" / f"{scenario}.yaml"), now)
-        check = parse_load(data, self.network, now=now)
-        measured = measure(self.network, check.load, self.previous)
-        return planner.plan(self.network, measured, self.previous, (), now, stale_reasons=check.reasons)
+    def read_back(self, before: dict[str, str]) -> None:
+        """The running config as the lab routers now hold it, compared with before the run."""
+        changed = sorted(r for r in self.network.routers if self.lab.control(r).config() != before[r])
+        if not changed:
+            say("read back from the lab: no router config changed")
+            return
+        say(f"read back from the lab: running config of {len(changed)} router(s), what changed:")
+        for router in changed:
+            lines = [line for line in difflib.unified_diff(before[router].splitlines(),
+                                                           self.lab.control(router).config().splitlines(),
+                                                           lineterm="", n=0)
+                     if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+            say(f"  {router}: {len(lines)} line(s)")
+            for line in lines[:6]:
+                say(f"      {line.rstrip()}")
+            if len(lines) > 6:
+                say(f"      ... {len(lines) - 6} more")
 
-    def apply(self, plan: Plan) -> list[str]:
-        """Commit every router whose shift block changes: all commit confirmed first, then all confirmed;
-        if any router fails, every router changed so far is rolled back and the error propagates."""
-        staged: list[tuple[str, object]] = []
-        try:
-            for router in sorted(self.network.routers):
-                config = render_shift(self.network, router, plan.intents)
-                driver = open_driver(self.inventory[router])
-                diff = deploy.stage(driver, router, config)
-                if not diff:
-                    deploy.discard(driver, router)
-                    driver.close()
-                    continue
-                staged.append((router, driver))
-                say(f"--- {router} ({self.network.routers[router].vendor}) diff:")
-                say("\n".join("    " + line for line in diff.splitlines()))
-                deploy.commit_confirmed(driver, router, REVERT_IN_S)
-                if not driver.is_alive().get("is_alive"):
-                    raise deploy.DeployError(router, "health-check", "session down after commit")
-                say(f"    committed, confirm pending (reverts by itself in {REVERT_IN_S}s of device time)")
-            for router, driver in staged:
-                deploy.confirm(driver, router)
-                say(f"  {router}: confirmed")
-        except TrafficShiftError:
-            for router, driver in staged:
-                try:
-                    deploy.rollback(driver, router)
-                    say(f"  {router}: rolled back")
-                except deploy.DeployError as exc:
-                    say(f"  {router}: rollback failed ({exc}); the router reverts by itself")
-            raise
-        finally:
-            for _, driver in staged:
-                driver.close()
-        return [router for router, _ in staged]
+    def cycle(self, scenario: str) -> None:
+        self.feed(scenario)
+        self.show("salt-run", "traffic.plan")
+        before = {r: self.lab.control(r).config() for r in self.network.routers}
+        self.show("salt-run", "traffic.apply")
+        self.read_back(before)
 
-    def verify(self, plan: Plan, routers: list[str]) -> None:
-        """Read each changed router back: its config must already equal the intent (empty diff)."""
-        for router in routers:
-            driver = open_driver(self.inventory[router])
-            try:
-                left = deploy.diff(driver, router, render_shift(self.network, router, plan.intents))
-            finally:
-                driver.close()
-            if left:
-                raise deploy.DeployError(router, "read-back", f"running config differs from the intent:\n{left}")
-            managed = [line.strip() for line in self.lab.control(router).config().splitlines() if "TS-" in line]
-            say(f"  {router}: read back, config equals intent; {len(managed)} managed lines, e.g.")
-            for line in managed[:4]:
-                say(f"      {line}")
-
-    def cycle(self, scenario: str) -> Plan:
-        plan = self.plan_for(scenario)
-        say(format_plan(plan, threshold=self.network.policy.target_utilization))
-        changed = self.apply(plan)
-        if changed:
-            self.verify(plan, changed)
-        else:
-            say("  no router config changes")
-        self.previous = plan
-        return plan
+    def unwind(self) -> None:
+        heading("load back to normal: shifts unwind once their hold time has passed")
+        deadline = time.monotonic() + UNWIND_TIMEOUT_S
+        while True:
+            self.feed("normal")
+            plan = self.salt.run_json("salt-run", "traffic.plan")
+            active = self.active_plan()
+            active_intents = active.to_dict()["intents"] if active else []
+            if plan["intents"] != active_intents:
+                before = {r: self.lab.control(r).config() for r in self.network.routers}
+                self.show("salt-run", "traffic.apply")
+                self.read_back(before)
+                if not plan["intents"]:
+                    say("all shifts unwound; every router is back on its baseline policy")
+                    return
+            elif not active_intents:
+                say("no shift active")
+                return
+            else:
+                say(f"  {len(active_intents)} shift(s) held by their hold time (lab clock x{TIME_SCALE:.0f}); "
+                    f"waiting ...")
+            if time.monotonic() > deadline:
+                raise TrafficShiftError(f"shifts still active after {UNWIND_TIMEOUT_S:.0f}s: {len(active_intents)}")
+            time.sleep(10)
 
     def run(self) -> None:
         self.provision()
         for scenario in SCENARIOS:
             heading(f"load scenario: {scenario}")
             self.cycle(scenario)
-        heading("load back to normal: shifts unwind once their hold time has passed")
-        deadline = time.monotonic() + UNWIND_TIMEOUT_S
-        while True:
-            plan = self.cycle("normal")
-            if not plan.intents:
-                say("all shifts unwound; every router is back on its baseline policy")
-                return
-            if time.monotonic() > deadline:
-                raise TrafficShiftError(f"shifts still active after {UNWIND_TIMEOUT_S:.0f}s: {len(plan.intents)}")
-            say(f"  {len(plan.intents)} shift(s) held; waiting for the hold time (lab clock x{TIME_SCALE:.0f}) ...")
-            time.sleep(10)
+        self.unwind()
+        heading("history")
+        self.show("salt-run", "traffic.history", "limit=8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trafficshift-demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--pillar-dir", type=Path, default=Path("pillar"))
+    parser.add_argument("--pillar-dir", type=Path, default=REPO / "pillar")
     args = parser.parse_args(argv)
+    # `kill` stops the demo like Ctrl-C: the context managers below stop Salt and the lab
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         document = yaml.safe_load((args.pillar_dir / "traffic" / "network.sls").read_text())
         network = parse_network(document["traffic"])
         specs = [DeviceSpec(name, router.vendor) for name, router in sorted(network.routers.items())]
         started = time.monotonic()
-        with Lab(specs, time_scale=TIME_SCALE) as lab:
-            say(f"lab: {len(specs)} routers listening on 127.0.0.1 after {time.monotonic() - started:.1f}s "
-                f"(clock x{TIME_SCALE:.0f})")
-            Demo(args.pillar_dir, lab, network).run()
-        say("\ndemo finished: lab stopped")
+        with tempfile.TemporaryDirectory(prefix="trafficshift-demo-") as workdir, \
+                Lab(specs, time_scale=TIME_SCALE) as lab:
+            say(f"lab: {len(specs)} routers listening on 127.0.0.1 (clock x{TIME_SCALE:.0f})")
+            load_file = Path(workdir) / "load.json"
+            clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
+            feeder = LoadFeeder(args.pillar_dir, network, lab.clock, load_file)
+            feeder.start()
+            try:
+                say(f"salt: starting a salt-master and {len(specs)} NAPALM proxy minions under {workdir} ...")
+                with LocalSalt(Path(workdir), REPO, lab.inventory(), pillar_roots=[args.pillar_dir],
+                               load_file=load_file, runner={**RUNNER, "clock": clock}) as salt:
+                    say(f"salt: every proxy answers test.ping after {time.monotonic() - started:.0f}s")
+                    Demo(lab, salt, network, feeder).run()
+            finally:
+                feeder.stopped.set()
+                feeder.join()
+        say(f"\ndemo finished after {time.monotonic() - started:.0f}s: salt and lab stopped")
         return 0
     except KeyboardInterrupt:
-        say("\ninterrupted: lab stopped")
+        say("\ninterrupted: salt and lab stopped")
         return 130
     except TrafficShiftError as exc:
         say(f"\ndemo FAILED: {exc}")
