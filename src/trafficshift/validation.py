@@ -442,8 +442,9 @@ def check_load(
     """The fail-static conditions of a well-formed load: age, counter consistency, completeness.
 
     Counters measure traffic as routed, demands sit on their preferred links: with `active` (the plan that
-    is applied while the load was measured) the counters are compared with what the demands produce under
-    its detours, so the planner's own shifts never read as inconsistent data."""
+    is applied while the load was measured) a counter may match what the demands produce under its detours
+    or without them (a counter window that straddles the commit, a detour not yet in effect), so the
+    planner's own shifts never read as inconsistent data; a counter that matches neither does."""
     policy = network.policy
     reasons: list[str] = []
     age = now - load.timestamp
@@ -455,26 +456,29 @@ def check_load(
     if age < -MAX_CLOCK_SKEW_S:
         reasons.append(f"{root}:timestamp: load is stamped {_number(round(-age, 1))}s in the future (clock skew?)")
 
+    unshifted: dict[str, float] = defaultdict(float)
+    for demand in load.egress:
+        unshifted[demand.link] += demand.bps
+    routings: list[Mapping[str, float]] = [unshifted]
     if active is not None and active.intents:
         from trafficshift.planner import expected_link_load  # the planner owns how detours route demand
 
-        per_link: Mapping[str, float] = expected_link_load(network, load, active)
-    else:
-        per_link = defaultdict(float)
-        for demand in load.egress:
-            per_link[demand.link] += demand.bps
+        routings.insert(0, expected_link_load(network, load, active))
     for link_id in network.link_ids():
         counter = load.links.get(link_id)
         if counter is None:
             reasons.append(f"{root}:links:{link_id}: no counter for this link")
             continue
-        prefix_sum = per_link.get(link_id, 0.0)
-        difference = abs(prefix_sum - counter.out_bps)
-        scale = max(counter.out_bps, prefix_sum)  # relative to the larger: a zero counter is not a division
-        if scale and difference > policy.counter_tolerance * scale:
+        differences = []
+        for per_link in routings:
+            prefix_sum = per_link.get(link_id, 0.0)
+            scale = max(counter.out_bps, prefix_sum)  # relative to the larger: a zero counter is not a division
+            differences.append((abs(prefix_sum - counter.out_bps) / scale if scale else 0.0, prefix_sum))
+        relative, prefix_sum = min(differences)
+        if relative > policy.counter_tolerance:
             reasons.append(
                 f"{root}:links:{link_id}: per-prefix sum {_number(prefix_sum)} bps and counter "
-                f"{_number(counter.out_bps)} bps differ by {difference / scale:.1%}, "
+                f"{_number(counter.out_bps)} bps differ by {relative:.1%}, "
                 f"more than policy counter_tolerance {policy.counter_tolerance:.0%}"
             )
     for site in sorted(network.sites):
