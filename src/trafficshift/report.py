@@ -228,7 +228,13 @@ code, pre { font-family: ui-monospace, monospace; font-size: 12px; }
 pre { background: #f7f7f7; padding: .6em; overflow-x: auto; margin: .3em 0; }
 .badge { display: inline-block; padding: 0 .5em; border-radius: 3px; color: #fff; }
 .badge.ok { background: #2e7d32; } .badge.bad { background: #c62828; } .badge.other { background: #ef6c00; }
-.error { color: #c62828; white-space: pre-wrap; }
+.error { color: #c62828; white-space: pre-wrap; word-break: break-word; }
+#routers { width: 100%; table-layout: fixed; }
+#routers th:nth-child(1) { width: 8em; } #routers th:nth-child(2) { width: 10em; }
+#routers th:nth-child(3) { width: 7em; } #routers th:nth-child(5) { width: 9em; }
+#routers tr.router-diff td { border-bottom: 1px solid #ddd; padding-left: 2em; }
+#routers td:nth-child(-n+3), summary { white-space: nowrap; }
+#routers pre { overflow-x: auto; }
 svg.chart { display: block; margin: .5em 0; }
 svg.chart text { font: 11px ui-monospace, monospace; fill: #333; }
 svg.chart .bar-before { fill: #9e9e9e; }
@@ -315,8 +321,11 @@ svg.chart .overload { stroke: #c62828; stroke-width: 1; stroke-dasharray: 2 2; }
 <td><span class="badge {{ state_of(r.outcome) }}">{{ r.outcome }}</span>{% if r.rolled_back %} (rolled back){% endif %}</td>
 <td>{{ r.step or "" }}</td>
 <td>{% if r.error %}<div class="error">{{ r.error }}</div>{% endif %}{% if r.rollback_error %}<div class="error">{{ r.rollback_error }}</div>{% endif %}{% for k, v in r.other.items() %}<div>{{ k }}: {{ v }}</div>{% endfor %}</td>
-<td>{% if r.diff %}<details><summary>{{ r.diff.splitlines() | length }} line(s)</summary><pre>{{ r.diff }}</pre></details>{% else %}no change{% endif %}</td>
+<td>{% if r.diff %}{{ r.diff.splitlines() | length }} line(s), below{% else %}no change{% endif %}</td>
 </tr>
+{% if r.diff %}
+<tr class="router-diff" data-diff-of="{{ r.router }}"><td colspan="5"><details><summary>diff of {{ r.router }}</summary><pre>{{ r.diff }}</pre></details></td></tr>
+{% endif %}
 {% endfor %}
 </table>
 {% else %}

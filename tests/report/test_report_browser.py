@@ -119,8 +119,8 @@ def test_device_text_stays_text_and_no_script_runs(browser, tmp_path):
     open_report(browser, record, tmp_path / "run.html")
     assert browser.find_elements(By.TAG_NAME, "script") == []
     assert browser.find_elements(By.TAG_NAME, "img") == []
-    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-router="ams01-r2"]')
-    details = row.find_element(By.TAG_NAME, "details")
+    assert "3 line(s)" in browser.find_element(By.CSS_SELECTOR, 'tr[data-router="ams01-r2"]').text
+    details = browser.find_element(By.CSS_SELECTOR, 'tr[data-diff-of="ams01-r2"] details')
     assert not details.find_element(By.TAG_NAME, "pre").is_displayed()  # collapsed until asked
     details.find_element(By.TAG_NAME, "summary").click()
     diff = details.find_element(By.TAG_NAME, "pre")

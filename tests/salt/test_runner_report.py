@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("clean_fleet")
 
 
 class Rows(HTMLParser):
-    """The routers table: {router: text of its row}."""
+    """The routers table: {router: text of its row and of its diff's row}."""
 
     def __init__(self, page: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -27,9 +27,10 @@ class Rows(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag == "tr":
-            self._router = dict(attrs).get("data-router")
+            attrs = dict(attrs)
+            self._router = attrs.get("data-router") or attrs.get("data-diff-of")
             if self._router:
-                self.rows[self._router] = ""
+                self.rows.setdefault(self._router, "")
 
     def handle_data(self, data):
         if self._router:
