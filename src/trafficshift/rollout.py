@@ -260,7 +260,7 @@ def summary(result: RolloutResult) -> str:
     for router, outcome in sorted(outcomes.items()):
         if "error" not in outcome:
             continue
-        error = _one_line(outcome["error"])
+        error = _one_line(outcome["error"]).removeprefix("ERROR: ")  # how Salt returns a module's error
         failures.append(error if error.startswith(f"{router}: ") else
                         f"{router}: {outcome.get('step', 'apply')} failed: {error}")
     parts = [f"{result.status}: {failures[0] if failures else 'a step failed'}"]
