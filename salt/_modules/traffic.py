@@ -42,8 +42,30 @@ def _driver():
     if not device.get("UP"):
         raise CommandExecutionError(f"{_router()}: connect failed: the proxy has no open NAPALM connection")
     with device["LOCK"]:
+        _reopen_if_dropped(device["DRIVER"])
         with _errors():
             yield device["DRIVER"]
+
+
+def _reopen_if_dropped(driver):
+    """A session the router dropped (it rebooted, the connection broke) is opened again for this job, instead
+    of every job failing until Salt's proxy keep-alive reconnects (up to a minute later). NAPALM's EOS driver
+    is stateless HTTP and always reports alive; the Junos driver reports its NETCONF session."""
+    try:
+        alive = driver.is_alive().get("is_alive", True)
+    except Exception:  # pylint: disable=broad-except
+        alive = False
+    if alive:
+        return
+    if getattr(driver, "locked", False):
+        # the config lock belonged to the dropped session and went with it; NAPALM's Junos driver would
+        # otherwise skip the next lock and fail its unlock ("not locked by this session")
+        driver.locked = False
+    try:
+        driver.open()
+    except Exception as exc:  # pylint: disable=broad-except
+        reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        raise CommandExecutionError(f"{_router()}: connect failed: {reason}") from None
 
 
 @contextmanager
