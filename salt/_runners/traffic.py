@@ -120,7 +120,8 @@ def _for_humans(ret):
 def _fail(message, **extra):
     # salt-run exits with a returned dict's "retcode"; __context__ marks the job unsuccessful (reactor, events)
     __context__["retcode"] = 1
-    return {"result": False, "retcode": 1, "error": message, **extra}
+    # one line for the operator, whatever the cause's own text holds (a YAML parser's error spans lines)
+    return {"result": False, "retcode": 1, "error": " ".join(str(message).split()), **extra}
 
 
 # -- planning --------------------------------------------------------------------------------------------------
@@ -206,20 +207,30 @@ def _roll(store, kind, trigger, plan_dict, drained_sites, routers, inputs, extra
             _fire(f"{kind}/stage", {"run": run_id, **data,
                                     "message": f"stage {data['stage']}/{data['of']}: {', '.join(data['routers'])}"})
 
+    active = store.active()
+    same_plan = bool(active) and (active.get("plan") or {}).get("intents") == intents \
+        and active.get("drained_sites", []) == list(drained_sites)
     result = rollout.rollout(_call, routers, intents=intents, drained_sites=drained_sites, canary=conf["canary"],
                              batch_size=conf["batch_size"], revert_in=conf["revert_in"], notify=notify)
-    record.update(result.to_dict(), finished=time.time())
+    message = f"{kind} {run_id}: {rollout.summary(result)}"
+    if result.ok and same_plan and result.changed:
+        # the store says the fleet already ran this plan: these routers had been changed by hand since
+        record["drift_corrected"] = result.changed
+        message += (f"; {', '.join(result.changed)} had drifted from the active plan (changed by hand?) and run "
+                    f"it again")
+    record.update(result.to_dict(), finished=time.time(), message=message)
     store.record(run_id, record)
     if result.ok:
         store.set_active(run_id, plan_dict, drained_sites)  # the fleet runs it, changed now or already
         _fire(f"{kind}/done", {"run": run_id, "status": result.status, "changed": result.changed,
-                               "message": f"{kind} {run_id}: {result.status}"})
+                               "message": message})
     else:
         _fire(f"{kind}/failed", {"run": run_id, "status": result.status,
                                  "outcomes": {r: o["outcome"] for r, o in result.outcomes.items()},
-                                 "message": f"{kind} {run_id}: {result.status}"})
+                                 "message": message})
         __context__["retcode"] = 1
-    return {"run": run_id, "result": result.ok, **({} if result.ok else {"retcode": 1}), **result.to_dict()}
+    return {"run": run_id, "result": result.ok, **({} if result.ok else {"retcode": 1}), **result.to_dict(),
+            "message": message}
 
 
 def _locked(who, quiet=False):
