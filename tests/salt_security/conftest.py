@@ -1,0 +1,192 @@
+"""A separate Salt deployment for the secrets, loopback and access tests: a lab with one Junos and one EOS
+router whose device password is a known unique string, a master and two NAPALM proxies from
+trafficshift.saltenv with every log at trace level (`log_level_logfile: all`), the job cache on, an
+external_auth (`file` backend) with a viewer and an operator, and a listener that keeps every event of the
+master bus. tests/salt_security/test_secrets.py runs the whole job on it and scans everything it wrote.
+
+The proxies never see the password in their config files: `passwd` is ``sdb://trafficshift_env/...``,
+resolved from the proxy process's environment when Salt reads its config (docs/access.md, "Device
+credentials"). Fixture names differ from tests/salt's so both suites can share one pytest session.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import salt.utils.event
+import yaml
+
+from routerlab import DeviceSpec, Lab
+from trafficshift.loadsource import restamp
+from trafficshift.saltenv import master_opts, proxy_opts
+
+REPO = Path(__file__).resolve().parents[2]
+SALT_TESTS = REPO / "tests" / "salt"
+ROUTERS = ["ams01-r1", "ams01-r2"]  # one Junos, one EOS
+TIME_SCALE = 60.0
+#: the device password: unique, so any occurrence anywhere is this deployment's leak
+PASSWORD = f"S3cr3t-{secrets.token_hex(8)}"
+#: operators of the access tests (file eauth): name -> password
+OPERATORS = {"viewer": f"view-{secrets.token_hex(6)}", "operator": f"oper-{secrets.token_hex(6)}"}
+#: what each role may run (docs/access.md): the viewer only reads, the operator also changes the fleet.
+#: traffic.report is the operator's: it writes a file wherever its `path=` says, as the master's user, and
+#: eauth can require an argument but not forbid one
+READ_ONLY = ["traffic.plan", "traffic.status", "traffic.history", "traffic.show", "traffic.replay",
+             "traffic.lock_holder"]
+OPERATE = READ_ONLY + ["traffic.apply", "traffic.rebalance", "traffic.rollback", "traffic.drain", "traffic.undrain",
+                       "traffic.freeze", "traffic.unfreeze", "traffic.schedule", "traffic.report"]
+
+
+def _network() -> dict:
+    """The Salt tests' network cut down to site ams01 (routers ams01-r1 Junos, ams01-r2 EOS)."""
+    network = yaml.safe_load((SALT_TESTS / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
+    network["sites"] = {"ams01": {**network["sites"]["ams01"], "neighbors": []}}
+    network["routers"] = {name: network["routers"][name] for name in ROUTERS}
+    network["pools"]["web"]["sites"] = ["ams01"]
+    return network
+
+
+NETWORK = _network()
+
+
+def load_data(scenario: str, now: float) -> dict:
+    """tests/salt/data/load-<scenario>.yaml restricted to the ams01 links, measured at `now`."""
+    data = yaml.safe_load((SALT_TESTS / "data" / f"load-{scenario}.yaml").read_text())
+    ours = lambda link: link.split(":")[0] in ROUTERS  # noqa: E731
+    data["egress"] = [{**entry, "alternates": [a for a in entry.get("alternates", []) if ours(a["link"])]}
+                      for entry in data["egress"] if ours(entry["link"])]
+    data["links"] = {link: counter for link, counter in data["links"].items() if ours(link)}
+    data["sites"] = {"ams01": data["sites"]["ams01"]}
+    return restamp(data, now)
+
+
+@pytest.fixture(scope="session")
+def salt_factories_config():
+    return {"start_timeout": 120}
+
+
+@pytest.fixture(scope="session")
+def salt_factories_default_root_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("salt-root")
+
+
+@pytest.fixture(scope="session")
+def sec_lab():
+    with Lab([DeviceSpec(name, NETWORK["routers"][name]["vendor"]) for name in ROUTERS], time_scale=TIME_SCALE,
+             password=PASSWORD) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def sec_pillar(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pillar")
+    (root / "traffic").mkdir()
+    (root / "traffic" / "network.sls").write_text(yaml.safe_dump({"traffic": NETWORK}, sort_keys=True))
+    (root / "top.sls").write_text(yaml.safe_dump({"base": {"*": ["traffic.network"]}}))
+    return root
+
+
+@pytest.fixture(scope="session")
+def sec_load_file(tmp_path_factory):
+    return tmp_path_factory.mktemp("load") / "load.yaml"
+
+
+@pytest.fixture(scope="session")
+def sec_feed_load(sec_load_file, sec_lab):
+    def feed(scenario: str) -> None:
+        sec_load_file.write_text(yaml.safe_dump(load_data(scenario, sec_lab.clock.now()), sort_keys=True))
+    feed("normal")
+    return feed
+
+
+@pytest.fixture(scope="session")
+def eauth_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("eauth") / "operators.txt"
+    path.write_text("".join(f"{name}:{password}\n" for name, password in OPERATORS.items()))
+    path.chmod(0o600)
+    return path
+
+
+def eauth_config(users_file: Path) -> dict:
+    """The master's external_auth: the `file` backend, one read-only and one operator role (docs/access.md)."""
+    return {"file": {"^filename": str(users_file), "^filetype": "text", "^hashtype": "plaintext",
+                     "viewer": [{"@runner": READ_ONLY}], "operator": [{"@runner": OPERATE}]}}
+
+
+@pytest.fixture(scope="session")
+def sec_master(salt_factories, sec_pillar, sec_load_file, sec_feed_load, sec_lab, eauth_file):
+    clock = {"anchor": sec_lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
+    overrides = master_opts(REPO, pillar_roots=[sec_pillar], load_source={"source": "file", "path": str(sec_load_file)},
+                            runner={"clock": clock, "provision_on_first_start": False})
+    overrides.update({"log_level_logfile": "all", "job_cache": True, "keep_jobs_seconds": 86400,
+                      "external_auth": eauth_config(eauth_file)})
+    factory = salt_factories.salt_master_daemon("trafficshift-sec-master", overrides=overrides,
+                                                max_start_attempts=1)
+    with factory.started():
+        yield factory
+
+
+class EventCollector:
+    """Every event on the master bus (tag and data), from a thread, until stopped."""
+
+    def __init__(self, master) -> None:
+        self.events: list[tuple[str, dict]] = []
+        self._stop = threading.Event()
+        self._bus = salt.utils.event.get_master_event(master.config, master.config["sock_dir"], listen=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            event = self._bus.get_event(wait=0.5, full=True)
+            if event:
+                self.events.append((event["tag"], event["data"]))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._bus.destroy()
+
+
+@pytest.fixture(scope="session")
+def sec_events(sec_master):
+    collector = EventCollector(sec_master)
+    yield collector
+    collector.stop()
+
+
+def sec_proxy_opts(router: str, device: dict) -> dict:
+    """trafficshift.saltenv.proxy_opts with the password replaced by an sdb reference to the environment."""
+    opts = proxy_opts(REPO, router, device)
+    opts["proxy"]["passwd"] = f"sdb://trafficshift_env/TRAFFICSHIFT_PASSWD_{router.upper().replace('-', '_')}"
+    opts.update({"trafficshift_env": {"driver": "env"}, "log_level_logfile": "all"})
+    return opts
+
+
+@pytest.fixture(scope="session")
+def sec_proxies(sec_master, sec_lab, sec_events):
+    inventory = sec_lab.inventory()
+    factories = []
+    for name in ROUTERS:
+        factory = sec_master.salt_proxy_minion_daemon(name, overrides=sec_proxy_opts(name, inventory[name]),
+                                                      max_start_attempts=1)
+        factory.environ[f"TRAFFICSHIFT_PASSWD_{name.upper().replace('-', '_')}"] = inventory[name]["password"]
+        factories.append(factory)
+    for factory in factories:
+        factory.start()
+    yield {factory.id: factory for factory in factories}
+    for factory in factories:
+        factory.terminate()
+
+
+@pytest.fixture(scope="session")
+def sec_salt(sec_master, sec_proxies):
+    return sec_master.salt_cli(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def sec_run(sec_master, sec_proxies):
+    return sec_master.salt_run_cli(timeout=120)
