@@ -49,6 +49,13 @@ def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runn
     }
 
 
+#: proxy jobs as threads of the proxy process. ncclient's session logger shares one `extra` dict between
+#: its reader thread and the job's thread, and Salt's logger class adds and pops a key in it on every record:
+#: two threads logging at once raise KeyError('exc_info_on_loglevel') in ncclient's reader, which kills the
+#: NETCONF session mid-load. ncclient logs at DEBUG/INFO only in normal operation: keep it at WARNING.
+THREADED_JOBS = {"multiprocessing": False, "log_granular_levels": {"ncclient": "warning"}}
+
+
 def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> dict:
     """A NAPALM proxy for one router. `device`: the lab inventory entry (vendor, host, port, username,
     password). Credentials live in the proxy's own config, never in pillar."""
@@ -58,7 +65,7 @@ def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> d
         "module_dirs": [str(repo / "salt")],
         # jobs run as threads of the proxy process: NAPALM's EOS driver keeps the pending commit's session
         # name in the driver object, so commit (one job) and confirm (a later job) must share that object
-        "multiprocessing": False,
+        **THREADED_JOBS,
         "proxy": {
             "proxytype": "napalm",
             "driver": device["vendor"],
@@ -89,7 +96,7 @@ def deltaproxy_opts(repo: Path, controller_id: str, routers: list[str]) -> dict:
         "module_dirs": [str(repo / "salt")],
         # jobs of every sub-proxy run as threads of this one process: a commit and its confirm (two jobs)
         # share the sub-proxy's NAPALM driver object, which holds the EOS config session's name
-        "multiprocessing": False,
+        **THREADED_JOBS,
         "metaproxy": "deltaproxy",
         "proxy": {"proxytype": "deltaproxy", "ids": sorted(routers), "parallel_startup": True},
         "id": controller_id,
