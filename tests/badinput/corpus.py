@@ -458,7 +458,8 @@ operator_case("op-show-path-traversal", "traffic.show:run_id", "traffic.show", "
 operator_case("op-show-unknown-run", "no run '20200101T000000.000000-1'", "traffic.show", "20200101T000000.000000-1")
 operator_case("op-replay-garbage", "traffic.replay:run_id", "traffic.replay", "latest")
 operator_case("op-schedule-not-a-number", "traffic.schedule:interval", "traffic.schedule", "soon")
-operator_case("op-schedule-negative", "traffic.schedule:interval", "traffic.schedule", "-30")
+operator_case("op-schedule-negative", "traffic.schedule:interval", "traffic.schedule", "interval=-30",
+              why="a bare -30 is an option to salt-run, which refuses it with its usage (exit 64)")
 operator_case("op-schedule-huge", "traffic.schedule:interval", "traffic.schedule", "99999999")
 operator_case("op-schedule-float", "traffic.schedule:interval", "traffic.schedule", "0.5")
 operator_case("op-history-negative", "traffic.history:limit", "traffic.history", "limit=-1")

@@ -58,10 +58,19 @@ def feed_load(load_file, lab):
 
 
 @pytest.fixture(scope="session")
-def salt_master(salt_factories, load_file, feed_load, lab):
+def pillar_dir(tmp_path_factory):
+    """The master's pillar_roots: a copy of tests/salt/pillar, so a test may rewrite the network file
+    (tests/salt/test_bad_input.py) without touching the repository."""
+    target = tmp_path_factory.mktemp("pillar") / "pillar"
+    shutil.copytree(HERE / "pillar", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def salt_master(salt_factories, load_file, feed_load, lab, pillar_dir):
     # the runner plans on the lab's accelerated clock, the one the load data and the routers' timers use
     clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
-    overrides = master_opts(REPO, pillar_roots=[HERE / "pillar"],
+    overrides = master_opts(REPO, pillar_roots=[pillar_dir],
                             load_source={"source": "file", "path": str(load_file)},
                             runner={"clock": clock, "provision_on_first_start": True})
     factory = salt_factories.salt_master_daemon("trafficshift-master", overrides=overrides,
