@@ -32,7 +32,9 @@ def __virtual__():
 
 
 def _router():
-    return __opts__["id"]
+    # A deltaproxy's sub-proxies share one module object and with it `__opts__`, which names whichever
+    # sub-proxy loaded the module last (salt#70144); their own loader context carries the right id.
+    return __context__.get("proxy_id") or __opts__["id"]
 
 
 @contextmanager

@@ -24,7 +24,9 @@ def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runn
     turns it on, no highstate on a proxy's first start. `deltaproxy`: the routers' proxies are sub-proxies
     of deltaproxy processes (`deltaproxy_opts`)."""
     reactor = repo / "salt" / "reactor"
-    extra = {"order_masters": True} if deltaproxy else {}
+    # order_masters: the tcp publisher then sends list targets to every connection (sub-proxies share their
+    # controller's); syndic_wait 0: LocalClient would otherwise wait 5 s for lower masters after every call
+    extra = {"order_masters": True, "syndic_wait": 0} if deltaproxy else {}
     return {
         "transport": "tcp",
         "interface": LOOPBACK,

@@ -19,6 +19,7 @@ from trafficshift.loadsource import restamp
 from trafficshift.saltenv import credentials_file_content, deltaproxy_opts, master_opts, subproxy_pillar
 
 REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 SALT_TESTS = REPO / "tests" / "salt"
 NETWORK = yaml.safe_load((SALT_TESTS / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
 ROUTERS = sorted(NETWORK["routers"])
@@ -81,19 +82,23 @@ def delta_load_file(tmp_path_factory):
 @pytest.fixture(scope="session")
 def delta_feed_load(delta_load_file, delta_lab):
     def feed(scenario: str) -> None:
-        data = yaml.safe_load((SALT_TESTS / "data" / f"load-{scenario}.yaml").read_text())
+        path = HERE / "data" / f"load-{scenario}.yaml"
+        data = yaml.safe_load((path if path.exists() else SALT_TESTS / "data" / f"load-{scenario}.yaml").read_text())
         delta_load_file.write_text(yaml.safe_dump(restamp(data, delta_lab.clock.now()), sort_keys=True))
     feed("normal")
     return feed
 
 
+def master_factory(salt_factories, master_id: str, pillar: Path, load_file: Path, lab):
+    clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
+    overrides = master_opts(REPO, pillar_roots=[pillar], load_source={"source": "file", "path": str(load_file)},
+                            runner={"clock": clock, "batch_size": 3}, deltaproxy=True)
+    return salt_factories.salt_master_daemon(master_id, overrides=overrides, max_start_attempts=1)
+
+
 @pytest.fixture(scope="session")
 def delta_master(salt_factories, delta_pillar, delta_load_file, delta_feed_load, delta_lab):
-    clock = {"anchor": delta_lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
-    overrides = master_opts(REPO, pillar_roots=[delta_pillar],
-                            load_source={"source": "file", "path": str(delta_load_file)},
-                            runner={"clock": clock, "batch_size": 3}, deltaproxy=True)
-    factory = salt_factories.salt_master_daemon("delta-master", overrides=overrides, max_start_attempts=1)
+    factory = master_factory(salt_factories, "delta-master", delta_pillar, delta_load_file, delta_lab)
     with factory.started():
         yield factory
 
@@ -116,12 +121,17 @@ def preaccept_keys(master, proxy, ids: list[str]) -> None:
         (accepted / minion_id).write_text(public)
 
 
+def controller_factory(master, controller: str, routers: list[str]):
+    """A deltaproxy controller ("a proxy host") managing `routers`, its keys accepted on `master`."""
+    factory = master.salt_proxy_minion_daemon(controller, overrides=deltaproxy_opts(REPO, controller, routers),
+                                              max_start_attempts=1, start_timeout=300)
+    preaccept_keys(master, factory, [controller, *routers])
+    return factory
+
+
 @pytest.fixture(scope="session")
 def delta_proxy(delta_master):
-    factory = delta_master.salt_proxy_minion_daemon(CONTROLLER, overrides=deltaproxy_opts(REPO, CONTROLLER, ROUTERS),
-                                                   max_start_attempts=1, start_timeout=300)
-    preaccept_keys(delta_master, factory, [CONTROLLER, *ROUTERS])
-    with factory.started():
+    with controller_factory(delta_master, CONTROLLER, ROUTERS).started() as factory:
         yield factory
 
 
@@ -133,3 +143,19 @@ def delta_cli(delta_master, delta_proxy):
 @pytest.fixture(scope="session")
 def delta_run_cli(delta_master, delta_proxy):
     return delta_master.salt_run_cli(timeout=120)
+
+
+@pytest.fixture(scope="module")
+def delta_fleet(delta_cli, delta_master, delta_lab, delta_feed_load):
+    """Once per module: every router on its baseline, no shift, an empty store; after each test again."""
+    from delta_fleet import provision, reset
+
+    provision(delta_cli)
+    reset(delta_cli, delta_master, delta_lab, delta_feed_load)
+    return lambda: reset(delta_cli, delta_master, delta_lab, delta_feed_load)
+
+
+@pytest.fixture
+def clean_delta_fleet(delta_fleet):
+    yield
+    delta_fleet()

@@ -1,0 +1,72 @@
+"""Helpers of the deltaproxy tests: list targeting of every sub-proxy, the master's store, the routers'
+configs and commit kinds, and putting fleet and store back to the start state."""
+from __future__ import annotations
+
+import time
+
+import salt.cache
+import salt.config
+
+from trafficshift.store import HISTORY_BANK, STATE_BANK, Store
+
+ROUTERS = ["ams01-r1", "ams01-r2", "fra01-r1", "fra01-r2"]
+
+
+def every(cli, function, *args, routers=ROUTERS):
+    """`salt -L r1,r2,... function args`: list targeting, what the traffic runner uses."""
+    return cli.run("-L", function, *args, minion_tgt=",".join(routers))
+
+
+def master_store(master) -> Store:
+    return Store(salt.cache.Cache(salt.config.master_config(master.config_file)))
+
+
+def configs(lab) -> dict[str, str]:
+    return {router: lab.control(router).config() for router in ROUTERS}
+
+
+def commit_kinds(lab, router) -> list[str]:
+    return [commit["kind"] for commit in lab.control(router).commits()]
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def provision(cli) -> None:
+    """Every router on its baseline (the lab starts them empty); idempotent."""
+    def answered():
+        ret = every(cli, "traffic.provision")
+        return ret.returncode == 0 and sorted(ret.data) == ROUTERS and ret
+
+    # the first list-targeted jobs after the deltaproxy starts may miss sub-proxies (order_masters warm-up)
+    wait_for(answered, 120, "every sub-proxy to provision its router", interval=2)
+
+
+def reset(cli, master, lab, feed_load) -> None:
+    """Faults cleared, normal load, no shift on any router, an empty store."""
+    for router in ROUTERS:
+        lab.control(router).clear()
+    feed_load("normal")
+
+    def nothing_pending():
+        return not any(reply["pending"] for reply in every(cli, "traffic.pending").data.values())
+
+    wait_for(nothing_pending, 40, "pending commits to revert")
+    ret = every(cli, "traffic.apply", "revert_in=600")
+    assert ret.returncode == 0 and sorted(ret.data) == ROUTERS, ret
+    changed = sorted(router for router, reply in ret.data.items() if reply["changed"])
+    if changed:
+        confirmed = every(cli, "traffic.confirm", routers=changed)
+        assert confirmed.returncode == 0 and sorted(confirmed.data) == changed, confirmed
+    store = master_store(master)
+    for key in ("active", "controls", "settings"):
+        store.cache.flush(STATE_BANK, key)
+    store.cache.flush(HISTORY_BANK)
