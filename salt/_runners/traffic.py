@@ -135,7 +135,7 @@ def _compute(store):
     network = parse_network(pillar["traffic"])
     if "traffic_load" not in pillar:
         # the ext_pillar's own error (e.g. the load file's offending path) goes to the operator, not only the log
-        why = "; ".join(str(e) for e in pillar.get("_errors") or []) or "load source down?"
+        why = " ".join("; ".join(str(e) for e in pillar.get("_errors") or []).split())[:600] or "load source down?"
         raise TrafficShiftError(f"no `traffic_load` in the pillar ({why}): nothing planned, "
                                 "the fleet stays as it is")
     now = _now()
