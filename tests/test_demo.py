@@ -1,6 +1,7 @@
 """`make demo` keeps working: the whole main job through a real salt-master and NAPALM proxies on the
 embedded lab ends with every shift unwound, and leaves nothing running or behind (so it runs again)."""
 import glob
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,6 +19,7 @@ def demo_leftovers() -> list[str]:
 
 def test_demo_runs_the_main_job_through_salt_end_to_end(capsys):
     assert not demo_leftovers()
+    shutil.rmtree(REPO / "build" / "demo", ignore_errors=True)
     assert demo.main(["--pillar-dir", str(REPO / "pillar")]) == 0
     out = capsys.readouterr().out
     assert "every proxy answers test.ping" in out
@@ -29,5 +31,8 @@ def test_demo_runs_the_main_job_through_salt_end_to_end(capsys):
     site = out.split("=== load scenario: site-overload")[1].split("=== load back to normal")[0]
     assert "add: prepend" in site and "site  fra01" in site
     assert "all shifts unwound" in out
+    for scenario in ("egress-overload", "site-overload"):
+        report = (REPO / "build" / "demo" / f"{scenario}.html").read_text()
+        assert "<svg" in report and "confirmed" in report
     assert out.rstrip().endswith("salt and lab stopped")
     assert not demo_leftovers(), "the demo stops every daemon and removes its work directory"

@@ -63,6 +63,8 @@ def test_runner_output_puts_an_error_alone_and_other_returns_as_yaml():
     assert format_runner_return({"result": False, "retcode": 1, "error": "fleet lock held by x"}) == \
         "ERROR: fleet lock held by x"
     assert format_runner_return({"result": True, "skipped": "frozen"}) == "skipped: frozen"
+    assert format_runner_return({"result": True, "path": "/tmp/r.html", "run": "plan-1"}) == \
+        "report of plan-1 written to /tmp/r.html"
     assert format_runner_return({"result": True, "controls": []}) == "result: true\ncontrols: []"
 
 

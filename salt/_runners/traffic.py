@@ -450,14 +450,14 @@ def report(run_id=None, path=None):
         record = _plan_record() if run_id in (None, "", "plan") else \
             _store().run(check_run_id("traffic.report", run_id))
     except TrafficShiftError as exc:
-        return _fail(str(exc))
+        return _for_humans(_fail(str(exc)))
     target = os.path.abspath(str(path)) if path else \
         os.path.join(__opts__["cachedir"], "trafficshift", "reports", f"{record['id']}.html")
     try:
         written = write_report(record, target)
     except OSError as exc:
-        return _fail(f"traffic.report: cannot write {target}: {exc}")
-    return {"result": True, "path": written, "run": record["id"]}
+        return _for_humans(_fail(f"traffic.report: cannot write {target}: {exc}"))
+    return _for_humans({"result": True, "path": written, "run": record["id"]})
 
 
 def _plan_record():

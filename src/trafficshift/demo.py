@@ -38,6 +38,7 @@ from trafficshift.validation import parse_load, parse_network
 
 REPO = Path(__file__).resolve().parents[2]
 TIME_SCALE = 60.0
+REPORTS = REPO / "build" / "demo"  # the HTML reports of the overload runs (salt-run traffic.report)
 SCENARIOS = ("normal", "egress-overload", "site-overload")
 UNWIND_TIMEOUT_S = 180.0  # wall seconds
 #: the runner's rollout settings for the demo: the default canary, commit-confirmed timer 10 min of device
@@ -97,6 +98,7 @@ class Demo:
         self.salt = salt
         self.network = network
         self.feeder = feeder
+        self.runs: dict[str, str] = {}  # scenario -> id of the run that applied it
 
     # -- Salt, shown as an operator would type it ------------------------------------------------------------
     def show(self, command: str, *args: str) -> str:
@@ -153,12 +155,16 @@ class Demo:
             if len(lines) > 6:
                 say(f"      ... {len(lines) - 6} more")
 
+    def last_run(self) -> str:
+        return self.salt.run_json("salt-run", "traffic.history", "limit=1")[0]["id"]
+
     def cycle(self, scenario: str) -> None:
         self.feed(scenario)
         self.show("salt-run", "traffic.plan")
         before = {r: self.lab.control(r).config() for r in self.network.routers}
         self.show("salt-run", "traffic.apply")
         self.read_back(before)
+        self.runs[scenario] = self.last_run()
 
     def unwind(self) -> None:
         heading("load back to normal: shifts unwind once their hold time has passed")
@@ -191,8 +197,12 @@ class Demo:
             heading(f"load scenario: {scenario}")
             self.cycle(scenario)
         self.unwind()
-        heading("history")
+        heading("history and reports")
         self.show("salt-run", "traffic.history", "limit=8")
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        for scenario in ("egress-overload", "site-overload"):
+            self.show("salt-run", "traffic.report", self.runs[scenario], f"path={REPORTS / f'{scenario}.html'}")
+        say(f"open the reports in a browser: {REPORTS}/*.html")
 
 
 def main(argv: list[str] | None = None) -> int:

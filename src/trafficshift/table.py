@@ -124,6 +124,8 @@ def format_runner_return(data: Any) -> str:
         return str(data["event"]["message"])  # a progress line of a run in progress
     if data.get("result") is False and "error" in data:
         return f"ERROR: {data['error']}"
+    if set(data) == {"result", "path", "run"}:
+        return f"report of {data['run']} written to {data['path']}"  # traffic.report
     lines: list[str] = []
     plan = data.get("plan") if isinstance(data.get("plan"), dict) and "table" in data["plan"] else data
     if "table" in plan:
