@@ -1,6 +1,9 @@
 """`make demo` keeps working: the whole main job through a real salt-master and NAPALM proxies on the
 embedded lab ends with every shift unwound, and leaves nothing running or behind (so it runs again)."""
 import glob
+import signal
+import sys
+import time
 import shutil
 import subprocess
 import tempfile
@@ -36,3 +39,31 @@ def test_demo_runs_the_main_job_through_salt_end_to_end(capsys):
         assert "<svg" in report and "confirmed" in report
     assert out.rstrip().endswith("salt and lab stopped")
     assert not demo_leftovers(), "the demo stops every daemon and removes its work directory"
+
+
+def test_demo_interrupted_while_salt_starts_stops_everything_and_exits_130():
+    process = subprocess.Popen([sys.executable, "-m", "trafficshift.demo"], cwd=REPO, stdout=subprocess.PIPE,
+                               text=True)
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("salt: starting"):
+            break
+    time.sleep(5)  # the master and some proxies are up, none answering yet
+    assert demo_leftovers(), "the demo's daemons are running"
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, "".join(lines) + out
+    assert "interrupted: salt and lab stopped" in out
+    assert not demo_leftovers()
+
+
+def test_demo_with_a_broken_pillar_fails_with_the_path_and_starts_nothing(tmp_path):
+    shutil.copytree(REPO / "pillar", tmp_path / "pillar")
+    network = tmp_path / "pillar" / "traffic" / "network.sls"
+    network.write_text(network.read_text().replace("target_utilization: 0.8", "target_utilization: 1.8"))
+    result = subprocess.run([sys.executable, "-m", "trafficshift.demo", "--pillar-dir", str(tmp_path / "pillar")],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "demo FAILED" in result.stdout and "traffic:policy:target_utilization" in result.stdout
+    assert not demo_leftovers()
