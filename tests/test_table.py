@@ -57,6 +57,8 @@ def test_runner_output_shows_run_outcomes_with_the_failing_step_and_first_error_
     assert row.split()[:4] == ["r2", "failed", "apply", "commit"] and "second line" not in text
     assert "  --- r1 committed:" in lines
     assert "  unchanged: r3, r4" in lines and not any(line.lstrip().startswith("r3") for line in lines)
+    with_message = format_runner_return({**data, "message": "apply x: rolled-back: r2: apply failed: refused"})
+    assert with_message.splitlines()[-1] == "apply x: rolled-back: r2: apply failed: refused"
 
 
 def test_runner_output_puts_an_error_alone_and_other_returns_as_yaml():

@@ -136,6 +136,8 @@ def format_runner_return(data: Any) -> str:
         lines += _diffs(data["diffs"])
     if isinstance(data.get("outcomes"), dict):
         lines += _outcomes(data)
+    if data.get("message"):
+        lines.append(str(data["message"]))  # the run's one line for the operator, last so it is seen
     if not lines:
         return yaml.safe_dump(data, default_flow_style=False, sort_keys=False).rstrip()
     return "\n".join(lines)
