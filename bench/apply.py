@@ -455,7 +455,8 @@ def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Pat
             result["salt_s"] = round(result["salt_s"], 2)
             outcomes = {r: o["outcome"] for r, o in ret.get("outcomes", {}).items()}
             if ret.get("status") != "applied" or set(outcomes.values()) != {"confirmed"} or len(outcomes) != n:
-                raise RuntimeError(f"salt-run traffic.apply: {ret.get('status')} {ret.get('error')} {outcomes}")
+                errors = {r: o.get("error") for r, o in ret.get("outcomes", {}).items() if o.get("error")}
+                raise RuntimeError(f"salt-run traffic.apply: {ret.get('status')} {ret.get('error')} {outcomes} {errors}")
             result["ratio"] = round(result["salt_s"] / result["bare_s"], 2)
 
             bare(lab, net, names, None)

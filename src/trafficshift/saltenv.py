@@ -25,8 +25,9 @@ def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runn
     of deltaproxy processes (`deltaproxy_opts`)."""
     reactor = repo / "salt" / "reactor"
     # order_masters: the tcp publisher then sends list targets to every connection (sub-proxies share their
-    # controller's); syndic_wait 0: LocalClient would otherwise wait 5 s for lower masters after every call
-    extra = {"order_masters": True, "syndic_wait": 0} if deltaproxy else {}
+    # controller's); syndic_wait 0: LocalClient would otherwise wait 5 s for lower masters after every call;
+    # gather_job_timeout: every sub-proxy answers saltutil.find_job from its controller's one busy process
+    extra = {"order_masters": True, "syndic_wait": 0, "gather_job_timeout": 30} if deltaproxy else {}
     return {
         "transport": "tcp",
         "interface": LOOPBACK,
@@ -70,6 +71,8 @@ def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> d
         **THREADED_JOBS,
         "proxy": {
             "proxytype": "napalm",
+            # the `traffic` module's router id: in a deltaproxy `__opts__["id"]` may name another sub-proxy
+            "router": router,
             "driver": device["vendor"],
             "host": device["host"],
             "username": device["username"],
@@ -112,6 +115,8 @@ def subproxy_pillar(router: str, device: dict, *, credentials_file: Path, timeou
     return {
         "proxy": {
             "proxytype": "napalm",
+            # the `traffic` module's router id: in a deltaproxy `__opts__["id"]` may name another sub-proxy
+            "router": router,
             "driver": device["vendor"],
             "host": device["host"],
             "provider": CREDENTIALS_PROVIDER,

@@ -30,11 +30,14 @@ def test_every_subproxy_answers_from_one_process(delta_cli, delta_proxy):
 
 
 def test_pillar_has_where_to_find_the_credentials_but_not_them(delta_cli, delta_lab, credentials_file):
-    pillar = every(delta_cli, "pillar.items", "unmask=True").data
+    # pillar.raw: the pillar the sub-proxy runs with. (pillar.items compiles afresh for __opts__["id"], which
+    # names another sub-proxy of the same process, salt#70144: it returned ams01-r1's pillar for ams01-r2.)
+    pillar = every(delta_cli, "pillar.raw", "unmask=True").data
     for router in ROUTERS:
         proxy = pillar[router]["proxy"]
         assert proxy["provider"] == "trafficshift.napalm_provider"
         assert proxy["optional_args"]["credentials"] == {"file": str(credentials_file), "key": router}
+        assert proxy["router"] == router  # what the traffic module takes as its router id (salt#70144)
         assert "passwd" not in proxy and "password" not in proxy and "username" not in proxy
         assert delta_lab.inventory()[router]["password"] not in json.dumps(pillar[router])
     assert oct(credentials_file.stat().st_mode & 0o777) == "0o600"
