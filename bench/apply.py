@@ -456,12 +456,16 @@ def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Pat
             outcomes = {r: o["outcome"] for r, o in ret.get("outcomes", {}).items()}
             if ret.get("status") != "applied" or set(outcomes.values()) != {"confirmed"} or len(outcomes) != n:
                 errors = {r: o.get("error") for r, o in ret.get("outcomes", {}).items() if o.get("error")}
-                raise RuntimeError(f"salt-run traffic.apply: {ret.get('status')} {ret.get('error')} {outcomes} {errors}")
-            result["ratio"] = round(result["salt_s"] / result["bare_s"], 2)
+                result["salt_error"] = f"{ret.get('status')} {ret.get('error')} {errors}"[:500]
+            else:
+                result["ratio"] = round(result["salt_s"] / result["bare_s"], 2)
 
             bare(lab, net, names, None)
             forget_active(dep)
-            result["loop_latency_s"] = round(loop_latency(dep), 2)
+            try:
+                result["loop_latency_s"] = round(loop_latency(dep), 2)
+            except RuntimeError as exc:  # report what was measured, and why this one failed
+                result["loop_latency_s"], result["loop_error"] = None, str(exc)[:500]
             if solo:
                 result["solo_pss_mb"] = round(solo_memory(dep, solo), 1)
                 result["solo_count"] = solo
