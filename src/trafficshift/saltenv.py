@@ -103,10 +103,6 @@ def deltaproxy_opts(repo: Path, controller_id: str, routers: list[str]) -> dict:
         # share the sub-proxy's NAPALM driver object, which holds the EOS config session's name
         **THREADED_JOBS,
         "metaproxy": "deltaproxy",
-        # every sub-proxy's return goes through this process's one connection to the master; under load the
-        # default 5-10 s per try lost returns of a 20-router stage (bench/apply.py): be patient instead
-        "return_retry_timer": 30,
-        "return_retry_timer_max": 60,
         "proxy": {"proxytype": "deltaproxy", "ids": sorted(routers), "parallel_startup": True},
         "id": controller_id,
     }
