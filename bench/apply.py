@@ -288,7 +288,7 @@ class Deployment:
         self.spawn("salt-master", "-c", str(self.master_conf))
         conf = self.write_proxy(CONTROLLER, deltaproxy_opts(REPO, CONTROLLER, self.names), [CONTROLLER, *self.names])
         time.sleep(3)
-        self.controller = self.spawn("salt-proxy", "-c", str(conf), f"--proxyid={CONTROLLER}")
+        self.controller = self.spawn("trafficshift-proxy", "-c", str(conf), f"--proxyid={CONTROLLER}")
         import salt.client
         import salt.config
 

@@ -8,6 +8,7 @@ Fixture names differ from tests/salt's so that both suites can share one pytest 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -122,9 +123,12 @@ def preaccept_keys(master, proxy, ids: list[str]) -> None:
 
 
 def controller_factory(master, controller: str, routers: list[str]):
-    """A deltaproxy controller ("a proxy host") managing `routers`, its keys accepted on `master`."""
+    """A deltaproxy controller ("a proxy host") managing `routers`, its keys accepted on `master`. It runs
+    `trafficshift-proxy` (salt-proxy with the deltaproxy return fix, trafficshift.saltproxy), as a proxy
+    host should."""
     factory = master.salt_proxy_minion_daemon(controller, overrides=deltaproxy_opts(REPO, controller, routers),
                                               max_start_attempts=1, start_timeout=300)
+    factory.script_name = str(Path(sys.executable).parent / "trafficshift-proxy")
     preaccept_keys(master, factory, [controller, *routers])
     return factory
 

@@ -29,6 +29,23 @@ def test_every_subproxy_answers_from_one_process(delta_cli, delta_proxy):
     assert sorted(pids) == ROUTERS and len(set(pids.values())) == 1 and int(pids["ams01-r1"]) in tree, (tree, pids)
 
 
+def threads(pid: int) -> int:
+    process = psutil.Process(pid)
+    return sum(p.num_threads() for p in [process, *process.children(recursive=True)])
+
+
+def test_subproxy_jobs_end_once_their_return_is_sent(delta_cli, delta_proxy):
+    # Salt 3008.4 alone: every sub-proxy job thread waits 30 s for the reply to its return, which its
+    # listener filters out, and meanwhile unpacks every event of the controller (trafficshift.saltproxy)
+    idle = threads(delta_proxy.pid)
+    for _ in range(3):
+        pings = every(delta_cli, "test.ping")
+        assert pings.data == {router: True for router in ROUTERS}, pings
+    # 3 jobs x 4 sub-proxies = 12 job threads; a keep-alive job may be running too
+    wait_for(lambda: threads(delta_proxy.pid) <= idle + 2, 10, "the sub-proxy job threads to end",
+             interval=0.2)
+
+
 def test_pillar_has_where_to_find_the_credentials_but_not_them(delta_cli, delta_lab, credentials_file):
     # pillar.raw: the pillar the sub-proxy runs with. (pillar.items compiles afresh for __opts__["id"], which
     # names another sub-proxy of the same process, salt#70144: it returned ams01-r1's pillar for ams01-r2.)
