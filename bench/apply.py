@@ -1,11 +1,12 @@
 """The apply path at fleet scale: a bare threaded NAPALM script versus `salt-run traffic.apply` through one
 Salt deltaproxy, memory per managed router, and the control loop's reaction time. Prints JSON.
 
-    .venv/bin/python bench/apply.py --json [--sizes 10,20,50] [--batch-size N] [--solo 3]
+    .venv/bin/python bench/apply.py --json [--sizes 10,20,50] [--batch-size N] [--solo 3] [--device-delay S]
 
 Per size N it starts a lab of N routers (half Junos, half EOS; N/2 sites of two), a salt-master (tcp,
 `order_masters`) and ONE deltaproxy process whose NAPALM sub-proxies manage every router
-(trafficshift.saltenv.deltaproxy_opts; credentials in a local file, not in pillar). The load overloads one
+(trafficshift.saltenv.deltaproxy_opts; credentials in a local file, not in pillar), run by `trafficshift-proxy`
+(salt-proxy with the fix for Salt 3008.4's lost sub-proxy replies, trafficshift.saltproxy). The load overloads one
 link of every router (95%) with an alternate on the same router, so every plan changes every router.
 
 - bare_s: one thread per router, each doing exactly the device operations of an apply with stock NAPALM:
@@ -17,6 +18,9 @@ link of every router (95%) with an alternate on the same router, so every plan c
   on `--solo` of them.
 - loop_latency_s: from firing `trafficshift/load/alert` on the master bus (reactor -> traffic.rebalance)
   until every router has committed and confirmed (read from each device's commit history).
+
+`--device-delay S` makes every lab router wait S seconds before each reply (bare and Salt alike), a stand-in
+for real routers, whose commits take seconds where the lab's take milliseconds.
 
 The runner's stages come from `--canary` / `--batch-size` (the master's `trafficshift:` settings); the
 default bench setting is canary 1 then all other routers in one batch, reported with each result.
@@ -414,11 +418,13 @@ def solo_memory(dep: Deployment, count: int) -> float:
     return sum(per) / len(per)
 
 
-def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Path | None) -> dict:
+def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Path | None,
+            device_delay: float = 0.0) -> dict:
     fleet = routers(n)
     names = [name for name, _ in fleet]
     stages = {"canary": canary, "batch_size": batch_size or max(1, n - canary), "timeout": 120}
-    result = {"routers": n, "canary": stages["canary"], "batch_size": stages["batch_size"]}
+    result = {"routers": n, "canary": stages["canary"], "batch_size": stages["batch_size"],
+              "device_delay_s": device_delay}
     keep = os.environ.get("BENCH_KEEP")  # debugging: keep configs and logs (BENCH_LOG_LEVEL=debug for more)
     workdir = contextlib.nullcontext(tempfile.mkdtemp(prefix="bench-apply-")) if keep else \
         tempfile.TemporaryDirectory(prefix="bench-apply-")
@@ -437,6 +443,10 @@ def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Pat
             result.update(deltaproxy_pss_mb=round(mem["pss_mb"], 1), deltaproxy_rss_mb=round(mem["rss_mb"], 1),
                           pss_per_router_mb=round(mem["pss_mb"] / n, 2),
                           rss_per_router_mb=round(mem["rss_mb"] / n, 2))
+
+            for control in lab.controls.values():  # slower routers: every reply of every router waits
+                if device_delay:
+                    control.inject(delay_s=device_delay)
 
             net_dict = network(fleet)
             net = parse_network(net_dict)
@@ -483,13 +493,17 @@ def main() -> None:
                         help="routers per stage after the canary (default: all of them, two stages)")
     parser.add_argument("--solo", type=int, default=3,
                         help="classic one-router proxies started once (first size) for the memory comparison")
+    parser.add_argument("--device-delay", type=float, default=0.0,
+                        help="seconds every lab router waits before each reply, for bare and Salt alike "
+                             "(a stand-in for real devices' latency; default 0: the lab's own speed)")
     parser.add_argument("--profile", type=Path, default=None,
                         help="write a pyinstrument text profile of the timed salt-run to this file")
     args = parser.parse_args()
     for index, size in enumerate(int(s) for s in args.sizes.split(",")):
         if size % 2:
             parser.error("sizes must be even (two routers per site)")
-        result = measure(size, args.canary, args.batch_size, args.solo if index == 0 else 0, args.profile)
+        result = measure(size, args.canary, args.batch_size, args.solo if index == 0 else 0, args.profile,
+                         args.device_delay)
         print(json.dumps(result, sort_keys=True) if args.json else result, flush=True)
 
 
