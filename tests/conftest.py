@@ -26,6 +26,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
+def salt_factories_config():
+    return {"start_timeout": 120}
+
+
+@pytest.fixture(scope="session")
+def salt_factories_default_root_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("salt-root")
+
+
+@pytest.fixture(scope="session")
 def event_listener():
     """saltfactories' event listener (receives every master event), on loopback."""
     from saltfactories.plugins.event_listener import EventListener

@@ -3,13 +3,12 @@ the runner's store as the test process sees it (the master's localfs cache), the
 putting fleet and store back to the start state after a test."""
 from __future__ import annotations
 
-import time
-
 import salt.cache
 import salt.config
 
 from conftest import ROUTERS
 from trafficshift.store import HISTORY_BANK, STATE_BANK, Store
+from waiting import wait_for
 
 
 def master_store(salt_master) -> Store:
@@ -18,17 +17,6 @@ def master_store(salt_master) -> Store:
 
 def configs(lab) -> dict[str, str]:
     return {router: lab.control(router).config() for router in ROUTERS}
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def provision(salt_cli) -> None:

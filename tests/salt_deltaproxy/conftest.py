@@ -29,16 +29,6 @@ TIME_SCALE = 60.0
 
 
 @pytest.fixture(scope="session")
-def salt_factories_config():
-    return {"start_timeout": 120}
-
-
-@pytest.fixture(scope="session")
-def salt_factories_default_root_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("salt-root")
-
-
-@pytest.fixture(scope="session")
 def delta_lab():
     specs = [DeviceSpec(name, NETWORK["routers"][name]["vendor"]) for name in ROUTERS]
     with Lab(specs, time_scale=TIME_SCALE) as lab:

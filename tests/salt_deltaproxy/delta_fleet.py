@@ -2,12 +2,11 @@
 configs and commit kinds, and putting fleet and store back to the start state."""
 from __future__ import annotations
 
-import time
-
 import salt.cache
 import salt.config
 
 from trafficshift.store import HISTORY_BANK, STATE_BANK, Store
+from waiting import wait_for
 
 ROUTERS = ["ams01-r1", "ams01-r2", "fra01-r1", "fra01-r2"]
 
@@ -27,17 +26,6 @@ def configs(lab) -> dict[str, str]:
 
 def commit_kinds(lab, router) -> list[str]:
     return [commit["kind"] for commit in lab.control(router).commits()]
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def provision(cli) -> None:

@@ -64,16 +64,6 @@ def load_data(scenario: str, now: float) -> dict:
 
 
 @pytest.fixture(scope="session")
-def salt_factories_config():
-    return {"start_timeout": 120}
-
-
-@pytest.fixture(scope="session")
-def salt_factories_default_root_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("salt-root")
-
-
-@pytest.fixture(scope="session")
 def sec_lab():
     with Lab([DeviceSpec(name, NETWORK["routers"][name]["vendor"]) for name in ROUTERS], time_scale=TIME_SCALE,
              password=PASSWORD) as lab:
