@@ -1,10 +1,12 @@
 """The apply path at fleet scale: a bare threaded NAPALM script versus `salt-run traffic.apply` through one
 Salt deltaproxy, memory per managed router, and the control loop's reaction time. Prints JSON.
 
-    .venv/bin/python bench/apply.py --json [--sizes 10,20,50] [--batch-size N] [--solo 3] [--device-delay S]
+    .venv/bin/python bench/apply.py --json [--sizes 10,20,50] [--batch-size N] [--solo 3] [--controllers K]
+                                   [--device-delay S]
 
 Per size N it starts a lab of N routers (half Junos, half EOS; N/2 sites of two), a salt-master (tcp,
-`order_masters`) and ONE deltaproxy process whose NAPALM sub-proxies manage every router
+`order_masters`) and ONE deltaproxy process (`--controllers K`: K of them, each a slice of the routers, as on
+a proxy host that runs several) whose NAPALM sub-proxies manage every router
 (trafficshift.saltenv.deltaproxy_opts; credentials in a local file, not in pillar), run by `trafficshift-proxy`
 (salt-proxy with the fix for Salt 3008.4's lost sub-proxy replies, trafficshift.saltproxy). The load overloads one
 link of every router (95%) with an alternate on the same router, so every plan changes every router.
@@ -13,7 +15,7 @@ link of every router (95%) with an alternate on the same router, so every plan c
   open, load + compare (trafficshift.router.apply renders the same block), commit confirmed, confirm, close.
 - salt_s: wall time of `salt-run traffic.apply` (CLI start, pillar, plan, staged rollout with the health
   check of every stage, confirm, history) for the same change from the same baseline.
-- pss_per_router_mb / rss_per_router_mb: the deltaproxy process tree's PSS / RSS divided by N
+- pss_per_router_mb / rss_per_router_mb: the deltaproxy process trees' PSS / RSS divided by N
   (/proc/<pid>/smaps_rollup); `solo_pss_mb` is one classic NAPALM proxy minion (one per router), measured
   on `--solo` of them.
 - loop_latency_s: from firing `trafficshift/load/alert` on the master bus (reactor -> traffic.rebalance)
@@ -54,7 +56,6 @@ from trafficshift.validation import parse_load, parse_network
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-CONTROLLER = "proxyhost-1"
 GBPS = 1_000_000_000
 REVERT_IN = 600
 
@@ -216,9 +217,13 @@ def last_json(text: str):
 class Deployment:
     """A salt-master and proxy processes in a temp dir, all on 127.0.0.1; stopped on exit."""
 
-    def __init__(self, root: Path, lab: LabProcess, fleet: list[tuple[str, str]], stages: dict) -> None:
+    def __init__(self, root: Path, lab: LabProcess, fleet: list[tuple[str, str]], stages: dict,
+                 controllers: int = 1) -> None:
         self.root, self.lab, self.fleet = root, lab, fleet
         self.names = [name for name, _ in fleet]
+        # proxy host controllers, each managing a contiguous slice of the routers (name order)
+        size = -(-len(self.names) // controllers)
+        self.slices = {f"proxyhost-{k + 1}": self.names[k * size:(k + 1) * size] for k in range(controllers)}
         self.user = getpass.getuser()
         self.publish_port, self.ret_port = free_port(), free_port()
         self.procs: list[subprocess.Popen] = []
@@ -290,9 +295,12 @@ class Deployment:
         self.load_file.write_text(yaml.safe_dump(load(self.fleet, self.lab.now(), overload=False)))
         self.master_conf = self.write_master()
         self.spawn("salt-master", "-c", str(self.master_conf))
-        conf = self.write_proxy(CONTROLLER, deltaproxy_opts(REPO, CONTROLLER, self.names), [CONTROLLER, *self.names])
+        confs = {controller: self.write_proxy(controller, deltaproxy_opts(REPO, controller, routers),
+                                              [controller, *routers])
+                 for controller, routers in self.slices.items()}
         time.sleep(3)
-        self.controller = self.spawn("trafficshift-proxy", "-c", str(conf), f"--proxyid={CONTROLLER}")
+        self.controllers = [self.spawn("trafficshift-proxy", "-c", str(conf), f"--proxyid={controller}")
+                            for controller, conf in confs.items()]
         import salt.client
         import salt.config
 
@@ -419,17 +427,17 @@ def solo_memory(dep: Deployment, count: int) -> float:
 
 
 def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Path | None,
-            device_delay: float = 0.0) -> dict:
+            device_delay: float = 0.0, controllers: int = 1) -> dict:
     fleet = routers(n)
     names = [name for name, _ in fleet]
     stages = {"canary": canary, "batch_size": batch_size or max(1, n - canary), "timeout": 120}
     result = {"routers": n, "canary": stages["canary"], "batch_size": stages["batch_size"],
-              "device_delay_s": device_delay}
+              "device_delay_s": device_delay, "controllers": controllers}
     keep = os.environ.get("BENCH_KEEP")  # debugging: keep configs and logs (BENCH_LOG_LEVEL=debug for more)
     workdir = contextlib.nullcontext(tempfile.mkdtemp(prefix="bench-apply-")) if keep else \
         tempfile.TemporaryDirectory(prefix="bench-apply-")
     with workdir as tmp, LabProcess(Path(tmp), fleet) as lab:
-        dep = Deployment(Path(tmp), lab, fleet, stages)
+        dep = Deployment(Path(tmp), lab, fleet, stages, controllers)
         try:
             started = time.perf_counter()
             dep.start()
@@ -439,7 +447,8 @@ def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Pat
             if sorted(provisioned) != names or not all(isinstance(r, dict) for r in provisioned.values()):
                 raise RuntimeError(f"provision: {provisioned}")
             time.sleep(5)  # let the provision jobs' threads finish before reading memory
-            mem = memory_mb(dep.controller.pid)
+            per_controller = [memory_mb(proc.pid) for proc in dep.controllers]
+            mem = {key: sum(m[key] for m in per_controller) for key in ("pss_mb", "rss_mb")}
             result.update(deltaproxy_pss_mb=round(mem["pss_mb"], 1), deltaproxy_rss_mb=round(mem["rss_mb"], 1),
                           pss_per_router_mb=round(mem["pss_mb"] / n, 2),
                           rss_per_router_mb=round(mem["rss_mb"] / n, 2))
@@ -493,6 +502,8 @@ def main() -> None:
                         help="routers per stage after the canary (default: all of them, two stages)")
     parser.add_argument("--solo", type=int, default=3,
                         help="classic one-router proxies started once (first size) for the memory comparison")
+    parser.add_argument("--controllers", type=int, default=1,
+                        help="deltaproxy processes sharing the routers (slices in name order; default 1)")
     parser.add_argument("--device-delay", type=float, default=0.0,
                         help="seconds every lab router waits before each reply, for bare and Salt alike "
                              "(a stand-in for real devices' latency; default 0: the lab's own speed)")
@@ -503,7 +514,7 @@ def main() -> None:
         if size % 2:
             parser.error("sizes must be even (two routers per site)")
         result = measure(size, args.canary, args.batch_size, args.solo if index == 0 else 0, args.profile,
-                         args.device_delay)
+                         args.device_delay, args.controllers)
         print(json.dumps(result, sort_keys=True) if args.json else result, flush=True)
 
 
