@@ -286,8 +286,10 @@ class Deployment:
 
     # processes ------------------------------------------------------------------------------------------
     def spawn(self, *argv: str) -> subprocess.Popen:
-        proc = subprocess.Popen([str(BIN / argv[0]), *argv[1:]], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        # stderr kept next to the daemon's log: a job thread's traceback goes there, not to the log
+        with open(self.root / f"{argv[0]}-{len(self.procs)}.stderr", "wb") as stderr:
+            proc = subprocess.Popen([str(BIN / argv[0]), *argv[1:]], stdout=subprocess.DEVNULL, stderr=stderr,
+                                    start_new_session=True)
         self.procs.append(proc)
         return proc
 
