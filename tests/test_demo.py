@@ -42,8 +42,9 @@ def test_demo_runs_the_main_job_through_salt_end_to_end(capsys):
 
 
 def test_demo_interrupted_while_salt_starts_stops_everything_and_exits_130():
+    # started with SIGINT ignored, as a background job of a shell starts it: Ctrl-C must stop it all the same
     process = subprocess.Popen([sys.executable, "-m", "trafficshift.demo"], cwd=REPO, stdout=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines = []
     for line in process.stdout:
         lines.append(line)

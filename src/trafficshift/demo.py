@@ -209,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trafficshift-demo", description=__doc__.splitlines()[0])
     parser.add_argument("--pillar-dir", type=Path, default=REPO / "pillar")
     args = parser.parse_args(argv)
-    # `kill` stops the demo like Ctrl-C: the context managers below stop Salt and the lab
+    # `kill` stops the demo like Ctrl-C: the context managers below stop Salt and the lab. Ctrl-C is set
+    # explicitly: a demo started from a background job inherits SIGINT ignored and would not stop
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         document = yaml.safe_load((args.pillar_dir / "traffic" / "network.sls").read_text())
         network = parse_network(document["traffic"])
