@@ -8,7 +8,7 @@ Per size N it starts a lab of N routers (half Junos, half EOS; N/2 sites of two)
 `order_masters`) and ONE deltaproxy process (`--controllers K`: K of them, each a slice of the routers, as on
 a proxy host that runs several) whose NAPALM sub-proxies manage every router
 (trafficshift.saltenv.deltaproxy_opts; credentials in a local file, not in pillar), run by `trafficshift-proxy`
-(salt-proxy with the fix for Salt 3008.4's lost sub-proxy replies, trafficshift.saltproxy). The load overloads one
+(salt-proxy with the fixes for Salt 3008.4's lost sub-proxy returns, trafficshift.saltproxy). The load overloads one
 link of every router (95%) with an alternate on the same router, so every plan changes every router.
 
 - bare_s: one thread per router, each doing exactly the device operations of an apply with stock NAPALM:
@@ -455,8 +455,8 @@ def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Pat
                           pss_per_router_mb=round(mem["pss_mb"] / n, 2),
                           rss_per_router_mb=round(mem["rss_mb"] / n, 2))
 
-            for control in lab.controls.values():  # slower routers: every reply of every router waits
-                if device_delay:
+            if device_delay:  # slower routers: every reply of every router waits
+                for control in lab.controls.values():
                     control.inject(delay_s=device_delay)
 
             net_dict = network(fleet)

@@ -62,16 +62,16 @@ def _metaproxy_call(opts, fn_name):
     function_name = f"{opts.get('metaproxy', 'proxy')}.{fn_name}"
     with _METAPROXY_LOCK:
         for attempt in range(1, METAPROXY_ATTEMPTS + 1):
-            loader = _METAPROXY_LOADERS.pop(loaded_base_name, None) or \
-                salt.loader.metaproxy(opts, loaded_base_name=loaded_base_name)
+            loader = _METAPROXY_LOADERS.get(loaded_base_name)
+            if loader is None:
+                loader = _METAPROXY_LOADERS[loaded_base_name] = \
+                    salt.loader.metaproxy(opts, loaded_base_name=loaded_base_name)
             try:
-                function = loader[function_name]
+                return loader[function_name]
             except KeyError:  # the module load failed part way and the loader now marks it missing: rebuild
+                del _METAPROXY_LOADERS[loaded_base_name]
                 if attempt == METAPROXY_ATTEMPTS:
                     raise
-                continue
-            _METAPROXY_LOADERS[loaded_base_name] = loader
-            return function
 
 
 def install() -> None:

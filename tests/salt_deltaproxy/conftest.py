@@ -114,7 +114,7 @@ def preaccept_keys(master, proxy, ids: list[str]) -> None:
 
 def controller_factory(master, controller: str, routers: list[str]):
     """A deltaproxy controller ("a proxy host") managing `routers`, its keys accepted on `master`. It runs
-    `trafficshift-proxy` (salt-proxy with the deltaproxy return fix, trafficshift.saltproxy), as a proxy
+    `trafficshift-proxy` (salt-proxy with the deltaproxy return fixes, trafficshift.saltproxy), as a proxy
     host should."""
     factory = master.salt_proxy_minion_daemon(controller, overrides=deltaproxy_opts(REPO, controller, routers),
                                               max_start_attempts=1, start_timeout=300)

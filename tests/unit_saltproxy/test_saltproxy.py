@@ -15,7 +15,8 @@ class Loader(dict):
     """A loader whose module load failed part way: every lookup raises KeyError, as Salt's does then."""
 
     def __init__(self, broken: bool) -> None:
-        super().__init__({} if broken else {"deltaproxy.target": "target", "deltaproxy.thread_return": "thread_return"})
+        functions = {"deltaproxy.target": "target", "deltaproxy.thread_return": "thread_return"}
+        super().__init__({} if broken else functions)
 
 
 class Builds(list):
