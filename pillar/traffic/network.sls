@@ -395,7 +395,6 @@ traffic:
     counter_tolerance: 0.1
     max_plan_change: 500
     detour_local_pref: 200
-    marker_community: 65535:666
   baseline:
     domain_name: lab.example.net
     ntp_servers:

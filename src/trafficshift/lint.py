@@ -5,7 +5,9 @@
   something (an unconditional reject would stop every announcement through that neighbor);
 - references: every policy, prefix-list and community that a neighbor or term names is defined;
 - the managed block: managed objects, and only they, carry the `TS-` prefix; whatever trafficshift
-  modifies carries the marker community;
+  modifies on import carries the marker community;
+- the marker stays inside the AS: no export term adds a community, and every export term that lets a
+  route through to the eBGP neighbor removes the marker;
 - drains: a plan may not stop announcing every pool at a site (on every link of every router there)
   unless that site is in `drained_sites`.
 """
@@ -35,8 +37,14 @@ def _policy_shape(cfg: RouterConfig) -> list[str]:
         for term in policy.terms:
             if term.action == "reject" and not term.match_list:
                 problems.append(f"policy {policy.name} term {term.name}: unconditional reject")
-            if term.action == "modify" and term.community != MARKER_COMMUNITY:
+            if policy.direction == "import" and term.action == "modify" and term.community != MARKER_COMMUNITY:
                 problems.append(f"policy {policy.name} term {term.name}: modifies routes without the marker community")
+            if policy.direction == "export" and term.community is not None:
+                problems.append(f"policy {policy.name} term {term.name}: adds community {term.community} "
+                                f"to routes sent to an eBGP neighbor")
+            if policy.direction == "export" and term.action != "reject" and term.strip_community != MARKER_COMMUNITY:
+                problems.append(f"policy {policy.name} term {term.name}: sends routes to an eBGP neighbor "
+                                f"without removing the marker community")
         seqs = [term.seq for term in policy.terms]
         if seqs != sorted(set(seqs)):
             problems.append(f"policy {policy.name}: term sequence numbers not strictly increasing: {seqs}")
@@ -57,8 +65,9 @@ def _references(cfg: RouterConfig) -> list[str]:
             if term.match_list is not None and (term.match_list, term.family) not in lists:
                 problems.append(f"policy {policy.name} term {term.name}: IPv{term.family} prefix-list "
                                 f"{term.match_list} is not defined")
-            if term.community is not None and term.community not in cfg.communities:
-                problems.append(f"policy {policy.name} term {term.name}: community {term.community} is not defined")
+            for community in (term.community, term.strip_community):
+                if community is not None and community not in cfg.communities:
+                    problems.append(f"policy {policy.name} term {term.name}: community {community} is not defined")
     return problems
 
 

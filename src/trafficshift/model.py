@@ -11,6 +11,7 @@ a Junos or EOS statement: no whitespace, quotes, braces, `;`, `#`, `!` or non-AS
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
@@ -68,9 +69,31 @@ def _address(value: object) -> str:
         raise ValueError(f"invalid IP address {value!r}") from None
 
 
+def standard_community(value: object) -> str:
+    """An RFC 1997 community ``ASN:value`` an operator may use as their own: both parts 0-65535 and outside
+    the reserved ranges ``0:*`` and ``65535:*``, which hold every well-known community (NO_EXPORT, NO_ADVERTISE,
+    RFC 7999 BLACKHOLE 65535:666, RFC 8326 GRACEFUL_SHUTDOWN 65535:0, RFC 3765 NOPEER)."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a community string like 64512:4242, got {type(value).__name__}")
+    match = re.fullmatch(r"(\d{1,5}):(\d{1,5})", value, re.ASCII)
+    if match is None:
+        raise ValueError(f"must be a standard community ASN:value like 64512:4242, got {ascii(value)[:80]}")
+    asn, local = (int(part) for part in match.groups())
+    if asn > 65535 or local > 65535:
+        raise ValueError(f"both parts of a standard community must be 0-65535, got {value!r}")
+    if asn in (0, 65535):
+        raise ValueError(f"{value!r} is in the reserved range {asn}:* (RFC 1997; the well-known communities "
+                         f"such as BLACKHOLE 65535:666 and NO_EXPORT 65535:65281 live there)")
+    return f"{asn}:{local}"
+
+
 #: list items validated one by one, so an error names its index (pools:p:prefixes:3)
 Prefix = Annotated[str, BeforeValidator(_network)]
 IPAddress = Annotated[str, BeforeValidator(_address)]
+StandardCommunity = Annotated[str, BeforeValidator(standard_community)]
+#: the local part of the default marker community `<ASN>:4242`; any value of the operator's own AS
+#: would do, this one is just easy to grep for and is not the `ASN:666` many providers use for blackholing
+DEFAULT_MARKER_VALUE = 4242
 
 
 class Frozen(BaseModel):
@@ -157,7 +180,9 @@ class Policy(Frozen):
     counter_tolerance: Fraction = 0.10  # per-prefix sum vs link counter
     max_plan_change: Annotated[int, Field(ge=1, strict=True)] = 500  # intents added+removed per cycle
     detour_local_pref: Annotated[int, Field(ge=101, le=65535, strict=True)] = 200
-    marker_community: Annotated[str, StringConstraints(pattern=r"^\d{1,5}:\d{1,5}$", strict=True)] = "65535:666"
+    #: tags the routes a shift changed; stays inside the AS (docs/rendering.md, "The marker community").
+    #: None: `<the routers' ASN>:4242` (`Network.marker_community`)
+    marker_community: StandardCommunity | None = None
 
 
 class Baseline(Frozen):
@@ -179,6 +204,17 @@ class Network(Frozen):
     catchment: dict[Name, dict[Name, Fraction]] = Field(default_factory=dict)
     policy: Policy = Field(default_factory=Policy)
     baseline: Baseline = Field(default_factory=Baseline)
+
+    @property
+    def marker_community(self) -> str | None:
+        """`policy.marker_community`, or `<ASN>:4242` from the routers' one 16-bit ASN; None when neither
+        exists (validation refuses such a network)."""
+        if self.policy.marker_community is not None:
+            return self.policy.marker_community
+        asns = {router.asn for router in self.routers.values()}
+        if len(asns) != 1 or not isinstance(asn := next(iter(asns)), int) or not 0 < asn < 65535:
+            return None
+        return f"{asn}:{DEFAULT_MARKER_VALUE}"
 
     def link(self, link_id: str) -> Link:
         router, interface = split_link_id(link_id)

@@ -39,7 +39,7 @@ from typing import Any, Iterable, Mapping
 import pydantic
 
 from trafficshift.errors import ValidationError
-from trafficshift.model import INTERFACE_PATTERN, LINK_ID_PATTERN, NAME_PATTERN, Load, Network, Policy
+from trafficshift.model import DEFAULT_MARKER_VALUE, INTERFACE_PATTERN, LINK_ID_PATTERN, NAME_PATTERN, Load, Network, Policy
 from trafficshift.plan import Plan
 
 #: every string a validated Network may contain (keys and values): what can reach a router config
@@ -338,6 +338,24 @@ def _network_references(data: Mapping, root: str) -> list[str]:
     return problems
 
 
+def _marker_community(network: Network, root: str) -> list[str]:
+    """The marker must be the operator's own: its ASN part one of the routers' ASNs (a community in another
+    AS's namespace may mean something to that AS), or derivable from their one 16-bit ASN when unset."""
+    asns = sorted({router.asn for router in network.routers.values()})
+    loc = ("policy", "marker_community")
+    marker = network.policy.marker_community
+    if marker is None:
+        if asns and (len(asns) > 1 or asns[0] > 65535):
+            message = (f"required: the default <ASN>:{DEFAULT_MARKER_VALUE} needs the routers to share one ASN "
+                       f"of at most 65535, they have {', '.join(map(str, asns))}")
+            return [_problem(root, loc, message, show=False)]
+        return []
+    if asns and int(marker.partition(":")[0]) not in asns:
+        message = f"must be in the network's own ASN ({', '.join(map(str, asns))}:value)"
+        return [_problem(root, loc, message, marker)]
+    return []
+
+
 def _unsafe_strings(value: object, loc: tuple = ()) -> Iterable[tuple[tuple, str]]:
     """Every string (key or value) in a dumped model outside SAFE_TEXT, with its location."""
     if isinstance(value, Mapping):
@@ -359,6 +377,8 @@ def parse_network(data: object, root: str = "traffic", *, limits: Limits = DEFAU
     _raise(_network_limits(data, root, limits))
     network, problems = _model(Network, data, root)
     problems += _network_references(data, root)
+    if network is not None:
+        problems += _marker_community(network, root)
     _raise(problems)
     # defence in depth: whatever the field constraints say, nothing outside the safe set may get through
     unsafe = _unsafe_strings(network.model_dump())

@@ -11,6 +11,11 @@ from trafficshift.model import Baseline, Link, Network, Pool, Router, Site
 from trafficshift.plan import Detour, Plan, Prepend, Withdraw
 
 
+def construct(model, **changes):
+    """A copy of `model` with `changes`, bypassing every pydantic check."""
+    return type(model).model_construct(**{**dict(model), **changes})
+
+
 def _link(peer, neighbor, local, peer_as, kind, group):
     return Link(peer=peer, neighbor=neighbor, local_address=local, peer_as=peer_as, kind=kind,
                 capacity_bps=100e9, group=group)

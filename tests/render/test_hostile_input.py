@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from render_network import GOLDEN_ROUTER, NETWORK, case_intents, plan_of
+from render_network import GOLDEN_ROUTER, NETWORK, case_intents, construct, plan_of
 from trafficshift.errors import RenderError
 from trafficshift.model import Network
 from trafficshift.plan import Detour, Prepend, Withdraw
@@ -18,11 +18,6 @@ HOSTILE = [
     "еnd", "ｅｎｄ", "pe\u0435r-a", "x\u200by", "１",  # Cyrillic e, fullwidth, zero-width space, fullwidth 1
     "a" * 97, "a" * 10_000, "", " ", "-x", "/x", ":x",
 ]
-
-
-def construct(model, **changes):
-    """A copy of `model` with `changes`, bypassing every pydantic check."""
-    return type(model).model_construct(**{**dict(model), **changes})
 
 
 def _with_router(vendor, **changes) -> Network:

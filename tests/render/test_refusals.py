@@ -15,7 +15,7 @@ from trafficshift.model import Link
 from trafficshift.plan import Detour, Prepend, Withdraw
 from trafficshift.render import VENDORS, generator, render_baseline, render_router, render_shift
 from trafficshift.render.base import TEMPLATE_ROOT
-from trafficshift.render.structure import Term, build
+from trafficshift.render.structure import MARKER_COMMUNITY, Term, build
 
 JUNOS, EOS = GOLDEN_ROUTER["junos"], GOLDEN_ROUTER["eos"]
 
@@ -127,7 +127,12 @@ def test_the_renderer_output_passes_its_own_lint():
     (lambda terms: (terms[1], terms[0], *terms[2:]), "terminal reject term before a modifying term"),
     (lambda terms: terms[:-1], "must end in exactly one unconditional pass-through"),
     (lambda terms: (terms[0], dataclasses.replace(terms[1], match_list=None), *terms[2:]), "unconditional reject"),
-    (lambda terms: (dataclasses.replace(terms[0], community=None), *terms[1:]), "without the marker community"),
+    (lambda terms: (dataclasses.replace(terms[0], community=MARKER_COMMUNITY), *terms[1:]),
+     "adds community TS-MARKER to routes sent to an eBGP neighbor"),
+    (lambda terms: (dataclasses.replace(terms[0], strip_community=None), *terms[1:]),
+     "term PREPEND-web: sends routes to an eBGP neighbor without removing the marker community"),
+    (lambda terms: (*terms[:-1], dataclasses.replace(terms[-1], strip_community=None)),
+     "term PASS: sends routes to an eBGP neighbor without removing the marker community"),
     (lambda terms: (dataclasses.replace(terms[0], match_list="POOL-gone"), *terms[1:]),
      "IPv4 prefix-list POOL-gone is not defined"),
     (lambda terms: (dataclasses.replace(terms[0], family=6), *terms[1:]), "IPv6 prefix-list POOL-web is not defined"),
@@ -142,6 +147,14 @@ def test_lint_refuses_unsafe_policies(breakage, message):
     assert [t.action for t in terms] == ["modify", "reject", "reject", "pass"]
     with pytest.raises(LintError, match=message):
         lint(_with_policy_terms(cfg, "TS-OUT-et-0-0-0", breakage(terms)), NETWORK, ())
+
+
+def test_lint_refuses_an_import_term_that_modifies_without_the_marker():
+    cfg = _mixed_cfg()
+    name = next(p.name for p in cfg.policies if p.direction == "import" and p.terms[0].action == "modify")
+    terms = _policy(cfg, name).terms
+    with pytest.raises(LintError, match=f"policy {name} term DETOUR: modifies routes without the marker community"):
+        lint(_with_policy_terms(cfg, name, (dataclasses.replace(terms[0], community=None), *terms[1:])), NETWORK, ())
 
 
 def test_lint_refuses_a_managed_object_without_the_prefix():

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from trafficshift.errors import RenderError
-from trafficshift.model import NAME_PATTERN, Network, Router
+from trafficshift.model import NAME_PATTERN, Network, Router, standard_community
 from trafficshift.plan import Detour, Intent, Prepend, Withdraw, sort_intents
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ FAMILIES = (4, 6)
 @dataclass(frozen=True)
 class Term:
     """One policy term (Junos term / EOS route-map entry). `action`: modify (set attributes, then go on),
-    reject (terminal), pass (the unconditional last term: Junos `next policy`, EOS bare `permit`)."""
+    reject (terminal), pass (the unconditional last term: Junos `next policy`, EOS bare `permit`).
+    `community` is added to the matched routes, `strip_community` removed from them."""
 
     name: str
     seq: int
@@ -42,6 +43,7 @@ class Term:
     local_pref: int | None = None
     prepend: tuple[int, ...] = ()
     community: str | None = None
+    strip_community: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Policy:
     name: str
     terms: tuple[Term, ...]
     managed: bool = True
+    #: import policies apply to routes learned from an eBGP neighbor, export policies to those sent to it
+    direction: str = "import"
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,17 @@ def _site_pools(network: Network, site: str) -> dict[str, tuple[str, ...]]:
             for name, pool in sorted(network.pools.items()) if site in pool.sites}
 
 
+def _marker_community(network: Network) -> str:
+    marker = network.marker_community
+    if marker is None:
+        raise RenderError("policy.marker_community: not set, and the routers have no single 16-bit ASN to "
+                          "derive it from")
+    try:
+        return standard_community(marker)
+    except ValueError as exc:
+        raise RenderError(f"policy.marker_community: {exc}") from None
+
+
 def _check_intents(network: Network, router_name: str, router: Router, intents: tuple[Intent, ...],
                    generator: "Generator", site_pools: dict) -> None:
     seen: dict[tuple, Intent] = {}
@@ -251,18 +266,19 @@ def _import_terms(detours: list[Detour], interface: str) -> tuple[Term, ...]:
 
 
 def _export_terms(prepends: list[Prepend], withdraws: list[Withdraw], asn: int, site_pools: dict) -> tuple[Term, ...]:
-    # terminal rejects after every modifying term, the pass-through last (lint.py checks this order)
+    # terminal rejects after every modifying term, the pass-through last (lint.py checks this order); the
+    # marker stays inside the AS: every route that leaves toward the eBGP neighbor has it removed
     terms = [Term(f"PREPEND{_tag(family)}-{p.pool}", 0, "modify", match_list=pool_list(p.pool, family),
-                  family=family, prepend=(asn,) * p.count, community=MARKER_COMMUNITY)
+                  family=family, prepend=(asn,) * p.count, strip_community=MARKER_COMMUNITY)
              for p in sorted(prepends, key=lambda i: i.pool) for family in _families(site_pools[p.pool])]
     terms += [Term(f"WITHDRAW{_tag(family)}-{w.pool}", 0, "reject", match_list=pool_list(w.pool, family),
                    family=family)
               for w in sorted(withdraws, key=lambda i: i.pool) for family in _families(site_pools[w.pool])]
-    return _numbered(terms)
+    return _numbered(terms, strip_community=MARKER_COMMUNITY)
 
 
-def _numbered(terms: list[Term]) -> tuple[Term, ...]:
-    terms = [*terms, Term("PASS", 0, "pass")]
+def _numbered(terms: list[Term], strip_community: str | None = None) -> tuple[Term, ...]:
+    terms = [*terms, Term("PASS", 0, "pass", strip_community=strip_community)]
     return tuple(dataclasses.replace(term, seq=10 * (i + 1)) for i, term in enumerate(terms))
 
 
@@ -303,7 +319,7 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
         policies.append(Policy(import_policy(interface), _import_terms(detours, interface)))
         policies.append(Policy(export_policy(interface), _export_terms(
             [i for i in on_link if isinstance(i, Prepend)], [i for i in on_link if isinstance(i, Withdraw)],
-            router.asn, site_pools)))
+            router.asn, site_pools), direction="export"))
 
     announced = _sorted_prefixes(p for prefixes in site_pools.values() for p in prefixes)
     baseline_lists = [PrefixList(pool_list(name, family), family, _sorted_prefixes(prefixes, family))
@@ -325,6 +341,6 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
         announced=announced,
         prefix_lists=tuple(sorted(baseline_lists + detour_lists, key=lambda pl: pl.name)),
         policies=tuple(sorted(policies, key=lambda p: p.name)),
-        communities={MARKER_COMMUNITY: network.policy.marker_community},
+        communities={MARKER_COMMUNITY: _marker_community(network)},
         managed_list_slots=tuple(sorted((detour_list(i, family), family) for i in router.links for family in FAMILIES)),
     )
