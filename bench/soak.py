@@ -238,7 +238,7 @@ def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool 
         stale_cycles += check.stale
         plan = planner.plan(network, measured, active, (), t, stale_reasons=check.reasons)
         statuses[plan.status] += 1
-        if plan.status != "ok" or (active is not None and plan.intents == active.intents):
+        if not plan.applies_new_shifts or (active is not None and plan.intents == active.intents):
             continue  # traffic.rebalance: guard rails hold the fleet, or it already runs this plan
         if active is None and not plan.intents:
             continue

@@ -1,13 +1,32 @@
 """Suite-wide setup: every server the test session starts binds to loopback, pytest-salt-factories'
-own helpers included (by default its log server and event listener bind to 0.0.0.0), and Salt's import-time
-logging set-up does not leak into the rest of the suite."""
+own helpers included (by default its log server and event listener bind to 0.0.0.0), Salt's import-time
+logging set-up does not leak into the rest of the suite, and property tests draw the same examples on every
+run unless asked to explore.
+
+Hypothesis profiles (HYPOTHESIS_PROFILE, default `ci`):
+- `ci`: derandomized (the same examples every run, so a change is judged on what it changed), no example
+  database, no deadline or too-slow health check (both depend on the machine's load);
+- `explore`: 2,000 random examples per property that does not set its own count, failures kept in
+  .hypothesis/ (git-ignored) and replayed first next time: `make explore`. A failure it finds becomes an
+  explicit `@example` so `ci` runs it every time.
+"""
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 LOOPBACK = "127.0.0.1"
+
+settings.register_profile("ci", max_examples=60, derandomize=True, database=None, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=2000, derandomize=False, deadline=None, print_blob=True,
+                          database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.hookimpl(trylast=True)

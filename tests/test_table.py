@@ -25,6 +25,19 @@ def test_table_lists_overloaded_and_changed_elements_with_actions_and_reasons():
     assert "  add: detour 198.51.100.0/24 off r1:et-0/0/0" in lines
 
 
+def test_a_partial_plan_says_under_its_status_that_an_element_stays_above_target():
+    plan = Plan(created=1.0, status="partial", intents=(DETOUR,), moved_bps=4e9,
+                links=(Utilization("r1:et-0/0/0", 100e9, 99e9, 95e9),),
+                actions=(Action("refuse", "r1:et-0/0/0 stays at 95.0% (was 99.0%), above the target 80%: blocked by "
+                                "max_moved_fraction", guard_rail="max_moved_fraction"),))
+    lines = format_plan(plan).splitlines()
+    assert lines[0].startswith("plan status: partial")
+    assert lines[1].startswith("partial relief: an overloaded link or site stays above target")
+    assert "  refuse [max_moved_fraction]: r1:et-0/0/0 stays at 95.0% (was 99.0%), above the target 80%: blocked " \
+           "by max_moved_fraction" in lines
+    assert not format_plan(Plan(created=1.0, status="ok")).splitlines()[1].startswith("partial")
+
+
 def test_table_says_when_nothing_is_loaded():
     plan = Plan(created=1.0, status="ok", links=(Utilization("r1:et-0/0/0", 100e9, 10e9, 10e9),))
     assert "nothing changes" in format_plan(plan)

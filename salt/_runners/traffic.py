@@ -285,7 +285,7 @@ def _plan_and_apply(who, kind, trigger, quiet=False, skip_unless_ok=False):
         _fire("plan/done", {"trigger": trigger, "status": plan.status, "intents": len(plan.intents),
                             "routers": plan.routers()})
         refusals = "; ".join(a.reason for a in plan.actions if a.verb == "refuse")
-        if skip_unless_ok and plan.status != "ok":
+        if skip_unless_ok and not plan.applies_new_shifts:
             return {"result": True, "skipped": f"plan status {plan.status}: guard rails hold the fleet ({refusals})",
                     "plan": summary}
         if plan.status == "fail-static":  # stale or inconsistent load: an operator's apply says so and does nothing

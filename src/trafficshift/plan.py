@@ -98,10 +98,16 @@ class Action:
     guard_rail: str | None = None  # the guard rail that acted, if any
 
 
+#: the plan statuses whose intents the rebalance applies
+APPLICABLE_STATUSES = frozenset({"ok", "partial"})
+
+
 @dataclass(frozen=True)
 class Plan:
     created: float  # the planner's `now`, epoch seconds
-    status: str  # ok | fail-static | frozen | circuit-breaker | refused
+    #: ok | partial (an overloaded element stays above target: the rails or the alternates allow no more) |
+    #: fail-static | frozen | circuit-breaker | refused
+    status: str
     intents: tuple[Intent, ...] = ()
     #: when each active intent started (key() joined by "|" -> epoch), for hold times across cycles
     since: dict[str, float] = field(default_factory=dict)
@@ -114,6 +120,12 @@ class Plan:
     #: positive where it lands); the next cycle subtracts it from measured ingress to project the load
     #: the sites would carry without any shift
     ingress_delta: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def applies_new_shifts(self) -> bool:
+        """Whether this plan's intents are this cycle's decision (ok, partial), not the previous ones held
+        or every override removed by a guard rail or the operator."""
+        return self.status in APPLICABLE_STATUSES
 
     def intents_for(self, router: str) -> tuple[Intent, ...]:
         return tuple(intent for intent in self.intents if intent.router == router)

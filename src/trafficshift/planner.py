@@ -38,8 +38,8 @@ from typing import Iterable, Sequence
 from .controls import Control, Drain, Freeze, PinIntent, PinPrefix, Undrain
 from .model import LinkCounter, Load, Network, SiteLoad
 from .plan import Action, Detour, Intent, Plan, Prepend, Utilization, Withdraw, intent_key, intent_to_dict, sort_intents
+from .tolerance import exceeds
 
-EPS = 1e-6  # bps: absorbs float noise in load comparisons
 #: which alternate a detour prefers (Edge Fabric: private > public exchange > transit)
 DETOUR_KIND_RANK = {"private": 0, "public-ix": 1, "transit": 2}
 #: which neighbors an anycast prepend goes toward first: transit carries the most diffuse catchment
@@ -86,6 +86,7 @@ class _Planner:
         self.levels: dict[tuple[str, str, str], int] = {}  # (site, pool, link) -> prepend count, max+1 = withdrawn
         self._undrain_used: dict[str, float] = {}  # bps an undrain returned to each link this cycle
         self.blocked: dict[str, set[str]] = {}  # element -> guard rails that stopped a needed move
+        self.unresolved: set[str] = set()  # overloaded elements this plan leaves above target
 
         # -- topology ---------------------------------------------------------------------------------
         self.cap: dict[str, float] = {}
@@ -365,7 +366,7 @@ class _Planner:
         for piece in sorted(kept, key=lambda p: (p.dst, -p.bps, p.prefix)):
             dst_cap = self.cap[piece.dst]
             old_enough = self.now - piece.since >= policy.hold_time_s
-            if not piece.pinned and old_enough and self.load[piece.dst] > policy.overload_threshold * dst_cap + EPS:
+            if not piece.pinned and old_enough and exceeds(self.load[piece.dst], policy.overload_threshold * dst_cap):
                 self._unapply(piece)
                 kept.remove(piece)
                 self.act("remove", f"detour of {piece.prefix} leaves {piece.dst}, which carries "
@@ -382,13 +383,13 @@ class _Planner:
             elif piece.src in self.drained_links:
                 self.act("keep", f"{piece.src} is being drained", intent)
             elif piece.src in self.undrained_links:
-                if back <= policy.target_utilization * src_cap + EPS and self._undrain_room(piece.src, piece.bps):
+                if not exceeds(back, policy.target_utilization * src_cap) and self._undrain_room(piece.src, piece.bps):
                     self._unapply(piece)
                     self.act("remove", f"undrain {piece.src}: {piece.prefix} returns, link at {_pct(back, src_cap)}", intent)
                 else:
                     self.act("keep", f"undrain {piece.src}: {piece.prefix} returns in a later cycle "
                              f"(step size or target {policy.target_utilization:.0%})", intent)
-            elif back > policy.low_watermark * src_cap + EPS:
+            elif exceeds(back, policy.low_watermark * src_cap):
                 self.act("keep", f"without this detour {piece.src} would be at {_pct(back, src_cap)}, above the low "
                          f"watermark {policy.low_watermark:.0%}", intent, LOW_WATERMARK)
             elif self.now - piece.since < policy.hold_time_s:
@@ -400,7 +401,7 @@ class _Planner:
                          f"watermark {policy.low_watermark:.0%}", intent, LOW_WATERMARK)
         self.previous_pieces = {p.prefix: p for p in kept}
 
-        overloaded = [lid for lid in self.link_ids if self.load[lid] > policy.overload_threshold * self.cap[lid] + EPS]
+        overloaded = [lid for lid in self.link_ids if exceeds(self.load[lid], policy.overload_threshold * self.cap[lid])]
         self.index_links(sorted(self.drained_links | set(overloaded)))
         for lid in sorted(self.drained_links):
             self._drain_link(lid)
@@ -411,7 +412,7 @@ class _Planner:
     def _undrain_room(self, lid: str, bps: float) -> bool:
         budget = self.policy.drain_step_fraction * self.natural[lid]
         used = self._undrain_used.get(lid, 0.0)
-        if used > 0 and used + bps > budget + EPS:
+        if used > 0 and exceeds(used + bps, budget):
             return False
         self._undrain_used[lid] = used + bps
         return True
@@ -463,7 +464,7 @@ class _Planner:
 
     def _place(self, i: int, prefix: str, bps: float, src: str) -> bool:
         """Detour one piece to its first alternate with room; False when no alternate or a cap refuses."""
-        if self.egress_moved + bps > self.egress_budget + EPS:
+        if exceeds(self.egress_moved + bps, self.egress_budget):
             self.block(src, MAX_MOVED)
             return False
         if len(self.pieces) + self.ingress_intent_count >= self.policy.max_overrides:
@@ -472,7 +473,7 @@ class _Planner:
         for alt in self.alternates(i):
             if alt in self.drained_links:
                 continue
-            if self.load[alt] + bps <= self.recv_limit[alt] + EPS:
+            if not exceeds(self.load[alt] + bps, self.recv_limit[alt]):
                 self._apply(_Piece(prefix, i, bps, src, alt, self.now))
                 self.egress_moved += bps
                 self.act("add", f"detour {prefix} ({bps:.0f} bps) from {src} to {alt}: {src} at "
@@ -489,11 +490,11 @@ class _Planner:
             net = ipaddress.ip_network(prefix)
             if net.prefixlen >= (24 if net.version == 4 else 48):
                 net = None
-        if net is not None and bps / 2 >= need - EPS:
+        if net is not None and not exceeds(need, bps / 2):
             return self._move_halves(i, net, bps, src, need)
         if self._place(i, prefix, bps, src):
             return bps
-        if net is not None and bps / 2 <= self._room(i) + EPS:  # halves only help when one can fit somewhere
+        if net is not None and not exceeds(bps / 2, self._room(i)):  # halves only help when one can fit somewhere
             return self._move_halves(i, net, bps, src, need)
         return 0.0
 
@@ -505,7 +506,7 @@ class _Planner:
     def _move_halves(self, i: int, net, bps: float, src: str, need: float) -> float:
         moved = 0.0
         for half in net.subnets(prefixlen_diff=1):
-            if need - moved <= EPS:
+            if not exceeds(need, moved):
                 break
             moved += self._move(i, str(half), bps / 2, src, need - moved)
         return moved
@@ -513,24 +514,26 @@ class _Planner:
     def _relieve_link(self, lid: str) -> None:
         policy, cap = self.policy, self.cap[lid]
         start = self.load[lid]
-        need = start - policy.target_utilization * cap
+        target = policy.target_utilization * cap
         deferred: list[int] = []
         for i in self._movable(lid):
-            if need <= EPS:
+            if not exceeds(self.load[lid], target):
                 break
-            if self.demand_bps[i] <= need + EPS:
-                need -= self._move(i, self.prefixes[i], self.demand_bps[i], lid, need)
+            need = self.load[lid] - target
+            if not exceeds(self.demand_bps[i], need):
+                self._move(i, self.prefixes[i], self.demand_bps[i], lid, need)
             else:
                 deferred.append(i)
         for i in reversed(deferred):  # smallest prefix that covers what is left
-            if need <= EPS:
+            if not exceeds(self.load[lid], target):
                 break
-            need -= self._move(i, self.prefixes[i], self.demand_bps[i], lid, need)
-        self._report(lid, need > EPS, start, self.load[lid], cap, sorted(self.blocked.get(lid, ())))
+            self._move(i, self.prefixes[i], self.demand_bps[i], lid, self.load[lid] - target)
+        self._report(lid, exceeds(self.load[lid], target), start, self.load[lid], cap, sorted(self.blocked.get(lid, ())))
 
     def _report(self, element: str, unresolved: bool, start: float, end: float, cap: float, rails: list[str]) -> None:
         """Name every guard rail that stopped a move on `element`, and say so when it stays above target."""
         if unresolved:
+            self.unresolved.add(element)
             rails = rails or [RECEIVER_HEADROOM]  # nothing refused: no alternate/receiver had any room
             self.act("refuse", f"{element} stays at {_pct(end, cap)} (was {_pct(start, cap)}), above the target "
                      f"{self.policy.target_utilization:.0%}: blocked by {', '.join(rails)}", None, rails[0])
@@ -544,15 +547,15 @@ class _Planner:
         moved = 0.0
         for i in self._movable(lid):
             bps = self.demand_bps[i]
-            if moved > 0 and moved + bps > budget + EPS:
+            if moved > 0 and exceeds(moved + bps, budget):
                 continue
             if self._place(i, self.prefixes[i], bps, lid):
                 moved += bps
         remaining = sum(self.demand_bps[i] for i in self._movable(lid))
         self.act("keep",
                  f"drain {lid}: moved {moved:.0f} bps this cycle, {remaining:.0f} bps of prefixes still on it"
-                 + (f" (blocked by {', '.join(sorted(self.blocked[lid]))})" if lid in self.blocked and remaining > EPS else ""),
-                 None, min(self.blocked[lid]) if lid in self.blocked and remaining > EPS else None)
+                 + (f" (blocked by {', '.join(sorted(self.blocked[lid]))})" if lid in self.blocked and exceeds(remaining, 0.0) else ""),
+                 None, min(self.blocked[lid]) if lid in self.blocked and exceeds(remaining, 0.0) else None)
 
     # -- anycast ingress ----------------------------------------------------------------------------------
     def plan_ingress(self, previous_intents: Sequence[Intent]) -> None:
@@ -597,7 +600,7 @@ class _Planner:
             elif site in self.undrained_sites:
                 lower = self.levels[slot] - 1
                 back = self.site_load[site] + self.moved_out(site, pool, lid, self.levels[slot]) - self.moved_out(site, pool, lid, lower)
-                if back <= policy.target_utilization * cap + EPS:
+                if not exceeds(back, policy.target_utilization * cap):
                     self._set_level(slot, lower)
                     self.act("remove" if lower == 0 else "add", f"undrain {site}: {pool} on {lid} steps back to "
                              f"{'no shift' if lower == 0 else f'prepend {lower}'}, site at {_pct(back, cap)}",
@@ -605,7 +608,7 @@ class _Planner:
                 else:
                     self.act("keep", f"undrain {site}: {pool} on {lid} steps back later (site would be at {_pct(back, cap)})",
                              intent, HIGH_WATERMARK)
-            elif back > policy.low_watermark * cap + EPS:
+            elif exceeds(back, policy.low_watermark * cap):
                 self.act("keep", f"without it {site} would be at {_pct(back, cap)}, above the low watermark "
                          f"{policy.low_watermark:.0%}", intent, LOW_WATERMARK)
             elif self.now - since < policy.hold_time_s:
@@ -620,7 +623,7 @@ class _Planner:
         self.ingress_moved = 0.0
         for site in sorted(self.drained_sites):
             self._drain_site(site)
-        overloaded = [s for s in self.site_ids if self.site_load[s] > policy.overload_threshold * self.site_cap[s] + EPS]
+        overloaded = [s for s in self.site_ids if exceeds(self.site_load[s], policy.overload_threshold * self.site_cap[s])]
         for site in sorted(overloaded, key=lambda s: (-self.site_load[s] / self.site_cap[s], s)):
             if site not in self.drained_sites:
                 self._relieve_site(site)
@@ -662,18 +665,18 @@ class _Planner:
             return RECEIVER_HEADROOM
         old = self.levels.get(slot, 0)
         change = self.moved_out(site, pool, lid, level) - self.moved_out(site, pool, lid, old)
-        if change <= EPS:
+        if not exceeds(change, 0.0):
             return None
         if level > self.policy.max_prepend:
             withdrawn = self.withdrawn_sites(pool)
             if site not in withdrawn and len(withdrawn) >= self.policy.max_withdraw_sites:
                 return MAX_WITHDRAW
-        if not operator and self.ingress_moved + change > self.ingress_budget + EPS:
+        if not operator and exceeds(self.ingress_moved + change, self.ingress_budget):
             return MAX_MOVED
         if old == 0 and len(self.pieces) + self.ingress_intent_count >= self.policy.max_overrides:
             return MAX_OVERRIDES
         for receiver, fraction in self.landing[(site, pool)]:
-            if self.site_load[receiver] + change * fraction > self.site_recv_limit[receiver] + EPS:
+            if exceeds(self.site_load[receiver] + change * fraction, self.site_recv_limit[receiver]):
                 return RECEIVER_HEADROOM
         self._set_level(slot, level)
         self.ingress_moved += change
@@ -695,7 +698,7 @@ class _Planner:
         for withdraw in (False, True):
             for pool in self.site_pools[site]:
                 closed: set[str] = set()
-                while self.site_load[site] > target + EPS:
+                while exceeds(self.site_load[site], target):
                     steps = []
                     for lid in links:
                         level = self.levels.get((site, pool, lid), 0)
@@ -703,18 +706,18 @@ class _Planner:
                         if lid in closed or level >= ceiling:
                             continue
                         change = self.moved_out(site, pool, lid, level + 1) - self.moved_out(site, pool, lid, level)
-                        if change > EPS:
+                        if exceeds(change, 0.0):
                             steps.append((change, lid, level + 1))
                     if not steps:
                         break
                     need = self.site_load[site] - target
-                    covering = [step for step in steps if step[0] >= need - EPS]
+                    covering = [step for step in steps if not exceeds(need, step[0])]
                     change, lid, level = min(covering, key=lambda s: (s[0], s[2])) if covering else max(steps, key=lambda s: (s[0], -s[2]))
                     rail = self._try_step((site, pool, lid), level, operator=False)
                     if rail:
                         refused.add(rail)
                         closed.add(lid)
-        self._report(site, self.site_load[site] > target + EPS, start, self.site_load[site], cap, sorted(refused))
+        self._report(site, exceeds(self.site_load[site], target), start, self.site_load[site], cap, sorted(refused))
 
     def _drain_site(self, site: str) -> None:
         """One step per cycle: every link of every pool one prepend further, then explicit withdrawal."""
@@ -772,7 +775,9 @@ class _Planner:
                      f"{self.policy.max_plan_change}); previous intents held", None, MAX_PLAN_CHANGE)
             return self.hold("refused", before_links, before_sites, before_delta, before_pieces)
 
-        return self.finish("ok", intents, before_links, before_sites, before_delta, before_pieces, since)
+        # intents that relieve only part of the overload still go out: they are the best the rails allow
+        status = "partial" if self.unresolved else "ok"
+        return self.finish(status, intents, before_links, before_sites, before_delta, before_pieces, since)
 
     def previous_keys(self) -> set[str]:
         """Keys of the intents that existed before this cycle (previous plan and operator pins)."""

@@ -50,6 +50,9 @@ def format_plan(plan: Plan, *, threshold: float = 0.8) -> str:
     widths = [max(len(row[col]) for row in rows) for col in range(4)]
     lines = [f"plan status: {plan.status}   intents: {len(plan.intents)}   "
              f"traffic moved: {plan.moved_bps / 1e9:.1f} Gbit/s"]
+    if plan.status == "partial":
+        lines.append("partial relief: an overloaded link or site stays above target (the refusals below name it "
+                     "and the guard rail or the lack of room that stopped it); the plan applies what it can")
     if len(rows) == 1:
         lines.append(f"(no link or site at or above {threshold:.0%}, nothing changes)")
     else:

@@ -41,6 +41,7 @@ import pydantic
 from trafficshift.errors import ValidationError
 from trafficshift.model import DEFAULT_MARKER_VALUE, INTERFACE_PATTERN, LINK_ID_PATTERN, NAME_PATTERN, Load, Network, Policy
 from trafficshift.plan import Plan
+from trafficshift.tolerance import exceeds
 
 #: every string a validated Network may contain (keys and values): what can reach a router config
 SAFE_TEXT = re.compile(r"[A-Za-z0-9._:/-]*", re.ASCII)
@@ -321,7 +322,7 @@ def _network_references(data: Mapping, root: str) -> list[str]:
             site_ref(("catchment", site, target), target, not_self=site)
             fraction = _real(fraction) or 0.0
             total += fraction if 0 < fraction <= 1 else 0.0  # an invalid fraction is the model's finding
-        if total > 1 + 1e-9:
+        if exceeds(total, 1.0):
             problems.append(_problem(root, ("catchment", site), "fractions must sum to <= 1", round(total, 6)))
 
     policy = _map(data.get("policy"))

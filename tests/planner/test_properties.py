@@ -1,12 +1,14 @@
-"""Property-based invariants of the planner on random small networks and loads."""
+"""Property-based invariants of the planner on random small networks and loads. The example count comes from
+the Hypothesis profile (tests/conftest.py): 60 fixed examples under `ci`, 2,000 random ones under `explore`."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes
 
 from trafficshift.plan import Detour, intent_key
 from trafficshift.planner import apply_plan, plan
+from trafficshift.tolerance import exceeds
 
 SITES = ("ams", "fra", "par", "lon")
 KINDS = ("transit", "private", "public-ix")
@@ -21,7 +23,7 @@ def scenarios(draw, roomy_alternate: bool = False):
         for k in range(draw(st.integers(1, 3))):
             links[f"{site}-r1:et-0/0/{k}"] = (draw(st.sampled_from(KINDS)), draw(st.sampled_from([1e9, 10e9, 40e9])))
     if roomy_alternate:
-        links["zzz-r1:et-0/0/0"] = ("transit", 10e12)  # room for everything: relief is always feasible
+        links["zzz-r1:et-0/0/0"] = ROOMY  # room for everything: relief is always feasible
     ids = sorted(links)
     demands = []
     for prefix in prefixes(draw(st.integers(1, 30))):
@@ -46,22 +48,47 @@ def scenarios(draw, roomy_alternate: bool = False):
         "split_threshold_bps": draw(st.sampled_from([1e9, 10e9])),
     }
     if roomy_alternate:
-        policy.update(max_moved_fraction=1.0, max_overrides=2000, max_shifting_elements=100, max_plan_change=1000)
+        policy.update(ROOMY_POLICY)
     network = make_network(links, sites={s: 40e9 for s in sites}, neighbors=neighbors, pools=pools, **policy)
     return network, make_load(demands, site_pools)
 
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ROOMY = ("transit", 10e12)
+ROOMY_POLICY = dict(max_moved_fraction=1.0, max_overrides=2000, max_shifting_elements=100, max_plan_change=1000)
 
 
-@FAST
+def one_hot_link(capacity: float, demands: tuple[float, ...]):
+    """One link carrying `demands` (/24s), each with the roomy alternate; everything may move."""
+    network = make_network({"ams-r1:et-0/0/0": ("transit", capacity), "zzz-r1:et-0/0/0": ROOMY},
+                           split_threshold_bps=capacity, **ROOMY_POLICY)
+    return network, make_load([(prefix, bps, "ams-r1:et-0/0/0", ["zzz-r1:et-0/0/0"])
+                               for prefix, bps in zip(prefixes(len(demands)), demands)])
+
+
+#: issue 23: Hypothesis found a link left 1.2 bps above target in a plan called "ok": the float sums of the
+#: moved demands tripped an everything-allowed budget (max_moved_fraction 1.0) through an absolute 1e-6 bps
+#: tolerance. The issue's figures, as printed (rounded), and the same shape at 10 Gbit/s, where the rounded
+#: figures still trip the old comparison (it left the link at 81.3% "blocked by max_moved_fraction").
+BUDGET_ROUNDING = [
+    one_hot_link(1e9, (800_000_001.215, 1.154, 3_424_924_625.9, 211_444_545.1)),
+    one_hot_link(10e9, (8_127_522_045.863, 11.939, 31_820_934_935.339, 2_068_108_488.894)),
+]
+
+
+def left_above_target(network, result) -> list:
+    """Elements the plan found overloaded and leaves above target."""
+    policy = network.policy
+    return [u for u in result.links + result.sites
+            if exceeds(u.before_bps, policy.overload_threshold * u.capacity_bps)
+            and exceeds(u.after_bps, policy.target_utilization * u.capacity_bps)]
+
+
 @given(scenarios())
 def test_same_inputs_give_the_same_bytes(scenario):
     network, load = scenario
     assert plan(network, load, None, (), NOW).to_json() == plan(network, load, None, (), NOW).to_json()
 
 
-@FAST
 @given(scenarios())
 def test_receivers_are_never_pushed_over_target_and_caps_hold(scenario):
     network, load = scenario
@@ -78,29 +105,31 @@ def test_receivers_are_never_pushed_over_target_and_caps_hold(scenario):
         assert result.moved_bps <= policy.max_moved_fraction * (egress + ingress) + EPS
 
 
-@FAST
 @given(scenarios())
-def test_an_element_left_above_target_is_named_in_a_refusal(scenario):
+def test_an_element_left_above_target_makes_the_plan_partial_and_is_named_in_a_refusal(scenario):
     network, load = scenario
     result = plan(network, load, None, (), NOW)
+    if result.status not in ("ok", "partial"):
+        return  # a rail held the whole cycle (circuit breaker, plan change): the previous intents stand
     refusals = " ".join(a.reason for a in result.actions if a.verb == "refuse")
-    for u in result.links + result.sites:
-        if u.before > network.policy.overload_threshold and u.after > network.policy.target_utilization + 1e-9:
-            assert result.status != "ok" or u.id in refusals, u
+    left = left_above_target(network, result)
+    assert result.status == ("partial" if left else "ok"), left
+    for u in left:
+        assert f"{u.id} stays at" in refusals, u
 
 
-@FAST
 @given(scenarios(roomy_alternate=True))
-def test_no_link_or_site_above_target_when_relief_is_feasible(scenario):
+@example(BUDGET_ROUNDING[0])
+@example(BUDGET_ROUNDING[1])
+def test_no_link_above_target_when_relief_is_feasible(scenario):
     network, load = scenario
     result = plan(network, load, None, (), NOW)
-    assert result.status == "ok"
-    for u in result.links:
-        if u.before > network.policy.overload_threshold:
-            assert u.after <= network.policy.target_utilization + 1e-9, u
+    left = left_above_target(network, result)
+    assert [u for u in left if u in result.links] == []
+    # sites can stay above target (a pool shifts in prepend steps): the plan then says so
+    assert result.status == ("partial" if left else "ok"), left
 
 
-@FAST
 @given(scenarios())
 def test_replanning_the_applied_plan_changes_nothing(scenario):
     network, load = scenario
@@ -115,7 +144,6 @@ def test_replanning_the_applied_plan_changes_nothing(scenario):
         assert second.intents == first.intents and not [a for a in second.actions if a.verb == "add"]
 
 
-@FAST
 @given(scenarios())
 def test_every_added_intent_has_an_action_with_a_reason(scenario):
     network, load = scenario
@@ -132,7 +160,6 @@ def intent_key_of(data: dict) -> str:
     return intent_key(intent_from_dict(data))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.lists(st.floats(0.9, 1.1), min_size=5, max_size=20))
 def test_no_shift_is_undone_within_hold_time_while_load_wobbles(scenario, factors):
     network, load = scenario
@@ -150,7 +177,6 @@ def test_no_shift_is_undone_within_hold_time_while_load_wobbles(scenario, factor
         seen, previous = keys, result
 
 
-@FAST
 @given(scenarios(), st.data())
 def test_drains_never_push_receivers_over_target(scenario, data):
     from trafficshift.controls import Drain
