@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(PY) -m trafficshift.demo
 
 test: $(STAMP)
+	.ci/install-packages
 	$(PY) -m pytest -q
 
 # random exploration of the planner's properties (2,000 examples each; `make test` runs fixed ones)
