@@ -11,7 +11,7 @@ renders nothing):
 - `render_router(network, router, plan, drained_sites=())`: baseline followed by the shift block;
 - `VENDORS`: vendor name -> generator class; `generator(vendor)` builds one.
 
-Templates live in templates/<vendor>/{baseline,shift}.j2 with the same names and variables (`cfg`, a
+Templates live in trafficshift/render/templates/<vendor>/{baseline,shift}.j2 with the same names and variables (`cfg`, a
 `structure.RouterConfig`) for every vendor. Output is deterministic: sorted, no timestamps.
 """
 from __future__ import annotations

@@ -18,8 +18,8 @@ import jinja2
 from trafficshift.errors import RenderError
 from trafficshift.plan import Detour, Prepend, Withdraw
 
-#: the repository's templates/ directory (src/trafficshift/render/base.py -> repo root)
-TEMPLATE_ROOT = Path(__file__).resolve().parents[3] / "templates"
+#: the vendor templates, shipped as package data (src/trafficshift/render/templates/<vendor>/)
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 
 #: one token of config: identifiers, interface names, addresses, prefixes, communities
 SAFE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,95}")
