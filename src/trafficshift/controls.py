@@ -30,7 +30,7 @@ from typing import ClassVar, Iterable, Union
 from .errors import ValidationError
 from .model import LINK_ID_PATTERN, NAME_PATTERN, Network
 from .plan import Intent, intent_from_dict, intent_to_dict
-from .validation import _problem
+from .problems import problem
 
 ELEMENTS = ("site", "router", "link")
 #: what `trafficshift.store.new_run_id` makes: the only run ids traffic.show/replay/rollback accept (a run id
@@ -127,7 +127,7 @@ def controls_from_list(items: Iterable[dict]) -> tuple[Control, ...]:
 
 
 def _refuse(function: str, argument: str, message: str, value: object) -> ValidationError:
-    return ValidationError([_problem(function, (argument,), message, value)])
+    return ValidationError([problem(function, (argument,), message, value)])
 
 
 def check_element(function: str, element: object, name: object, network: Network) -> tuple[str, str]:

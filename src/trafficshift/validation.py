@@ -41,14 +41,11 @@ import pydantic
 from trafficshift.errors import ValidationError
 from trafficshift.model import DEFAULT_MARKER_VALUE, INTERFACE_PATTERN, LINK_ID_PATTERN, NAME_PATTERN, Load, Network, Policy
 from trafficshift.plan import Plan
+from trafficshift.problems import component, location, number, problem
 from trafficshift.tolerance import exceeds
 
 #: every string a validated Network may contain (keys and values): what can reach a router config
 SAFE_TEXT = re.compile(r"[A-Za-z0-9._:/-]*", re.ASCII)
-#: path components shown verbatim; anything else is shown ASCII-escaped and quoted
-_PLAIN_COMPONENT = re.compile(r"[A-Za-z0-9._:/-]{1,64}", re.ASCII)
-#: keys whose values are never echoed
-_SECRET_KEY = re.compile(r"pass|secret|token|credential|private.?key|auth", re.IGNORECASE)
 #: a load stamped further in the future than this is from a broken clock, not fresh
 MAX_CLOCK_SKEW_S = 60.0
 
@@ -89,61 +86,23 @@ class LoadCheck:
     reasons: tuple[str, ...] = ()
 
 
-# -- message formatting -----------------------------------------------------------------------------------
-def _component(part: object) -> str:
-    text = str(part)
-    if isinstance(part, int) or _PLAIN_COMPONENT.fullmatch(text):
-        return text
-    return _shown(text)
-
-
-def _path(root: str, loc: Iterable[object]) -> str:
-    return ":".join([root, *(_component(part) for part in loc)])
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e18 else repr(value)
-
-
-def _shown(value: object) -> str:
-    """A value as it may appear in a message: short, ASCII-only, no nested data."""
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, (list, tuple, set)):
-        return f"a list of {len(value)}"
-    if isinstance(value, str):
-        text = ascii(value)
-        return text if len(text) <= 66 else text[:60] + "...'"
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"an integer of {value.bit_length()} bits"  # repr() of a huge int is slow or refused
-    if isinstance(value, (bool, int, float)) or value is None:
-        return repr(value)
-    return f"a {type(value).__name__}"
-
-
-def _problem(root: str, loc: Iterable[object], message: str, value: object = None, *, show: bool = True) -> str:
-    loc = tuple(loc)
-    if show and not any(_SECRET_KEY.search(str(part)) for part in loc):
-        message = f"{message}, got {_shown(value)}"
-    return f"{_path(root, loc)}: {message}"
-
-
+# -- pydantic errors as problems --------------------------------------------------------------------------
 def _pydantic_problem(root: str, error: Mapping[str, Any]) -> str:
     kind, loc, ctx, value = error["type"], list(error["loc"]), error.get("ctx") or {}, error.get("input")
     is_key = bool(loc) and loc[-1] == "[key]"
     if is_key:
         loc.pop()
     if kind == "missing":
-        return _problem(root, loc, "required", show=False)
+        return problem(root, loc, "required", show=False)
     if kind == "extra_forbidden":
-        return _problem(root, loc, "unknown key", show=False)
+        return problem(root, loc, "unknown key", show=False)
     if kind == "value_error":  # our own validators already name the value; keep it short and ASCII
         message = str(ctx.get("error", error["msg"])).encode("ascii", "backslashreplace").decode()
-        return _problem(root, loc, message if len(message) <= 160 else message[:157] + "...", show=False)
+        return problem(root, loc, message if len(message) <= 160 else message[:157] + "...", show=False)
     bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
     if kind in bounds:
         limit = next(iter(ctx.values()))
-        message = f"must be {bounds[kind]} {_number(limit)}"
+        message = f"must be {bounds[kind]} {number(limit)}"
     elif kind == "string_pattern_mismatch":
         message = _PATTERN_MESSAGES.get(ctx.get("pattern"), f"must match {ctx.get('pattern')}")
     else:
@@ -162,7 +121,7 @@ def _pydantic_problem(root: str, error: Mapping[str, Any]) -> str:
             "too_short": f"must have at least {ctx.get('min_length')} item(s)",
             "too_long": f"must have at most {ctx.get('max_length')} item(s)",
         }.get(kind, str(error["msg"]).lower())
-    return _problem(root, loc, f"key {message}" if is_key else message, value)
+    return problem(root, loc, f"key {message}" if is_key else message, value)
 
 
 def _model(model: type[pydantic.BaseModel], data: object, root: str) -> tuple[Any, list[str]]:
@@ -214,7 +173,7 @@ def _canonical_prefix(value: object) -> str | None:
 def _too_long(root: str, located: Iterable[tuple[tuple, object]], limits: Limits) -> list[str]:
     """Free-form strings over the length limit, given as (loc, value) pairs."""
     return [
-        _problem(root, loc, f"{len(value)} characters, more than the limit of {limits.max_string_length}", show=False)
+        problem(root, loc, f"{len(value)} characters, more than the limit of {limits.max_string_length}", show=False)
         for loc, value in located
         if isinstance(value, str) and len(value) > limits.max_string_length
     ]
@@ -222,7 +181,7 @@ def _too_long(root: str, located: Iterable[tuple[tuple, object]], limits: Limits
 
 def _count(root: str, loc: tuple, count: int, limit: int, what: str) -> list[str]:
     if count > limit:
-        return [f"{_path(root, loc)}: {count} {what}, more than the limit of {limit}"]
+        return [f"{location(root, loc)}: {count} {what}, more than the limit of {limit}"]
     return []
 
 
@@ -258,9 +217,9 @@ def _network_references(data: Mapping, root: str) -> list[str]:
 
     def site_ref(loc: tuple, value: object, *, not_self: object = None) -> None:
         if isinstance(value, str) and re.fullmatch(NAME_PATTERN, value) and value not in sites:
-            problems.append(_problem(root, loc, "unknown site", value))
+            problems.append(problem(root, loc, "unknown site", value))
         elif not_self is not None and value == not_self:
-            problems.append(_problem(root, loc, "a site cannot name itself", value))
+            problems.append(problem(root, loc, "a site cannot name itself", value))
 
     router_ids: dict[str, list[str]] = defaultdict(list)
     for name, router in routers.items():
@@ -274,25 +233,25 @@ def _network_references(data: Mapping, root: str) -> list[str]:
             loc = ("routers", name, "links", ifname)
             if link.get("peer_as") == router.get("asn") and isinstance(link.get("peer_as"), int):
                 message = "equals the router's own asn (links are eBGP)"
-                problems.append(_problem(root, (*loc, "peer_as"), message, link["peer_as"]))
+                problems.append(problem(root, (*loc, "peer_as"), message, link["peer_as"]))
             neighbor = link.get("neighbor")
             if isinstance(neighbor, str):
                 if neighbor in neighbors:
                     message = f"duplicate neighbor, also on {neighbors[neighbor]}"
-                    problems.append(_problem(root, (*loc, "neighbor"), message, neighbor))
+                    problems.append(problem(root, (*loc, "neighbor"), message, neighbor))
                 neighbors.setdefault(neighbor, str(ifname))
     for router_id, names in router_ids.items():
         if len(names) > 1:
             for name in names:
                 message = f"duplicate router_id, shared by {', '.join(sorted(names))}"
-                problems.append(_problem(root, ("routers", name, "router_id"), message, router_id))
+                problems.append(problem(root, ("routers", name, "router_id"), message, router_id))
 
     for name, site in sites.items():
         seen: set = set()
         for index, neighbor in enumerate(_seq(_map(site).get("neighbors"))):
             site_ref(("sites", name, "neighbors", index), neighbor, not_self=name)
             if isinstance(neighbor, str) and neighbor in seen:
-                problems.append(_problem(root, ("sites", name, "neighbors", index), "duplicate site", neighbor))
+                problems.append(problem(root, ("sites", name, "neighbors", index), "duplicate site", neighbor))
             seen.add(neighbor if isinstance(neighbor, str) else None)
 
     owner: dict[str, tuple] = {}
@@ -302,16 +261,16 @@ def _network_references(data: Mapping, root: str) -> list[str]:
         for index, site in enumerate(_seq(pool.get("sites"))):
             site_ref(("pools", name, "sites", index), site)
             if isinstance(site, str) and site in seen:
-                problems.append(_problem(root, ("pools", name, "sites", index), "duplicate site", site))
+                problems.append(problem(root, ("pools", name, "sites", index), "duplicate site", site))
             seen.add(site if isinstance(site, str) else None)
         for index, prefix in enumerate(_seq(pool.get("prefixes"))):
             canonical = _canonical_prefix(prefix)
             if canonical is None:
                 continue  # the model reports the invalid prefix itself
             if canonical in owner:
-                where = _path(root, owner[canonical])
+                where = location(root, owner[canonical])
                 loc = ("pools", name, "prefixes", index)
-                problems.append(_problem(root, loc, f"duplicate prefix, also at {where}", prefix))
+                problems.append(problem(root, loc, f"duplicate prefix, also at {where}", prefix))
             else:
                 owner[canonical] = ("pools", name, "prefixes", index)
 
@@ -323,7 +282,7 @@ def _network_references(data: Mapping, root: str) -> list[str]:
             fraction = _real(fraction) or 0.0
             total += fraction if 0 < fraction <= 1 else 0.0  # an invalid fraction is the model's finding
         if exceeds(total, 1.0):
-            problems.append(_problem(root, ("catchment", site), "fractions must sum to <= 1", round(total, 6)))
+            problems.append(problem(root, ("catchment", site), "fractions must sum to <= 1", round(total, 6)))
 
     policy = _map(data.get("policy"))
     overload, target, low = (
@@ -331,11 +290,11 @@ def _network_references(data: Mapping, root: str) -> list[str]:
         for key in ("overload_threshold", "target_utilization", "low_watermark")
     )
     if target is not None and overload is not None and target >= overload:
-        message = f"must be below overload_threshold {_number(overload)}"
-        problems.append(_problem(root, ("policy", "target_utilization"), message, target))
+        message = f"must be below overload_threshold {number(overload)}"
+        problems.append(problem(root, ("policy", "target_utilization"), message, target))
     if low is not None and target is not None and low > target:
-        message = f"must be <= target_utilization {_number(target)}"
-        problems.append(_problem(root, ("policy", "low_watermark"), message, low))
+        message = f"must be <= target_utilization {number(target)}"
+        problems.append(problem(root, ("policy", "low_watermark"), message, low))
     return problems
 
 
@@ -349,11 +308,11 @@ def _marker_community(network: Network, root: str) -> list[str]:
         if asns and (len(asns) > 1 or asns[0] > 65535):
             message = (f"required: the default <ASN>:{DEFAULT_MARKER_VALUE} needs the routers to share one ASN "
                        f"of at most 65535, they have {', '.join(map(str, asns))}")
-            return [_problem(root, loc, message, show=False)]
+            return [problem(root, loc, message, show=False)]
         return []
     if asns and int(marker.partition(":")[0]) not in asns:
         message = f"must be in the network's own ASN ({', '.join(map(str, asns))}:value)"
-        return [_problem(root, loc, message, marker)]
+        return [problem(root, loc, message, marker)]
     return []
 
 
@@ -374,7 +333,7 @@ def _unsafe_strings(value: object, loc: tuple = ()) -> Iterable[tuple[tuple, str
 def parse_network(data: object, root: str = "traffic", *, limits: Limits = DEFAULT_LIMITS) -> Network:
     """The `traffic:` pillar key -> `Network`, or `ValidationError` with every problem."""
     if not isinstance(data, Mapping):
-        raise ValidationError([_problem(root, (), "must be a mapping", data)])
+        raise ValidationError([problem(root, (), "must be a mapping", data)])
     _raise(_network_limits(data, root, limits))
     network, problems = _model(Network, data, root)
     problems += _network_references(data, root)
@@ -383,7 +342,7 @@ def parse_network(data: object, root: str = "traffic", *, limits: Limits = DEFAU
     _raise(problems)
     # defence in depth: whatever the field constraints say, nothing outside the safe set may get through
     unsafe = _unsafe_strings(network.model_dump())
-    _raise(_problem(root, loc, "contains characters outside [A-Za-z0-9._:/-]", text) for loc, text in unsafe)
+    _raise(problem(root, loc, "contains characters outside [A-Za-z0-9._:/-]", text) for loc, text in unsafe)
     return network
 
 
@@ -412,7 +371,7 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
     def link_ref(loc: tuple, value: object) -> None:
         # a malformed id is the model's finding; one problem per path, not a second "unknown link"
         if isinstance(value, str) and re.fullmatch(LINK_ID_PATTERN, value) and value not in link_ids:
-            problems.append(_problem(root, loc, "unknown link", value))
+            problems.append(problem(root, loc, "unknown link", value))
 
     first_seen: dict[str, int] = {}
     for index, entry in enumerate(_seq(data.get("egress"))):
@@ -425,9 +384,9 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
             loc = ("egress", index, "alternates", alt_index, "link")
             link_ref(loc, link)
             if isinstance(link, str) and link == preferred:
-                problems.append(_problem(root, loc, "an alternate cannot be the preferred link", link))
+                problems.append(problem(root, loc, "an alternate cannot be the preferred link", link))
             elif isinstance(link, str) and link in alternates_seen:
-                problems.append(_problem(root, loc, "duplicate alternate", link))
+                problems.append(problem(root, loc, "duplicate alternate", link))
             alternates_seen.add(link if isinstance(link, str) else None)
         if canonical_prefixes is not None:
             canonical = canonical_prefixes[index]
@@ -436,8 +395,8 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
         if canonical is not None:
             if canonical in first_seen:
                 # one prefix, one best path: a local-pref override is network-wide, so demand is per prefix
-                message = f"duplicate prefix, also at {_path(root, ('egress', first_seen[canonical]))}"
-                problems.append(_problem(root, ("egress", index, "prefix"), message, entry.get("prefix")))
+                message = f"duplicate prefix, also at {location(root, ('egress', first_seen[canonical]))}"
+                problems.append(problem(root, ("egress", index, "prefix"), message, entry.get("prefix")))
             else:
                 first_seen[canonical] = index
 
@@ -445,15 +404,15 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
         link_ref(("links", link_id), link_id)
     for site, site_load in _map(data.get("sites")).items():
         if isinstance(site, str) and site not in network.sites:
-            problems.append(_problem(root, ("sites", site), "unknown site", site))
+            problems.append(problem(root, ("sites", site), "unknown site", site))
         for pool in _map(_map(site_load).get("pools")):
             if not isinstance(pool, str):
                 continue
             if pool not in network.pools:
-                problems.append(_problem(root, ("sites", site, "pools", pool), "unknown pool", pool))
+                problems.append(problem(root, ("sites", site, "pools", pool), "unknown pool", pool))
             elif site not in network.pools[pool].sites:
-                message = f"pool is not announced at site {_component(site)}"
-                problems.append(_problem(root, ("sites", site, "pools", pool), message, pool))
+                message = f"pool is not announced at site {component(site)}"
+                problems.append(problem(root, ("sites", site, "pools", pool), message, pool))
     return problems
 
 
@@ -471,11 +430,11 @@ def check_load(
     age = now - load.timestamp
     if age > policy.max_load_age_s:
         reasons.append(
-            f"{root}:timestamp: load is {_number(round(age, 1))}s old, "
-            f"more than policy max_load_age_s {_number(policy.max_load_age_s)}s"
+            f"{root}:timestamp: load is {number(round(age, 1))}s old, "
+            f"more than policy max_load_age_s {number(policy.max_load_age_s)}s"
         )
     if age < -MAX_CLOCK_SKEW_S:
-        reasons.append(f"{root}:timestamp: load is stamped {_number(round(-age, 1))}s in the future (clock skew?)")
+        reasons.append(f"{root}:timestamp: load is stamped {number(round(-age, 1))}s in the future (clock skew?)")
 
     unshifted: dict[str, float] = defaultdict(float)
     for demand in load.egress:
@@ -498,8 +457,8 @@ def check_load(
         relative, prefix_sum = min(differences)
         if relative > policy.counter_tolerance:
             reasons.append(
-                f"{root}:links:{link_id}: per-prefix sum {_number(prefix_sum)} bps and counter "
-                f"{_number(counter.out_bps)} bps differ by {relative:.1%}, "
+                f"{root}:links:{link_id}: per-prefix sum {number(prefix_sum)} bps and counter "
+                f"{number(counter.out_bps)} bps differ by {relative:.1%}, "
                 f"more than policy counter_tolerance {policy.counter_tolerance:.0%}"
             )
     for site in sorted(network.sites):
@@ -510,8 +469,8 @@ def check_load(
         pools_sum = sum(site_load.pools.values())
         if pools_sum > site_load.ingress_bps * (1 + policy.counter_tolerance):
             reasons.append(
-                f"{root}:sites:{site}: pool ingress {_number(pools_sum)} bps "
-                f"exceeds total ingress {_number(site_load.ingress_bps)} bps"
+                f"{root}:sites:{site}: pool ingress {number(pools_sum)} bps "
+                f"exceeds total ingress {number(site_load.ingress_bps)} bps"
             )
     reasons.sort()
     return LoadCheck(load=load, age_s=age, stale=bool(reasons), reasons=tuple(reasons))
@@ -529,7 +488,7 @@ def parse_load(
     """The `traffic_load:` pillar key -> `LoadCheck` (see the module docstring), or `ValidationError`.
     `active`: the plan applied while the load was measured (see `check_load`)."""
     if not isinstance(data, Mapping):
-        raise ValidationError([_problem(root, (), "must be a mapping", data)])
+        raise ValidationError([problem(root, (), "must be a mapping", data)])
     _raise(_load_limits(data, root, limits))
     load, problems = _model(Load, data, root)
     problems += _load_references(data, network, root, load)
