@@ -253,10 +253,10 @@ def lp_reference(network: Network, load: Load) -> LpResult:
     import highspy
     import numpy as np
 
-    from trafficshift.planner import _Planner
+    from trafficshift.projection import Projection
 
     started = time.perf_counter()
-    helper = _Planner(network, load, None, (), 0.0)  # the planner's own landing model, so both predict alike
+    helper = Projection(network, load)  # the planner's own routing projection, so both predict alike
     natural, link_bound, site_natural, site_bound = bounds(network, load)
     link_row = {lid: k for k, lid in enumerate(sorted(natural))}
     site_row = {s: len(link_row) + k for k, s in enumerate(sorted(site_natural))}

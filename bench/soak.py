@@ -243,7 +243,7 @@ def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool 
         if active is None and not plan.intents:
             continue
         flaps.update(active, plan, t)
-        intents_changed += planner._Planner.change_count(active.intents if active else (), plan.intents)
+        intents_changed += planner.change_count(active.intents if active else (), plan.intents)
         if render:
             for router, count in changed_lines(network, active, plan).items():
                 lines[router] += count

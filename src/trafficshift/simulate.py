@@ -3,9 +3,9 @@ the soak and the benchmarks replay demand "as it is with no shift in place" and 
 predicts the active plan moves it."""
 from __future__ import annotations
 
-from trafficshift import planner
 from trafficshift.model import LinkCounter, Load, Network, SiteLoad
 from trafficshift.plan import Plan
+from trafficshift.projection import expected_link_load
 
 
 def measure(network: Network, natural: Load, active: Plan | None) -> Load:
@@ -13,8 +13,8 @@ def measure(network: Network, natural: Load, active: Plan | None) -> Load:
     with no shift in place; the lab forwards no traffic, so the demo moves it the way the planner predicts."""
     if active is None or not active.intents:
         return natural
-    unshifted = planner.expected_link_load(network, natural, None)
-    shifted = planner.expected_link_load(network, natural, active)
+    unshifted = expected_link_load(network, natural, None)
+    shifted = expected_link_load(network, natural, active)
     links = {lid: LinkCounter(out_bps=max(0.0, counter.out_bps + shifted.get(lid, 0.0) - unshifted.get(lid, 0.0)))
              for lid, counter in natural.links.items()}
     sites = {}

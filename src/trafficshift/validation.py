@@ -42,6 +42,7 @@ from trafficshift.errors import ValidationError
 from trafficshift.model import DEFAULT_MARKER_VALUE, INTERFACE_PATTERN, LINK_ID_PATTERN, NAME_PATTERN, Load, Network, Policy
 from trafficshift.plan import Plan
 from trafficshift.problems import component, location, number, problem
+from trafficshift.projection import expected_link_load
 from trafficshift.tolerance import exceeds
 
 #: every string a validated Network may contain (keys and values): what can reach a router config
@@ -441,7 +442,6 @@ def check_load(
         unshifted[demand.link] += demand.bps
     routings: list[Mapping[str, float]] = [unshifted]
     if active is not None and active.intents:
-        from trafficshift.planner import expected_link_load  # the planner owns how detours route demand
 
         routings.insert(0, expected_link_load(network, load, active))
     for link_id in network.link_ids():

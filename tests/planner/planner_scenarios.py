@@ -7,7 +7,8 @@ from __future__ import annotations
 import ipaddress
 
 from trafficshift.model import Load, Network, Policy
-from trafficshift.planner import apply_plan, plan
+from trafficshift.planner import plan
+from trafficshift.projection import apply_plan
 
 NOW = 1_700_000_000.0
 

@@ -139,7 +139,7 @@ def test_overlapping_previous_detours_of_one_prefix_keep_only_the_first():
 
 
 def test_expected_link_load_follows_the_active_detours():
-    from trafficshift.planner import expected_link_load
+    from trafficshift.projection import expected_link_load
 
     net = two_links()
     load = make_load([(p, 1e9, HOT, [SPARE]) for p in prefixes(10)])

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from trafficshift.planner import apply_plan, plan
+from trafficshift.planner import plan
+from trafficshift.projection import apply_plan
 from trafficshift.validation import parse_load, parse_network
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes
 
 from trafficshift.plan import Detour, intent_key
-from trafficshift.planner import apply_plan, plan
+from trafficshift.planner import plan
+from trafficshift.projection import apply_plan
 from trafficshift.tolerance import exceeds
 
 SITES = ("ams", "fra", "par", "lon")

@@ -1,0 +1,271 @@
+"""The routing projection: what the network would carry under a set of intents, shared by the planner, the
+validation's counter checks, the simulation of the lab's counters, the benchmarks and the soak.
+
+It knows where traffic goes, not what to change: every demand prefix on its preferred link as if no override
+existed, the alternates a detour may use (lowest `preference`, then private < public-ix < transit, then link
+id), where anycast ingress shifted off a site lands (`network.catchment[site]`, else `site.neighbors` with
+weights 1/2, 1/4, ... renormalised, else the pool's other sites evenly; drained sites receive nothing), how
+much a prepend of count c toward one link moves (`min(1, c * prepend_step_fraction)` of the pool's ingress
+arriving over that link, in proportion to link capacity; a withdrawal moves all of it), and the link and site
+loads a set of intents gives (`Projection.evaluate`).
+"""
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Iterable, Mapping
+
+from .model import LinkCounter, Load, Network, SiteLoad
+from .plan import Detour, Intent, Plan, Prepend, Withdraw
+
+#: which alternate a detour prefers (Edge Fabric: private > public exchange > transit)
+DETOUR_KIND_RANK = {"private": 0, "public-ix": 1, "transit": 2}
+#: which neighbors an anycast prepend goes toward first: transit carries the most diffuse catchment
+PREPEND_KIND_RANK = {"transit": 0, "public-ix": 1, "private": 2}
+
+
+@dataclass
+class Piece:
+    """A (part of a) demand prefix detoured from its preferred link `src` to the alternate `dst`."""
+
+    prefix: str
+    parent: int
+    bps: float
+    src: str
+    dst: str
+    since: float
+    pinned: bool = False
+
+
+class Projection:
+    """Loads under intents for one (network, load). `previous_delta` is the anycast ingress the plan in place
+    while the load was measured moves (`Plan.ingress_delta`): it is taken off the measured site ingress, so
+    the projection starts from ingress as it would be without any shift. `drained_sites` take no ingress."""
+
+    def __init__(self, network: Network, load: Load, previous_delta: Mapping[str, Mapping[str, float]] | None = None,
+                 drained_sites: Iterable[str] = ()):
+        self.network = network
+        self.policy = network.policy
+        self.drained_sites = set(drained_sites)
+
+        # -- topology ---------------------------------------------------------------------------------
+        self.cap: dict[str, float] = {}
+        self.kind: dict[str, str] = {}
+        self.link_site: dict[str, str] = {}
+        self.router_links: dict[str, list[str]] = {}
+        for rname in sorted(network.routers):
+            router = network.routers[rname]
+            lids = []
+            for ifname in sorted(router.links):
+                link = router.links[ifname]
+                lid = f"{rname}:{ifname}"
+                self.cap[lid] = link.capacity_bps
+                self.kind[lid] = link.kind
+                self.link_site[lid] = router.site
+                lids.append(lid)
+            self.router_links[rname] = lids
+        self.link_ids = sorted(self.cap)
+        self.site_ids = sorted(network.sites)
+        self.site_cap = {s: network.sites[s].ingress_capacity_bps for s in self.site_ids}
+        self.site_links: dict[str, list[str]] = {s: [] for s in self.site_ids}
+        for lid in self.link_ids:
+            if self.link_site[lid] in self.site_links:
+                self.site_links[self.link_site[lid]].append(lid)
+        for s, lids in self.site_links.items():
+            lids.sort(key=lambda lid: (PREPEND_KIND_RANK[self.kind[lid]], lid))
+
+        # -- egress projection: every prefix on its preferred link -------------------------------------
+        # the hot part at 200k prefixes: C-level maps over the demands, one plain loop for the link sums
+        egress = self.egress = load.egress
+        self.prefixes = prefixes = list(map(attrgetter("prefix"), egress))
+        self.demand_bps = demand_bps = list(map(attrgetter("bps"), egress))
+        self.demand_link = demand_link = list(map(attrgetter("link"), egress))
+        totals: defaultdict[str, float] = defaultdict(float)
+        for lid, bps in zip(demand_link, demand_bps):
+            totals[lid] += bps
+        natural = {lid: totals.get(lid, 0.0) for lid in self.link_ids}
+        self._by_prefix: dict[str, int] | None = None
+        self.by_link: dict[str, list[int]] = {}  # filled on demand for the links that shed traffic
+        self.total_egress = sum(demand_bps)
+        self._alternate_cache: dict[int, list[str]] = {}
+        self._resolved: dict[str, tuple[int, float] | None] = {}
+
+        self.natural = natural
+        # -- anycast projection: measured ingress minus what the previous plan moved ---------------------
+        delta = previous_delta or {}
+        self.pool_natural: dict[str, dict[str, float]] = {}
+        self.site_natural: dict[str, float] = {}
+        for s in self.site_ids:
+            measured = load.sites.get(s)
+            moved = delta.get(s, {})
+            pools = measured.pools if measured is not None else {}
+            self.pool_natural[s] = {p: max(0.0, pools[p] - moved.get(p, 0.0)) for p in sorted(pools)}
+            total = measured.ingress_bps if measured is not None else 0.0
+            self.site_natural[s] = max(0.0, total - sum(moved.get(p, 0.0) for p in sorted(moved)))
+        self.link_share: dict[str, float] = {}
+        for s, lids in self.site_links.items():
+            total_cap = sum(self.cap[lid] for lid in lids)
+            for lid in lids:
+                self.link_share[lid] = self.cap[lid] / total_cap
+        self._pool_site_cache: dict[str, set[str]] = {}
+        self.landing = {
+            (s, p): self._landing(s, p)
+            for p in sorted(network.pools)
+            for s in network.pools[p].sites
+            if s in self.site_cap
+        }
+        self.site_pools = {
+            s: sorted((p for p in network.pools if s in network.pools[p].sites), key=lambda p: (network.pools[p].priority, p))
+            for s in self.site_ids
+        }
+
+    def alternates(self, i: int) -> list[str]:
+        cached = self._alternate_cache.get(i)
+        if cached is None:
+            src = self.demand_link[i]
+            ranked = sorted(
+                self.egress[i].alternates,
+                key=lambda a: (a.preference, DETOUR_KIND_RANK.get(self.kind.get(a.link, ""), 9), a.link),
+            )
+            cached = [a.link for a in ranked if a.link in self.cap and a.link != src]
+            self._alternate_cache[i] = cached
+        return cached
+
+    @property
+    def by_prefix(self) -> dict[str, int]:
+        """Demand index by prefix (the first entry wins); built only when a previous detour needs it."""
+        if self._by_prefix is None:
+            self._by_prefix = dict(zip(reversed(self.prefixes), range(len(self.prefixes) - 1, -1, -1)))
+        return self._by_prefix
+
+    def _resolve(self, prefix: str) -> tuple[int, float] | None:
+        """The demand a (possibly split) detour prefix belongs to, and the share of its bps."""
+        if prefix in self._resolved:
+            return self._resolved[prefix]
+        found = None
+        if prefix in self.by_prefix:
+            found = (self.by_prefix[prefix], 1.0)
+        else:
+            try:
+                net = ipaddress.ip_network(prefix)
+            except ValueError:
+                net = None
+            share = 1.0
+            while net is not None and net.prefixlen > 0:
+                net = net.supernet()
+                share /= 2
+                if str(net) in self.by_prefix:
+                    found = (self.by_prefix[str(net)], share)
+                    break
+        self._resolved[prefix] = found
+        return found
+
+    def _resolve_detour(self, intent: Detour, since: float = 0.0) -> Piece | None:
+        found = self._resolve(intent.prefix)
+        if found is None:
+            return None
+        i, share = found
+        dst = f"{intent.router}:{intent.link}"
+        if intent.from_link != self.demand_link[i] or dst not in self.alternates(i):
+            return None
+        return Piece(intent.prefix, i, self.demand_bps[i] * share, intent.from_link, dst, since)
+
+    def _pool_sites(self, pool: str) -> set[str]:
+        """Sites that announce `pool` and can take shifted ingress (drained sites cannot)."""
+        if pool not in self._pool_site_cache:
+            sites = {r for r in self.network.pools[pool].sites if r in self.site_cap} - self.drained_sites
+            self._pool_site_cache[pool] = sites
+        return self._pool_site_cache[pool]
+
+    def _landing(self, site: str, pool: str) -> list[tuple[str, float]]:
+        """Where ingress shifted away from `site` for `pool` lands, as (site, fraction) summing to 1."""
+        receivers = self._pool_sites(pool) - {site}
+        catchment = self.network.catchment.get(site)
+        weights: dict[str, float] = {}
+        if catchment:
+            weights = {r: catchment[r] for r in sorted(catchment) if r in receivers}
+        else:
+            ordered = [r for r in self.network.sites[site].neighbors if r in receivers]
+            weights = {r: 0.5 ** (k + 1) for k, r in enumerate(dict.fromkeys(ordered))}
+            if not weights and receivers:
+                weights = {r: 1.0 for r in sorted(receivers)}
+        total = sum(weights.values())
+        return [(r, weights[r] / total) for r in sorted(weights)] if total > 0 else []
+
+    def level_fraction(self, level: int) -> float:
+        if level > self.policy.max_prepend:
+            return 1.0
+        return min(1.0, level * self.policy.prepend_step_fraction)
+
+    # -- evaluation: loads under a set of intents ----------------------------------------------------
+    def evaluate(self, intents: Iterable[Intent]) -> tuple[dict[str, float], dict[str, float], dict[str, dict[str, float]], dict[str, Piece]]:
+        links = dict(self.natural)
+        pieces: dict[str, Piece] = {}
+        levels: dict[tuple[str, str, str], int] = {}
+        for intent in intents:
+            if isinstance(intent, Detour):
+                piece = self._resolve_detour(intent)
+                if piece is not None and piece.prefix not in pieces:
+                    pieces[piece.prefix] = piece
+                    links[piece.src] -= piece.bps
+                    links[piece.dst] += piece.bps
+            else:
+                slot = self._ingress_slot(intent)
+                if slot is not None:
+                    levels[slot] = self._intent_level(intent)
+        delta = self.ingress_delta(levels)
+        sites = {s: self.site_natural[s] + sum(delta.get(s, {}).values()) for s in self.site_ids}
+        return links, sites, delta, pieces
+
+    def _ingress_slot(self, intent: Prepend | Withdraw) -> tuple[str, str, str] | None:
+        lid = f"{intent.router}:{intent.link}"
+        site = self.link_site.get(lid)
+        if site is None or (site, intent.pool) not in self.landing:
+            return None
+        return (site, intent.pool, lid)
+
+    def _intent_level(self, intent: Prepend | Withdraw) -> int:
+        if isinstance(intent, Withdraw):
+            return self.policy.max_prepend + 1
+        return max(1, min(intent.count, self.policy.max_prepend))
+
+    def moved_out(self, site: str, pool: str, lid: str, level: int) -> float:
+        return self.pool_natural[site].get(pool, 0.0) * self.link_share[lid] * self.level_fraction(level)
+
+    def ingress_delta(self, levels: dict[tuple[str, str, str], int]) -> dict[str, dict[str, float]]:
+        delta: dict[str, dict[str, float]] = {}
+        for (site, pool, lid) in sorted(levels):
+            out = self.moved_out(site, pool, lid, levels[(site, pool, lid)])
+            landing = self.landing[(site, pool)]
+            if out <= 0 or not landing:
+                continue
+            delta.setdefault(site, {}).setdefault(pool, 0.0)
+            delta[site][pool] -= out
+            for receiver, fraction in landing:
+                delta.setdefault(receiver, {}).setdefault(pool, 0.0)
+                delta[receiver][pool] += out * fraction
+        return delta
+
+
+def expected_link_load(network: Network, load: Load, active: Plan | None) -> dict[str, float]:
+    """Per-link egress the demands should produce with `active`'s detours in place (link id -> bps): what
+    a link counter should read while that plan is applied, for counter-consistency checks."""
+    return Projection(network, load).evaluate(active.intents if active is not None else ())[0]
+
+
+def apply_plan(network: Network, load: Load, result: Plan, previous: Plan | None = None) -> Load:
+    """The load the network would measure once `result` is applied: link counters and site ingress as the
+    plan predicts them, demands unchanged. `previous` is the plan `load` was measured under."""
+    previous_delta = previous.ingress_delta if previous is not None else {}
+    sites = {}
+    for u in result.sites:
+        measured = load.sites.get(u.id)
+        pools = dict(measured.pools) if measured is not None else {}
+        old, new = previous_delta.get(u.id, {}), result.ingress_delta.get(u.id, {})
+        for pool in sorted(pools):
+            pools[pool] = max(0.0, pools[pool] - old.get(pool, 0.0) + new.get(pool, 0.0))
+        sites[u.id] = SiteLoad(ingress_bps=max(0.0, u.after_bps), pools=pools)
+    links = {u.id: LinkCounter(out_bps=max(0.0, u.after_bps)) for u in result.links}
+    return load.model_copy(update={"links": links, "sites": sites})
