@@ -14,7 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(PY) -m trafficshift.demo
+	$(PY) -m trafficshift_lab.demo
 
 test: $(STAMP)
 	.ci/install-packages

@@ -7,9 +7,9 @@ Salt deltaproxy, memory per managed router, and the control loop's reaction time
 Per size N it starts a lab of N routers (half Junos, half EOS; N/2 sites of two), a salt-master (tcp,
 `order_masters`) and ONE deltaproxy process (`--controllers K`: K of them, each a slice of the routers, as on
 a proxy host that runs several) whose NAPALM sub-proxies manage every router
-(trafficshift.saltenv.deltaproxy_opts; credentials in a local file, not in pillar), run by `trafficshift-proxy`
-(salt-proxy with the fixes for Salt 3008.4's lost sub-proxy returns, trafficshift.saltproxy). The load overloads one
-link of every router (95%) with an alternate on the same router, so every plan changes every router.
+(trafficshift_lab.saltenv.deltaproxy_opts; credentials in a local file, not in pillar), run by
+`trafficshift-proxy` (salt-proxy with the fixes for Salt 3008.4's lost sub-proxy returns,
+saltext.trafficshift.proxy). The load overloads one link of every router (95%) with an alternate on the same router, so every plan changes every router.
 
 - bare_s: one thread per router, each doing exactly the device operations of an apply with stock NAPALM:
   open, load + compare (trafficshift.router.apply renders the same block), commit confirmed, confirm, close.
@@ -50,9 +50,9 @@ from routerlab import napalm_optional_args
 from routerlab.control import ControlClient
 from trafficshift import planner
 from trafficshift import router as ops
-from trafficshift.saltenv import (credentials_file_content, deltaproxy_opts, master_opts, proxy_opts,
-                                  subproxy_pillar)
 from trafficshift.validation import parse_load, parse_network
+from trafficshift_lab.saltenv import (credentials_file_content, deltaproxy_opts, master_opts, proxy_opts,
+                                      subproxy_pillar)
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

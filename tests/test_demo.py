@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from trafficshift import demo
+from trafficshift_lab import demo
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def test_demo_runs_the_main_job_through_salt_end_to_end(capsys):
 
 def test_demo_interrupted_while_salt_starts_stops_everything_and_exits_130():
     # started with SIGINT ignored, as a background job of a shell starts it: Ctrl-C must stop it all the same
-    process = subprocess.Popen([sys.executable, "-m", "trafficshift.demo"], cwd=REPO, stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "trafficshift_lab.demo"], cwd=REPO, stdout=subprocess.PIPE,
                                text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines = []
     for line in process.stdout:
@@ -63,8 +63,8 @@ def test_demo_with_a_broken_pillar_fails_with_the_path_and_starts_nothing(tmp_pa
     shutil.copytree(REPO / "pillar", tmp_path / "pillar")
     network = tmp_path / "pillar" / "traffic" / "network.sls"
     network.write_text(network.read_text().replace("target_utilization: 0.8", "target_utilization: 1.8"))
-    result = subprocess.run([sys.executable, "-m", "trafficshift.demo", "--pillar-dir", str(tmp_path / "pillar")],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "trafficshift_lab.demo",
+                             "--pillar-dir", str(tmp_path / "pillar")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "demo FAILED" in result.stdout and "traffic:policy:target_utilization" in result.stdout
     assert not demo_leftovers()

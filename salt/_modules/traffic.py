@@ -34,7 +34,7 @@ def __virtual__():
 def _router():
     # A deltaproxy's sub-proxies share one module object and with it `__opts__`, which names whichever
     # sub-proxy loaded the module last (salt#70144), and a module refresh rebuilds their loader context; their
-    # own pillar is right, and its `proxy:` block names the router (trafficshift.saltenv.subproxy_pillar).
+    # own pillar is right, and its `proxy:` block names the router (trafficshift_lab.saltenv.subproxy_pillar).
     return __pillar__.get("proxy", {}).get("router") or __opts__["id"]
 
 

@@ -1,5 +1,5 @@
 """Session-wide Salt deployment for the integration tests: the lab (one router per proxy), a real
-salt-master and one NAPALM proxy minion per router, from trafficshift.saltenv's configuration.
+salt-master and one NAPALM proxy minion per router, from trafficshift_lab.saltenv's configuration.
 
 Daemons are expensive (a proxy takes seconds to start), so every test module shares them; tests that
 change router state must leave it as they found it (or rebuild it) so order does not matter.
@@ -15,7 +15,7 @@ import yaml
 
 from routerlab import DeviceSpec, Lab
 from trafficshift.loadsource import restamp
-from trafficshift.saltenv import master_opts, proxy_opts
+from trafficshift_lab.saltenv import master_opts, proxy_opts
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -1,6 +1,6 @@
 """Session-wide Salt deployment with Salt's deltaproxy: the lab of tests/salt (4 routers, both vendors), a
 real salt-master, and ONE deltaproxy process whose NAPALM sub-proxies manage every router
-(trafficshift.saltenv.deltaproxy_opts). The routers' credentials are in a file of the proxy host (here a
+(trafficshift_lab.saltenv.deltaproxy_opts). The routers' credentials are in a file of the proxy host (here a
 tmp dir), never in pillar: the pillar says where to find them (saltenv.subproxy_pillar).
 
 Fixture names differ from tests/salt's so that both suites can share one pytest session.
@@ -17,7 +17,7 @@ import yaml
 
 from routerlab import DeviceSpec, Lab
 from trafficshift.loadsource import restamp
-from trafficshift.saltenv import credentials_file_content, deltaproxy_opts, master_opts, subproxy_pillar
+from trafficshift_lab.saltenv import credentials_file_content, deltaproxy_opts, master_opts, subproxy_pillar
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -114,7 +114,7 @@ def preaccept_keys(master, proxy, ids: list[str]) -> None:
 
 def controller_factory(master, controller: str, routers: list[str]):
     """A deltaproxy controller ("a proxy host") managing `routers`, its keys accepted on `master`. It runs
-    `trafficshift-proxy` (salt-proxy with the deltaproxy return fixes, trafficshift.saltproxy), as a proxy
+    `trafficshift-proxy` (salt-proxy with the deltaproxy return fixes, saltext.trafficshift.proxy), as a proxy
     host should."""
     factory = master.salt_proxy_minion_daemon(controller, overrides=deltaproxy_opts(REPO, controller, routers),
                                               max_start_attempts=1, start_timeout=300)

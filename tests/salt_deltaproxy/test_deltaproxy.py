@@ -36,7 +36,7 @@ def threads(pid: int) -> int:
 
 def test_subproxy_jobs_end_once_their_return_is_sent(delta_cli, delta_proxy):
     # Salt 3008.4 alone: every sub-proxy job thread waits 30 s for the reply to its return, which its
-    # listener filters out, and meanwhile unpacks every event of the controller (trafficshift.saltproxy)
+    # listener filters out, and meanwhile unpacks every event of the controller (saltext.trafficshift.proxy)
     idle = threads(delta_proxy.pid)
     for _ in range(3):
         pings = every(delta_cli, "test.ping")

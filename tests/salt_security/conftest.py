@@ -1,6 +1,6 @@
 """A separate Salt deployment for the secrets, loopback and access tests: a lab with one Junos and one EOS
 router whose device password is a known unique string, a master and two NAPALM proxies from
-trafficshift.saltenv with every log at trace level (`log_level_logfile: all`), the job cache on, an
+trafficshift_lab.saltenv with every log at trace level (`log_level_logfile: all`), the job cache on, an
 external_auth (`file` backend) with a viewer and an operator, and a listener that keeps every event of the
 master bus. tests/salt_security/test_secrets.py runs the whole job on it and scans everything it wrote.
 
@@ -21,7 +21,7 @@ import yaml
 
 from routerlab import DeviceSpec, Lab
 from trafficshift.loadsource import restamp
-from trafficshift.saltenv import master_opts, proxy_opts
+from trafficshift_lab.saltenv import master_opts, proxy_opts
 
 REPO = Path(__file__).resolve().parents[2]
 SALT_TESTS = REPO / "tests" / "salt"
@@ -149,7 +149,7 @@ def sec_events(sec_master):
 
 
 def sec_proxy_opts(router: str, device: dict) -> dict:
-    """trafficshift.saltenv.proxy_opts with the password replaced by an sdb reference to the environment."""
+    """trafficshift_lab.saltenv.proxy_opts with the password replaced by an sdb reference to the environment."""
     opts = proxy_opts(REPO, router, device)
     opts["proxy"]["passwd"] = f"sdb://trafficshift_env/TRAFFICSHIFT_PASSWD_{router.upper().replace('-', '_')}"
     opts.update({"trafficshift_env": {"driver": "env"}, "log_level_logfile": "all"})

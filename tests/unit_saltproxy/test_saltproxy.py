@@ -1,4 +1,4 @@
-"""trafficshift.saltproxy's metaproxy loader cache: built once per sub-proxy, rebuilt when a build failed part
+"""saltext.trafficshift.proxy's metaproxy loader cache: built once per sub-proxy, rebuilt when a build failed part
 way (a concurrent import broke it), the job's error after METAPROXY_ATTEMPTS broken builds. The end-to-end
 check is the deltaproxy suite (tests/salt_deltaproxy) and bench/apply.py at 50 sub-proxies."""
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import salt.loader
 
-from trafficshift import saltproxy
+from saltext.trafficshift import proxy as saltproxy
 
 OPTS = {"id": "ams01-r1", "metaproxy": "deltaproxy"}
 

@@ -1,5 +1,5 @@
 """A throw-away Salt deployment on this host for the demo and benchmarks: a salt-master and the NAPALM proxy
-minions for a lab's routers, run as real daemons from trafficshift.saltenv's configuration, everything under
+minions for a lab's routers, run as real daemons from trafficshift_lab.saltenv's configuration, everything under
 one work directory and on loopback, and the `salt` / `salt-run` command lines pointed at it.
 
 Plain Python: it writes YAML config files and starts Salt's own executables; nothing here imports Salt.
@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from trafficshift.errors import TrafficShiftError
-from trafficshift.saltenv import LOOPBACK, master_opts, proxy_opts
+from trafficshift_lab.saltenv import LOOPBACK, master_opts, proxy_opts
 
 BIN = Path(sys.executable).parent
 
@@ -35,7 +35,7 @@ class LocalSalt:
     """`with LocalSalt(workdir, repo, inventory, ...) as salt:` -> master and proxies answering.
 
     `inventory`: the lab's {router: device entry}. `load_file`: the file the traffic_load ext_pillar reads.
-    `runner`: the master's `trafficshift:` settings (trafficshift.saltenv.master_opts)."""
+    `runner`: the master's `trafficshift:` settings (trafficshift_lab.saltenv.master_opts)."""
 
     def __init__(self, workdir: Path, repo: Path, inventory: dict[str, dict], *, pillar_roots: list[Path],
                  load_file: Path, runner: dict | None = None, log_level: str = "warning") -> None:

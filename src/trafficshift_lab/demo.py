@@ -1,7 +1,7 @@
 """`make demo`: the main job, end to end, through Salt on the embedded lab.
 
 Starts a lab router for every router in the example pillar (Junos and EOS), a salt-master and one NAPALM
-proxy minion per router from the in-repo configuration (trafficshift.localsalt, all on loopback), and
+proxy minion per router from the in-repo configuration (trafficshift_lab.localsalt, all on loopback), and
 provisions every router with `salt '*' state.apply`. Then it feeds the load scenarios from pillar/load/ to
 the traffic_load ext_pillar and, for each, runs `salt-run traffic.plan` (the plan table and each router's
 diff) and `salt-run traffic.apply` (canary, batches, commit confirmed, health check, confirm) for real, and
@@ -30,11 +30,11 @@ import yaml
 from routerlab import DeviceSpec, Lab
 from trafficshift.errors import TrafficShiftError
 from trafficshift.loadsource import read_document, restamp
-from trafficshift.localsalt import LocalSalt
 from trafficshift.model import Network
 from trafficshift.plan import Plan
 from trafficshift.simulate import measure
 from trafficshift.validation import parse_load, parse_network
+from trafficshift_lab.localsalt import LocalSalt
 
 REPO = Path(__file__).resolve().parents[2]
 TIME_SCALE = 60.0

@@ -84,7 +84,8 @@ def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> d
     }
 
 
-#: the NAPALM provider (trafficshift.napalm_provider) that reads a router's credentials from a local file
+#: the NAPALM provider (saltext.trafficshift.napalm_provider) that reads a router's credentials from a local
+#: file, under the name deployed pillars use (the shim trafficshift.napalm_provider), so the tests cover it
 CREDENTIALS_PROVIDER = "trafficshift.napalm_provider"
 
 
@@ -111,7 +112,7 @@ def deltaproxy_opts(repo: Path, controller_id: str, routers: list[str]) -> dict:
 def subproxy_pillar(router: str, device: dict, *, credentials_file: Path, timeout: int = 30) -> dict:
     """The `proxy:` pillar of one deltaproxy sub-proxy: how to reach the router, not how to log in. The
     username and password stay in `credentials_file` on the proxy host (`credentials_file_content`),
-    which the provider `trafficshift.napalm_provider` reads when the sub-proxy connects."""
+    which the provider `CREDENTIALS_PROVIDER` reads when the sub-proxy connects."""
     return {
         "proxy": {
             "proxytype": "napalm",

@@ -1,0 +1,1 @@
+"""The lab and demo harness: may import salt and routerlab; the core package trafficshift may not."""
