@@ -13,7 +13,7 @@ from jnpr.junos.exception import CommitError
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents, provisioned_golden_routers
 from render_statements import STATEMENTS, split_managed
 from trafficshift.errors import LintError
-from trafficshift.lint import lint
+from trafficshift.render.lint import lint
 from trafficshift.render import generator, render_router, render_shift
 from trafficshift.render.structure import build
 

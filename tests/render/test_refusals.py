@@ -10,7 +10,7 @@ import pytest
 
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents, plan_of
 from trafficshift.errors import LintError, RenderError
-from trafficshift.lint import lint
+from trafficshift.render.lint import lint
 from trafficshift.model import Link
 from trafficshift.plan import Detour, Prepend, Withdraw
 from trafficshift.render import VENDORS, generator, render_baseline, render_router, render_shift

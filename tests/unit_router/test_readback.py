@@ -10,7 +10,7 @@ import pytest
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents, provisioned_golden_routers
 from trafficshift import deploy
 from trafficshift.plan import Detour, Prepend, Withdraw, sort_intents
-from trafficshift.readback import ReadbackError, read_intents
+from trafficshift.render.readback import ReadbackError, read_intents
 from trafficshift.render import render_router, render_shift
 
 VENDORS = sorted(GOLDEN_ROUTER)

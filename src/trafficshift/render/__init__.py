@@ -19,7 +19,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from trafficshift.errors import RenderError
-from trafficshift import lint as linting
+from trafficshift.render import lint as linting
 from trafficshift.model import Network
 from trafficshift.plan import Plan
 from trafficshift.render import structure
