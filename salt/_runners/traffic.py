@@ -1,10 +1,11 @@
 """Operator interface of trafficshift on the master: plan, staged apply, status, history, rollback, drain,
 freeze, and the unattended rebalance (docs/salt-integration.md).
 
-Salt glue over plain Python: the planner (trafficshift.planner), the rollout (trafficshift.rollout, which
-calls the `traffic.*` execution module on the proxies through the LocalClient) and the store
-(trafficshift.store, on Salt's master cache). Everything that changes routers holds the fleet lock; a second
-run is refused with the holder and since when. Events go to the master bus under ``trafficshift/``.
+A thin adapter: every decision is in trafficshift.fleet.runs (unit-tested without daemons); this module
+builds its ports from Salt (the LocalClient calling the `traffic.*` execution module on the proxies, the
+master bus under ``trafficshift/``, the compiled pillar, the store on Salt's master cache, the fleet lock in
+the master cachedir) and hands the returns to the `traffic` outputter. Everything that changes routers holds
+the fleet lock; a second run is refused with the holder and since when.
 
 Master config (all optional)::
 
@@ -29,15 +30,10 @@ import salt.pillar
 import salt.utils.event
 
 try:
-    from trafficshift import planner, rollout
-    from trafficshift.controls import Drain, Freeze, Undrain, control_from_dict, controls_from_list
-    from trafficshift.controls import check_element, check_interval, check_limit, check_reason, check_run_id
+    from trafficshift import rollout
     from trafficshift.errors import TrafficShiftError
-    from trafficshift.plan import Plan
-    from trafficshift.store import FleetLock, LockHeld, Store, new_run_id, read_holder
-    from trafficshift.store import replay as store_replay
-    from trafficshift.table import format_plan
-    from trafficshift.validation import parse_load, parse_network
+    from trafficshift.fleet.runs import DEFAULTS, Fleet, Ports, fail
+    from trafficshift.store import FleetLock, Store, read_holder
 
     HAS_TRAFFICSHIFT = True
 except ImportError:
@@ -46,10 +42,6 @@ except ImportError:
 log = logging.getLogger(__name__)
 
 __virtualname__ = "traffic"
-
-DEFAULTS = {"canary": 1, "batch_size": 2, "revert_in": 600, "timeout": 60, "rebalance_interval": 300,
-            "provision_on_first_start": True}
-
 
 def __virtual__():
     if not HAS_TRAFFICSHIFT:
@@ -132,175 +124,23 @@ def _call(routers, function, kwargs):
 
 def _pillar():
     minion = _conf().get("pillar_minion") or __opts__["id"]
-    compiled = salt.pillar.get_pillar(__opts__, {}, minion, saltenv="base").compile_pillar()
-    if "traffic" not in compiled:
-        raise TrafficShiftError(f"no `traffic` network in the pillar of {minion}: {compiled.get('_errors')}")
-    return compiled
+    return salt.pillar.get_pillar(__opts__, {}, minion, saltenv="base").compile_pillar()
 
 
-def _for_humans(ret):
-    """salt-run prints this return with the `traffic` outputter (salt/_output/traffic.py) unless --out is
-    given; the Python API and the reactor get the same wrapper, as with Salt's own state.orchestrate."""
-    return {"outputter": "traffic", "data": ret}
-
-
-def _fail(message, **extra):
-    # salt-run exits with a returned dict's "retcode"; __context__ marks the job unsuccessful (reactor, events)
-    __context__["retcode"] = 1
-    # one line for the operator, whatever the cause's own text holds (a YAML parser's error spans lines)
-    return {"result": False, "retcode": 1, "error": " ".join(str(message).split()), **extra}
-
-
-# -- planning --------------------------------------------------------------------------------------------------
-def _drained_sites(controls):
-    return sorted(c.name for c in controls if isinstance(c, Drain) and c.element == "site")
-
-
-def _compute(store):
-    """(plan, inputs snapshot, network, drained sites) from the pillar, the active plan and the controls."""
-    pillar = _pillar()
-    network = parse_network(pillar["traffic"])
-    if "traffic_load" not in pillar:
-        # the ext_pillar's own error (e.g. the load file's offending path) goes to the operator, not only the log
-        why = " ".join("; ".join(str(e) for e in pillar.get("_errors") or []).split())[:600] or "load source down?"
-        raise TrafficShiftError(f"no `traffic_load` in the pillar ({why}): nothing planned, "
-                                "the fleet stays as it is")
-    now = _now()
-    previous = store.active().get("plan")
-    active = Plan.from_dict(previous) if previous else None
-    # the routers count traffic as the active plan routes it: check the counters against that plan
-    check = parse_load(pillar["traffic_load"], network, now=now, active=active)
-    controls = controls_from_list(store.controls())
-    plan = planner.plan(network, check.load, active, controls, now, stale_reasons=check.reasons)
-    inputs = {"network": pillar["traffic"], "load": pillar["traffic_load"], "previous": previous,
-              "controls": store.controls(), "now": now}
-    return plan, inputs, network, _drained_sites(controls)
-
-
-def _summary(plan, network):
-    return {"status": plan.status, "intents": plan.to_dict()["intents"], "routers": plan.routers(),
-            "moved_bps": plan.moved_bps,
-            "table": format_plan(plan, threshold=network.policy.target_utilization)}
-
-
-# -- rollout and history ---------------------------------------------------------------------------------------
-def _reconcile(store):
-    """Runs left 'running' by a runner that died (we hold the lock now, so it is gone): say what became of
-    their routers. A commit that was never confirmed reverts by itself when its timer expires."""
-    for record in store.history(limit=20):
-        if record.get("status") != "running":
-            continue
-        pending = sorted(r for r, o in record.get("outcomes", {}).items() if o.get("outcome") == rollout.PENDING)
-        previous = (record.get("inputs", {}).get("previous") or {}).get("intents", [])
-        still = [r for r, reply in _call(pending, "traffic.pending", {}).items() if not reply.ok or reply.value["pending"]]
-        drifted = sorted(r for r, reply in _call(pending, "traffic.current", {}).items()
-                         if not reply.ok or any(rollout.intent_drift(previous, reply.value["intents"], r)))
-        if still:
-            record["note"] = f"runner died before confirm; commits on {', '.join(still)} still pending (they revert " \
-                             f"by themselves after {record.get('revert_in')}s)"
-            record["status"] = "abandoned"
-            store.record(record["id"], record)
-            continue
-        record["status"] = "reverted-by-routers" if not drifted else "abandoned"
-        record["note"] = ("runner died before confirm; the routers reverted their unconfirmed commits by themselves"
-                          if not drifted else f"runner died before confirm; {', '.join(drifted)} differ from the "
-                                              f"previous plan")
-        for router in pending:
-            record["outcomes"][router]["outcome"] = "reverted-by-router" if router not in drifted else "unknown"
-        store.record(record["id"], record)
-        _fire("apply/reconciled", {"run": record["id"], "status": record["status"]})
-
-
-def _roll(store, kind, trigger, plan_dict, drained_sites, routers, inputs, extra=None):
-    """Apply `plan_dict` fleet-wide (caller holds the lock); history record written as the run goes."""
+def _fleet():
     conf = _conf()
-    run_id = new_run_id()
-    record = {"kind": kind, "trigger": trigger, "started": time.time(), "status": "running",
-              "revert_in": conf["revert_in"], "inputs": inputs, "plan": plan_dict, "drained_sites": drained_sites,
-              "drained_sites_before": store.active().get("drained_sites", []), "outcomes": {}, **(extra or {})}
-    store.record(run_id, record)
-    intents = plan_dict.get("intents", []) if plan_dict else []
-    _fire(f"{kind}/start", {"run": run_id, "trigger": trigger, "routers": routers, "intents": len(intents),
-                            "message": f"{kind} {run_id}: {len(intents)} intent(s) over {len(routers)} router(s)"})
-
-    def notify(what, data):
-        if what == "router":
-            record["outcomes"][data["router"]] = {k: v for k, v in data.items() if k != "router"}
-            store.record(run_id, record)  # a runner that dies mid-run leaves what it committed on record
-            _fire(f"{kind}/router", {"run": run_id, "router": data["router"], "outcome": data["outcome"],
-                                     "step": data.get("step"),
-                                     "message": f"  {data['router']}: {data['outcome']}"})
-        else:
-            _fire(f"{kind}/stage", {"run": run_id, **data,
-                                    "message": f"stage {data['stage']}/{data['of']}: {', '.join(data['routers'])}"})
-
-    active = store.active()
-    same_plan = bool(active) and (active.get("plan") or {}).get("intents") == intents \
-        and active.get("drained_sites", []) == list(drained_sites)
-    result = rollout.rollout(_call, routers, intents=intents, drained_sites=drained_sites, canary=conf["canary"],
-                             batch_size=conf["batch_size"], revert_in=conf["revert_in"], notify=notify)
-    message = f"{kind} {run_id}: {rollout.summary(result)}"
-    if result.ok and same_plan and result.changed:
-        # the store says the fleet already ran this plan: these routers had been changed by hand since
-        record["drift_corrected"] = result.changed
-        message += (f"; {', '.join(result.changed)} had drifted from the active plan (changed by hand?) and run "
-                    f"it again")
-    record.update(result.to_dict(), finished=time.time(), message=message)
-    store.record(run_id, record)
-    if result.ok:
-        store.set_active(run_id, plan_dict, drained_sites)  # the fleet runs it, changed now or already
-        _fire(f"{kind}/done", {"run": run_id, "status": result.status, "changed": result.changed,
-                               "message": message})
-    else:
-        _fire(f"{kind}/failed", {"run": run_id, "status": result.status,
-                                 "outcomes": {r: o["outcome"] for r, o in result.outcomes.items()},
-                                 "message": message})
-        __context__["retcode"] = 1
-    return {"run": run_id, "result": result.ok, **({} if result.ok else {"retcode": 1}), **result.to_dict(),
-            "message": message}
+    ports = Ports(store=_store(), call=_call, fire=_fire, pillar=_pillar, lock=_lock, now=_now,
+                  settings={**conf, "pillar_minion": conf.get("pillar_minion") or __opts__["id"]})
+    return Fleet(ports)
 
 
-def _locked(who, quiet=False):
-    """Acquire the fleet lock or return the refusal dict."""
-    lock = _lock(who)
-    try:
-        lock.acquire()
-    except LockHeld as exc:
-        if quiet:
-            log.debug("trafficshift: %s skipped: %s", who, exc)
-            return None, {"result": True, "skipped": str(exc), "holder": exc.holder}
-        return None, _fail(str(exc), holder=exc.holder)
-    return lock, None
-
-
-def _plan_and_apply(who, kind, trigger, quiet=False, skip_unless_ok=False):
-    lock, refused = _locked(who, quiet)
-    if refused:
-        return refused
-    try:
-        store = _store()
-        _reconcile(store)
-        plan, inputs, network, drained = _compute(store)
-        summary = _summary(plan, network)
-        _fire("plan/done", {"trigger": trigger, "status": plan.status, "intents": len(plan.intents),
-                            "routers": plan.routers()})
-        refusals = "; ".join(a.reason for a in plan.actions if a.verb == "refuse")
-        if skip_unless_ok and not plan.applies_new_shifts:
-            return {"result": True, "skipped": f"plan status {plan.status}: guard rails hold the fleet ({refusals})",
-                    "plan": summary}
-        if plan.status == "fail-static":  # stale or inconsistent load: an operator's apply says so and does nothing
-            return _fail(f"plan status fail-static, nothing applied: {refusals}", plan=summary)
-        active = store.active()
-        if skip_unless_ok and active and active["plan"]["intents"] == plan.to_dict()["intents"] \
-                and active.get("drained_sites", []) == drained:
-            return {"result": True, "skipped": "the fleet already runs this plan", "plan": summary}
-        ret = _roll(store, kind, trigger, plan.to_dict(), drained, sorted(network.routers), inputs)
-        ret["plan"] = summary
-        return ret
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    finally:
-        lock.release()
+def _done(ret, human=True):
+    """A fleet return as salt-run shows it: a failure marks the job failed (salt-run's exit code, the
+    reactor's events); `human` returns go through the `traffic` outputter (salt/_output/traffic.py) unless
+    --out is given, as with Salt's own state.orchestrate."""
+    if isinstance(ret, dict) and ret.get("retcode"):
+        __context__["retcode"] = ret["retcode"]
+    return {"outputter": "traffic", "data": ret} if human else ret
 
 
 # -- public functions ------------------------------------------------------------------------------------------
@@ -316,20 +156,7 @@ def plan():
         salt-run traffic.plan
         salt-run traffic.plan --out=json
     """
-    store = _store()
-    try:
-        result, _, network, drained = _compute(store)
-    except TrafficShiftError as exc:
-        return _for_humans(_fail(str(exc)))
-    diffs = {}
-    params = {"intents": result.to_dict()["intents"], "drained_sites": drained}
-    for router, reply in sorted(_call(sorted(network.routers), "traffic.diff", params).items()):
-        diffs[router] = reply.value["diff"] if reply.ok else f"ERROR: {reply.value}"
-    for router in sorted(set(network.routers) - set(diffs)):
-        diffs[router] = "ERROR: no return"
-    _fire("plan/done", {"trigger": "operator", "status": result.status, "intents": len(result.intents),
-                        "routers": result.routers(), "changing": sorted(r for r, d in diffs.items() if d)})
-    return _for_humans({"result": True, **_summary(result, network), "drained_sites": drained, "diffs": diffs})
+    return _done(_fleet().plan())
 
 
 def apply():
@@ -344,7 +171,7 @@ def apply():
 
         salt-run traffic.apply
     """
-    return _for_humans(_plan_and_apply("traffic.apply", "apply", "operator"))
+    return _done(_fleet().apply())
 
 
 def rebalance(trigger="operator"):
@@ -359,16 +186,7 @@ def rebalance(trigger="operator"):
 
         salt-run traffic.rebalance
     """
-    store = _store()
-    if any(isinstance(c, Freeze) for c in controls_from_list(store.controls())):
-        return _for_humans({"result": True, "skipped": "frozen (traffic.unfreeze resumes automation)"})
-    ret = _plan_and_apply(f"traffic.rebalance ({trigger})", "apply", trigger, quiet=trigger != "operator",
-                          skip_unless_ok=True)
-    # the reactor has no terminal: this event is where an unattended run's failure or refusal is told
-    _fire("rebalance/done", {"trigger": trigger, "skipped": ret.get("skipped"), "run": ret.get("run"),
-                             "status": ret.get("status"), "error": ret.get("error"),
-                             "message": ret.get("message") or ret.get("error") or ret.get("skipped")})
-    return _for_humans(ret)
+    return _done(_fleet().rebalance(trigger))
 
 
 def status():
@@ -382,44 +200,7 @@ def status():
 
         salt-run traffic.status
     """
-    store = _store()
-    lock, refused = _locked("traffic.status", quiet=True)
-    if lock:
-        try:
-            _reconcile(store)
-        finally:
-            lock.release()
-    active = store.active()
-    plan_dict = active.get("plan") or {"intents": []}
-    try:
-        routers = sorted(_pillar()["traffic"]["routers"])
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    pending = {r: (reply.value["pending"] if reply.ok else f"ERROR: {reply.value}")
-               for r, reply in sorted(_call(routers, "traffic.pending", {}).items())}
-    drift = {}
-    for router, reply in sorted(_call(routers, "traffic.current", {}).items()):
-        if not reply.ok:
-            drift[router] = f"ERROR: {reply.value}"
-            continue
-        missing, unexpected = rollout.intent_drift(plan_dict["intents"], reply.value["intents"], router)
-        if missing or unexpected:
-            drift[router] = {"missing": missing, "unexpected": unexpected}
-    return {
-        "result": True,
-        "active": {"run": active.get("run"), "status": plan_dict.get("status"), "intents": plan_dict["intents"],
-                   "drained_sites": active.get("drained_sites", [])},
-        "controls": store.controls(),
-        "frozen": any(c.get("kind") == "freeze" for c in store.controls()),
-        "lock": refused["holder"] if refused else {},
-        "pending": {r: p for r, p in pending.items() if p},
-        "drift": drift,
-        "last_runs": [_brief(r) for r in store.history(limit=5)],
-    }
-
-
-def _brief(record):
-    return {k: record.get(k) for k in ("id", "kind", "trigger", "status", "started", "finished", "note")}
+    return _done(_fleet().status(), human=False)
 
 
 def history(limit=20):
@@ -432,11 +213,7 @@ def history(limit=20):
 
         salt-run traffic.history limit=5
     """
-    try:
-        limit = check_limit("traffic.history", limit)
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    return _for_humans([_brief(r) for r in _store().history(limit=limit)])
+    return _done(_fleet().history(limit))
 
 
 def show(run_id):
@@ -449,10 +226,7 @@ def show(run_id):
 
         salt-run traffic.show 20261127T041500.123456-4242
     """
-    try:
-        return _store().run(check_run_id("traffic.show", run_id))
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
+    return _done(_fleet().show(run_id), human=False)
 
 
 def report(run_id=None, path=None):
@@ -474,29 +248,16 @@ def report(run_id=None, path=None):
     from trafficshift.report import write_report
 
     try:
-        record = _plan_record() if run_id in (None, "", "plan") else \
-            _store().run(check_run_id("traffic.report", run_id))
+        record = _fleet().report_record(run_id)
     except TrafficShiftError as exc:
-        return _for_humans(_fail(str(exc)))
+        return _done(fail(exc))
     target = os.path.abspath(str(path)) if path else \
         os.path.join(__opts__["cachedir"], "trafficshift", "reports", f"{record['id']}.html")
     try:
         written = write_report(record, target)
     except OSError as exc:
-        return _for_humans(_fail(f"traffic.report: cannot write {target}: {exc}"))
-    return _for_humans({"result": True, "path": written, "run": record["id"]})
-
-
-def _plan_record():
-    """traffic.plan's computation and router diffs as a report record (trafficshift.report.plan_record)."""
-    from trafficshift.report import plan_record
-
-    result, inputs, network, drained = _compute(_store())
-    replies = _call(sorted(network.routers), "traffic.diff",
-                    {"intents": result.to_dict()["intents"], "drained_sites": drained})
-    diffs = {r: reply.value["diff"] for r, reply in replies.items() if reply.ok}
-    errors = {r: str(replies[r].value) if r in replies else "no return" for r in network.routers if r not in diffs}
-    return plan_record(result.to_dict(), diffs=diffs, errors=errors, inputs=inputs, drained_sites=drained)
+        return _done(fail(f"traffic.report: cannot write {target}: {exc}"))
+    return _done({"result": True, "path": written, "run": record["id"]})
 
 
 def replay(run_id):
@@ -510,12 +271,7 @@ def replay(run_id):
 
         salt-run traffic.replay 20261127T041500.123456-4242
     """
-    try:
-        record = _store().run(check_run_id("traffic.replay", run_id))
-        again = store_replay(record)
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    return {"result": True, "same": again.to_dict() == record["plan"], "plan": again.to_dict()}
+    return _done(_fleet().replay(run_id), human=False)
 
 
 def rollback(run_id):
@@ -528,40 +284,7 @@ def rollback(run_id):
 
         salt-run traffic.rollback 20261127T041500.123456-4242
     """
-    return _for_humans(_rollback(str(run_id)))
-
-
-def _rollback(run_id):
-    try:
-        run_id = check_run_id("traffic.rollback", run_id)
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    lock, refused = _locked("traffic.rollback")
-    if refused:
-        return refused
-    try:
-        store = _store()
-        _reconcile(store)
-        target = store.run(str(run_id))
-        previous = target.get("inputs", {}).get("previous") or {"version": 1, "status": "ok", "intents": [],
-                                                                     "created": _now()}
-        routers = sorted(_pillar()["traffic"]["routers"])
-        return _roll(store, "rollback", "operator", previous, target.get("drained_sites_before", []), routers,
-                     {"previous": store.active().get("plan"), "controls": store.controls(), "now": _now()},
-                     extra={"reverts": str(run_id)})
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    finally:
-        lock.release()
-
-
-def _set_control(add=None, remove=()):
-    store = _store()
-    kept = [c for c in store.controls() if control_from_dict(c) not in remove and c != (add.to_dict() if add else None)]
-    controls = sorted(kept + ([add.to_dict()] if add else []), key=lambda c: sorted(c.items()))
-    store.set_controls(controls)
-    _fire("controls", {"controls": controls})
-    return controls
+    return _done(_fleet().rollback(str(run_id)))
 
 
 def drain(element, name):
@@ -576,11 +299,7 @@ def drain(element, name):
         salt-run traffic.drain site ams01
         salt-run traffic.drain link ams01-r1:et-0/0/0
     """
-    try:
-        element, name = check_element("traffic.drain", element, name, parse_network(_pillar()["traffic"]))
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    return {"result": True, "controls": _set_control(Drain(element, name), remove=(Undrain(element, name),))}
+    return _done(_fleet().drain(element, name), human=False)
 
 
 def undrain(element, name):
@@ -593,11 +312,7 @@ def undrain(element, name):
 
         salt-run traffic.undrain site ams01
     """
-    try:
-        element, name = check_element("traffic.undrain", element, name, parse_network(_pillar()["traffic"]))
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    return {"result": True, "controls": _set_control(Undrain(element, name), remove=(Drain(element, name),))}
+    return _done(_fleet().undrain(element, name), human=False)
 
 
 def freeze(reason="operator freeze"):
@@ -610,14 +325,7 @@ def freeze(reason="operator freeze"):
 
         salt-run traffic.freeze reason="incident 1234"
     """
-    try:
-        reason = check_reason("traffic.freeze", reason)
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    store = _store()
-    frozen = [Freeze(c["reason"]) for c in store.controls() if c.get("kind") == "freeze"]
-    _set_control(Freeze(reason), remove=tuple(frozen))
-    return _for_humans(_plan_and_apply("traffic.freeze", "apply", "freeze"))
+    return _done(_fleet().freeze(reason))
 
 
 def unfreeze():
@@ -630,8 +338,7 @@ def unfreeze():
 
         salt-run traffic.unfreeze
     """
-    frozen = [Freeze(c["reason"]) for c in _store().controls() if c.get("kind") == "freeze"]
-    return {"result": True, "controls": _set_control(remove=tuple(frozen))}
+    return _done(_fleet().unfreeze(), human=False)
 
 
 def schedule(interval):
@@ -645,12 +352,7 @@ def schedule(interval):
 
         salt-run traffic.schedule 300
     """
-    try:
-        interval = check_interval("traffic.schedule", interval)
-    except TrafficShiftError as exc:
-        return _fail(str(exc))
-    settings = _store().update_settings(rebalance_interval=interval)
-    return {"result": True, "rebalance_interval": settings["rebalance_interval"]}
+    return _done(_fleet().schedule(interval), human=False)
 
 
 def first_start(minion_id):
@@ -664,13 +366,9 @@ def first_start(minion_id):
 
         salt-run traffic.first_start ams01-r1
     """
-    if not _store().mark_seen(str(minion_id), time.time()):
-        return {"result": True, "first_start": False}
-    if not _conf()["provision_on_first_start"]:
-        return {"result": True, "first_start": True, "provisioned": False}
-    jid = salt.client.LocalClient(mopts=__opts__).cmd_async(str(minion_id), "state.apply")
-    _fire("provision/start", {"router": str(minion_id), "jid": jid})
-    return {"result": True, "first_start": True, "provisioned": True, "jid": jid}
+    return _done(_fleet().first_start(
+        str(minion_id), lambda minion: salt.client.LocalClient(mopts=__opts__).cmd_async(minion, "state.apply")),
+        human=False)
 
 
 def lock_holder():

@@ -1,0 +1,47 @@
+"""Fakes shared by the fast tier: a fleet of routers answering the `traffic.*` execution-module calls the
+rollout and the runner make, like the real proxies would (no daemons, no lab)."""
+from __future__ import annotations
+
+from trafficshift.rollout import Reply
+
+
+class FakeFleet:
+    def __init__(self, routers, *, silent=()):
+        self.running = {r: [] for r in routers}
+        self.before = {r: None for r in routers}  # config kept for rollback while a commit is pending
+        self.fail = {}  # (router, function) -> error text
+        self.silent = set(silent)  # routers that never answer
+        self.calls = []  # (function, routers) in call order
+
+    def mine(self, router, intents):
+        return [i for i in intents if i["router"] == router]
+
+    def __call__(self, routers, function, kwargs):
+        self.calls.append((function, list(routers)))
+        return {r: self.one(r, function, kwargs) for r in routers if r not in self.silent}
+
+    def one(self, router, function, kwargs):
+        error = self.fail.get((router, function))
+        if error and function != "traffic.apply":
+            return Reply(False, f"{router}: {function} failed: {error}")
+        wanted = self.mine(router, kwargs.get("intents", []))
+        if function == "traffic.apply":
+            if wanted == self.running[router]:
+                return Reply(True, {"router": router, "changed": False, "diff": "", "pending": False})
+            self.before[router], self.running[router] = self.running[router], wanted
+            if error:  # committed, then failed (e.g. the session dropped before the reply)
+                return Reply(False, f"{router}: commit failed: {error}")
+            return Reply(True, {"router": router, "changed": True, "diff": f"+{wanted}", "pending": True})
+        if function == "traffic.current":
+            return Reply(True, {"router": router, "intents": self.running[router]})
+        if function == "traffic.confirm":
+            self.before[router] = None
+            return Reply(True, {"router": router, "confirmed": True})
+        if function == "traffic.pending":
+            return Reply(True, {"router": router, "pending": self.before[router] is not None})
+        if function == "traffic.diff":
+            return Reply(True, {"router": router, "diff": "" if wanted == self.running[router] else f"+{wanted}"})
+        if function == "traffic.rollback":
+            self.running[router], self.before[router] = self.before[router], None
+            return Reply(True, {"router": router, "rolled_back": True})
+        raise AssertionError(function)

@@ -1,0 +1,176 @@
+"""trafficshift.fleet.runs, the runner's decisions, over in-memory ports: a fake fleet of routers answering
+the `traffic.*` calls (tests/fakes.py), the store on MemoryCache, the real fleet lock on a temporary file, the
+Salt tests' network and load as the pillar. The same behaviour through real daemons is in tests/salt."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fakes import FakeFleet
+from trafficshift.fleet.runs import Fleet, Ports
+from trafficshift.store import FleetLock, MemoryCache, Store
+
+REPO = Path(__file__).resolve().parents[2]
+NETWORK = yaml.safe_load((REPO / "tests" / "salt" / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
+LOADS = {name: yaml.safe_load((REPO / "tests" / "salt" / "data" / f"load-{name}.yaml").read_text())
+         for name in ("normal", "egress-overload")}
+ROUTERS = sorted(NETWORK["routers"])
+HOT = "ams01-r1:et-0/0/0"
+
+
+class Harness:
+    """One master's ports; `load` is what the ext_pillar currently serves."""
+
+    def __init__(self, tmp_path: Path, load: str = "egress-overload") -> None:
+        self.routers = FakeFleet(ROUTERS)
+        self.store = Store(MemoryCache())
+        self.events: list[tuple[str, dict]] = []
+        self.load = copy.deepcopy(LOADS[load])
+        self.clock = float(self.load["timestamp"]) + 10
+        self.lock_path = tmp_path / "fleet.lock"
+        self.highstates: list[str] = []
+        self.fleet = Fleet(Ports(store=self.store, call=self.routers, fire=lambda tag, data: self.events.append((tag, data)),
+                                 pillar=self.pillar, lock=lambda who: FleetLock(self.lock_path, who),
+                                 now=lambda: self.clock, settings={"pillar_minion": "master"},
+                                 wall=lambda: self.clock))
+
+    def pillar(self) -> dict:
+        return {"traffic": copy.deepcopy(NETWORK), "traffic_load": {**copy.deepcopy(self.load), "timestamp": self.clock - 5}}
+
+    def serve(self, load: str) -> None:
+        self.load = copy.deepcopy(LOADS[load])
+
+    def tags(self) -> list[str]:
+        return [tag for tag, _ in self.events]
+
+    def highstate(self, minion: str) -> str:
+        self.highstates.append(minion)
+        return f"jid-{len(self.highstates)}"
+
+
+@pytest.fixture
+def h(tmp_path) -> Harness:
+    return Harness(tmp_path)
+
+
+def test_apply_rolls_the_plan_out_records_it_and_makes_it_active(h):
+    ret = h.fleet.apply()
+    assert ret["result"] is True and ret["status"] == "applied", ret
+    assert ret["plan"]["status"] == "ok" and ret["plan"]["routers"] == ["ams01-r2"]
+    assert h.routers.running["ams01-r2"] and h.routers.before["ams01-r2"] is None  # committed and confirmed
+    record = h.store.run(ret["run"])
+    assert record["status"] == "applied" and record["outcomes"]["ams01-r2"]["outcome"] == "confirmed"
+    assert record["inputs"]["load"]["egress"] and record["inputs"]["previous"] is None
+    assert h.store.active()["run"] == ret["run"] and h.store.active()["plan"]["intents"] == ret["plan"]["intents"]
+    assert h.tags()[0] == "plan/done" and h.tags()[1] == "apply/start" and h.tags()[-1] == "apply/done"
+
+
+def test_rebalance_skips_when_the_fleet_already_runs_the_plan(h):
+    h.fleet.apply()
+    calls = len(h.routers.calls)
+    ret = h.fleet.rebalance("tick")
+    assert ret == {"result": True, "skipped": "the fleet already runs this plan", "plan": ret["plan"]}
+    assert not [c for c in h.routers.calls[calls:] if c[0] == "traffic.apply"]
+    assert h.tags()[-1] == "rebalance/done" and h.events[-1][1]["skipped"] == "the fleet already runs this plan"
+
+
+def test_a_stale_load_fails_static_nothing_is_pushed_and_the_rebalance_skips(h):
+    h.load["timestamp"] = 1.0
+    h.pillar = lambda: {"traffic": copy.deepcopy(NETWORK), "traffic_load": copy.deepcopy(h.load)}
+    h.fleet.ports.pillar = h.pillar
+    ret = h.fleet.apply()
+    assert ret["result"] is False and ret["retcode"] == 1
+    assert ret["error"].startswith("plan status fail-static, nothing applied: fail static: traffic_load")
+    skipped = h.fleet.rebalance("tick")
+    assert skipped["result"] is True and skipped["skipped"].startswith("plan status fail-static")
+    assert not [c for c in h.routers.calls if c[0] == "traffic.apply"] and h.store.history() == []
+
+
+def test_a_held_lock_refuses_an_operator_and_skips_the_tick_quietly(h):
+    with FleetLock(h.lock_path, "someone else"):
+        refused = h.fleet.apply()
+        skipped = h.fleet.rebalance("tick")
+    assert refused["result"] is False and refused["holder"]["who"] == "someone else"
+    assert refused["error"].startswith("fleet lock held by someone else")
+    assert skipped["result"] is True and skipped["holder"]["who"] == "someone else"
+    assert h.routers.calls == []
+
+
+def test_a_failed_router_rolls_the_run_back_and_the_return_fails(h):
+    h.routers.fail[("ams01-r2", "traffic.apply")] = "commit refused"
+    ret = h.fleet.apply()
+    assert ret["result"] is False and ret["retcode"] == 1 and ret["status"] != "applied"
+    assert h.store.active() == {} and h.tags()[-1] == "apply/failed"
+    assert h.routers.running["ams01-r2"] == []
+
+
+def test_reconcile_says_what_became_of_a_dead_runners_routers(h):
+    intents = [{"kind": "prepend", "router": "ams01-r1", "link": "et-0/0/0", "pool": "web", "count": 1}]
+    for run_id, router, pending in (("20260101T000000.000000-1", "ams01-r1", True),
+                                    ("20260101T000001.000000-1", "fra01-r1", False)):
+        h.store.record(run_id, {"status": "running", "revert_in": 600, "inputs": {"previous": None},
+                                "outcomes": {router: {"outcome": "pending"}}})
+        h.routers.before[router] = [] if pending else None
+        h.routers.running[router] = intents if pending else []
+    h.fleet.reconcile()
+    still, reverted = h.store.run("20260101T000000.000000-1"), h.store.run("20260101T000001.000000-1")
+    assert still["status"] == "abandoned" and "ams01-r1 still pending" in still["note"]
+    assert reverted["status"] == "reverted-by-routers"
+    assert reverted["outcomes"]["fra01-r1"]["outcome"] == "reverted-by-router"
+
+
+def test_status_shows_drift_between_the_active_plan_and_the_routers(h):
+    h.fleet.apply()
+    h.routers.running["ams01-r2"] = []  # changed by hand
+    status = h.fleet.status()
+    assert status["result"] is True and status["active"]["intents"]
+    assert set(status["drift"]) == {"ams01-r2"} and status["drift"]["ams01-r2"]["missing"]
+    assert status["pending"] == {} and status["lock"] == {} and status["last_runs"][0]["status"] == "applied"
+
+
+def test_rollback_reapplies_the_plan_before_the_run(h):
+    applied = h.fleet.apply()
+    back = h.fleet.rollback(applied["run"])
+    assert back["result"] is True and h.routers.running["ams01-r2"] == []
+    assert h.store.run(back["run"])["reverts"] == applied["run"] and h.store.active()["plan"]["intents"] == []
+
+
+def test_freeze_removes_every_override_and_stops_automation_until_unfreeze(h):
+    h.fleet.apply()
+    frozen = h.fleet.freeze("incident 42")
+    assert frozen["result"] is True and frozen["plan"]["status"] == "frozen"
+    assert all(running == [] for running in h.routers.running.values())
+    assert h.fleet.rebalance("tick") == {"result": True, "skipped": "frozen (traffic.unfreeze resumes automation)"}
+    assert h.fleet.unfreeze() == {"result": True, "controls": []}
+    assert h.fleet.rebalance("tick")["status"] == "applied"
+
+
+def test_drain_and_undrain_replace_each_other(h):
+    assert h.fleet.drain("site", "ams01")["controls"] == [{"kind": "drain", "element": "site", "name": "ams01"}]
+    assert h.fleet.undrain("site", "ams01")["controls"] == [{"kind": "undrain", "element": "site", "name": "ams01"}]
+    refused = h.fleet.drain("site", "nowhere")
+    assert refused["result"] is False and refused["error"].endswith("traffic.drain:name: unknown site, got 'nowhere'")
+
+
+def test_bad_operator_arguments_are_one_line_refusals(h):
+    for ret in (h.fleet.rollback("../../etc"), h.fleet.show("x y"), h.fleet.history(-1), h.fleet.schedule("soon"),
+                h.fleet.freeze("x" * 10_000)):
+        assert ret["result"] is False and ret["retcode"] == 1 and "\n" not in ret["error"]
+    assert h.routers.calls == []
+
+
+def test_first_start_provisions_a_proxy_once(h):
+    assert h.fleet.first_start("ams01-r1", h.highstate) == {"result": True, "first_start": True,
+                                                             "provisioned": True, "jid": "jid-1"}
+    assert h.fleet.first_start("ams01-r1", h.highstate) == {"result": True, "first_start": False}
+    assert h.highstates == ["ams01-r1"] and ("provision/start", {"router": "ams01-r1", "jid": "jid-1"}) in h.events
+
+
+def test_plan_shows_each_routers_diff_and_changes_nothing(h):
+    ret = h.fleet.plan()
+    assert ret["result"] is True and ret["status"] == "ok"
+    assert ret["diffs"]["ams01-r2"] and all(ret["diffs"][r] == "" for r in ROUTERS if r != "ams01-r2")
+    assert not [c for c in h.routers.calls if c[0] != "traffic.diff"] and h.store.history() == []
