@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test explore clean
+.PHONY: demo test unit explore clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH" >&2; exit 1; }
@@ -19,6 +19,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	.ci/install-packages
 	$(PY) -m pytest -q
+
+# the fast tier: no Salt daemons, no Prometheus or Chromium (about 30 s on 2 idle cores)
+UNIT := tests/unit tests/unit_rollout tests/unit_store tests/unit_router tests/unit_saltproxy tests/planner \
+	tests/validation tests/badinput/test_corpus.py tests/render tests/test_layers.py tests/test_table.py
+unit: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider $(UNIT)
 
 # random exploration of the planner's properties (2,000 examples each; `make test` runs fixed ones)
 explore: $(STAMP)
