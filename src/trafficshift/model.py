@@ -14,7 +14,7 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 SCHEMA_VERSION = 1
 
@@ -24,6 +24,49 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 INTERFACE_PATTERN = r"^[A-Za-z][A-Za-z0-9/:._-]{0,62}$"
 #: a link is named `router:interface` (router names cannot contain `:`, so the first `:` splits)
 LINK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}:[A-Za-z][A-Za-z0-9/:._-]{0,62}$"
+#: lowercase labels of letters, digits and `-`, joined by `.` (label rules: `_check_domain_name`)
+DOMAIN_PATTERN = r"^[a-z0-9.-]+$"
+
+#: the interface names a router of each vendor accepts, in the one spelling the device shows back (the
+#: renderer's `interface_pattern`s must be these; validation checks every link against its router's vendor)
+INTERFACE_PATTERNS = {
+    #: et-0/0/1, xe-0/0/0:1, ge-1/0/0, ae0 (addresses go on unit 0)
+    "junos": r"(?:(?:ge|xe|et)-\d{1,2}/\d{1,2}/\d{1,3}(?::\d{1,2})?|ae\d{1,4})",
+    #: Ethernet1, Ethernet1/1, Ethernet49/1, Port-Channel10
+    "eos": r"(?:Ethernet\d{1,3}(?:/\d{1,3}){0,2}|Port-Channel\d{1,6})",
+}
+INTERFACE_EXAMPLES = {
+    "junos": "et-0/0/1, xe-0/0/0:1, ge-1/0/0, ae0",
+    "eos": "Ethernet1, Ethernet1/1, Ethernet49/1, Port-Channel10",
+}
+_JUNOS_LOOSE = re.compile(r"(ge|xe|et)-(\d+)/(\d+)/(\d+)(?::(\d+))?|(ae)(\d+)", re.ASCII | re.IGNORECASE)
+_EOS_LOOSE = re.compile(r"([a-z-]+)(\d+(?:/\d+)*)", re.ASCII | re.IGNORECASE)
+#: EOS takes any unambiguous prefix of a keyword: `et1`, `eth1` and `ethernet1` are Ethernet1, `po10` Port-Channel10
+_EOS_TYPES = ("Ethernet", "Port-Channel")
+
+
+def canonical_interface(vendor: str, name: object) -> str | None:
+    """The one spelling of interface `name` on a `vendor` router (`Ethernet01`, `ethernet1` and `Et1` are
+    `Ethernet1` on EOS; `et-0/0/00` and `ET-0/0/0` are `et-0/0/0` on Junos), or None when `name` is not an
+    interface of that vendor at all. A result always matches ``INTERFACE_PATTERNS[vendor]``."""
+    if not isinstance(name, str) or len(name) > 64:
+        return None
+    canonical = None
+    if vendor == "junos" and (match := _JUNOS_LOOSE.fullmatch(name)):
+        kind, *numbers = (part for part in match.groups() if part is not None)
+        numbers = [str(int(number)) for number in numbers]
+        if kind.lower() == "ae":
+            canonical = f"ae{numbers[0]}"
+        else:
+            canonical = f"{kind.lower()}-{'/'.join(numbers[:3])}" + (f":{numbers[3]}" if len(numbers) > 3 else "")
+    elif vendor == "eos" and (match := _EOS_LOOSE.fullmatch(name)):
+        word, numbers = match.group(1).lower(), match.group(2).split("/")
+        kind = next((k for k in _EOS_TYPES if len(word) >= 2 and k.lower().startswith(word)), None)
+        if kind is not None:
+            canonical = kind + "/".join(str(int(number)) for number in numbers)
+    if canonical is None or not re.fullmatch(INTERFACE_PATTERNS.get(vendor, "(?!)"), canonical, re.ASCII):
+        return None
+    return canonical
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, strict=True)]
 InterfaceName = Annotated[str, StringConstraints(pattern=INTERFACE_PATTERN, strict=True)]
@@ -32,7 +75,30 @@ Bps = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
 NonNegativeBps = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False, strict=True)]
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
-ASN = Annotated[int, Field(ge=1, le=4294967295, strict=True)]
+#: ASNs no BGP speaker may use, on either side of a session
+RESERVED_ASNS = {
+    0: "reserved (RFC 7607)",
+    23456: "AS_TRANS (RFC 6793), a placeholder for 4-byte ASNs, never a real AS",
+    65535: "reserved (RFC 7300)",
+    4294967295: "reserved (RFC 7300)",
+}
+#: RFC 5398: for examples only; refused as `peer_as` unless the network is a lab (`traffic:lab: true`)
+DOCUMENTATION_ASNS = (range(64496, 64512), range(65536, 65552))
+#: RFC 6996: private use (a router's own `asn` may be one, e.g. the example's 64512)
+PRIVATE_ASNS = (range(64512, 65535), range(4200000000, 4294967295))
+
+
+def _not_reserved_asn(value: int) -> int:
+    if value in RESERVED_ASNS:
+        raise ValueError(f"{value} is {RESERVED_ASNS[value]}")
+    return value
+
+
+def is_documentation_asn(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and any(value in r for r in DOCUMENTATION_ASNS)
+
+
+ASN = Annotated[int, Field(ge=0, le=4294967295, strict=True), AfterValidator(_not_reserved_asn)]
 
 
 def split_link_id(link_id: str) -> tuple[str, str]:
@@ -48,15 +114,20 @@ def _reject_scope(value: str) -> None:
         raise ValueError(f"scoped IPv6 addresses (with %zone) are not allowed, got {ascii(value)[:80]}")
 
 
-def _network(value: object) -> str:
-    """A prefix in canonical text form; host bits set is an error, not silently masked."""
+def _parse_network(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A prefix; host bits set is an error, not silently masked."""
     if not isinstance(value, str):
         raise ValueError(f"must be a prefix string like 198.51.100.0/24, got {type(value).__name__}")
     _reject_scope(value)
     try:
-        return str(ipaddress.ip_network(value, strict=True))
+        return ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
         raise ValueError(f"invalid prefix {value!r}: {exc}") from None
+
+
+def _network(value: object) -> str:
+    """A prefix in canonical text form."""
+    return str(_parse_network(value))
 
 
 def _address(value: object) -> str:
@@ -67,6 +138,107 @@ def _address(value: object) -> str:
         return str(ipaddress.ip_address(value))
     except ValueError:
         raise ValueError(f"invalid IP address {value!r}") from None
+
+
+def unusable_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why `address` cannot be a host this network talks to or is known by (BGP neighbor, interface address,
+    router id, NTP server, syslog host), or None."""
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return "an IPv4-mapped IPv6 address (write the IPv4 address)"
+    if address.is_unspecified:
+        return "the unspecified address"
+    if address == ipaddress.IPv4Address("255.255.255.255"):
+        return "the broadcast address"
+    if address.is_multicast:
+        return "a multicast address"
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_link_local:
+        return "a link-local address"
+    return None
+
+
+def host_address(value: object) -> str:
+    """A unicast address a session or service can use, in canonical text form."""
+    text = _address(value)
+    why = unusable_address(ipaddress.ip_address(text))
+    if why is not None:
+        raise ValueError(f"{text} is {why}, not a usable host address")
+    return text
+
+
+def interface_address(value: object) -> str:
+    """An interface address with its length (``192.0.2.0/31``), in canonical text form."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be an interface address like 192.0.2.0/31, got {type(value).__name__}")
+    _reject_scope(value)
+    try:
+        interface = ipaddress.ip_interface(value)
+    except ValueError:
+        raise ValueError(f"invalid interface address {value!r}") from None
+    if interface.network.prefixlen == 0:
+        raise ValueError(f"{interface} has length /0: an interface address needs its subnet, like 192.0.2.0/31")
+    why = unusable_address(interface.ip)
+    if why is not None:
+        raise ValueError(f"{interface.ip} is {why}, not a usable interface address")
+    return str(interface)
+
+
+def span(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> tuple[int, int]:
+    """First and last address of `network` as integers (cheaper than `ipaddress`'s own properties)."""
+    start = int(network.network_address)
+    return start, start | ((1 << (network.max_prefixlen - network.prefixlen)) - 1)
+
+
+#: per IP version, (first, last, text) of the spaces no pool prefix may overlap, besides the default route
+_NOT_POOL_SPACE = {
+    4: ((*span(ipaddress.ip_network("224.0.0.0/4")), "multicast space 224.0.0.0/4"),),
+    6: ((*span(ipaddress.ip_network("ff00::/8")), "multicast space ff00::/8"),
+        (*span(ipaddress.ip_network("::ffff:0:0/96")), "IPv4-mapped space ::ffff:0:0/96 (write IPv4 prefixes as IPv4)")),
+}
+
+
+def pool_prefix_refusal(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str | None:
+    """Why `network` cannot be an anycast pool prefix, or None: a pool is unicast space, so not a default
+    route, nothing overlapping multicast space, no IPv4-mapped IPv6."""
+    if network.prefixlen == 0:
+        return f"{network} is a default route, never an anycast pool"
+    first, last = span(network)
+    for space_first, space_last, what in _NOT_POOL_SPACE[network.version]:
+        if first <= space_last and last >= space_first:
+            return f"{network} overlaps {what}"
+    return None
+
+
+def pool_prefix(value: object) -> str:
+    """An anycast pool prefix in canonical text form (`pool_prefix_refusal`)."""
+    network = _parse_network(value)
+    why = pool_prefix_refusal(network)
+    if why is not None:
+        raise ValueError(why)
+    return str(network)
+
+
+def _not_address_like(value: str) -> str:
+    """EOS reads `neighbor <name> ...` as an address when the name is one: a peer group `10.0.0.1` would
+    configure a neighbor. Dotted numbers are refused whether or not Python's parser takes them (`010.0.0.1`)."""
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+){1,3}", value, re.ASCII):
+        raise ValueError(f"{value!r} reads as an IP address; a BGP group (EOS peer group) needs a name")
+    return value
+
+
+def _check_domain_name(value: str) -> str:
+    """RFC 1035 host name rules: at most 253 characters, labels of 1-63, no label starting or ending in `-`."""
+    if len(value) > 253:
+        raise ValueError(f"{len(value)} characters, more than the 253 a domain name may have")
+    for label in value.split("."):
+        if not label:
+            raise ValueError(f"{value!r} has an empty label (a leading, trailing or doubled '.')")
+        if len(label) > 63:
+            raise ValueError(f"label {label[:20]!r}... is {len(label)} characters, more than 63")
+        if label.startswith("-") or label.endswith("-"):
+            raise ValueError(f"label {label!r} starts or ends with '-'")
+    return value
 
 
 def standard_community(value: object) -> str:
@@ -90,6 +262,11 @@ def standard_community(value: object) -> str:
 #: list items validated one by one, so an error names its index (pools:p:prefixes:3)
 Prefix = Annotated[str, BeforeValidator(_network)]
 IPAddress = Annotated[str, BeforeValidator(_address)]
+#: neighbors, NTP servers, syslog hosts: unicast, not unspecified, broadcast, loopback or link-local
+HostAddress = Annotated[str, BeforeValidator(host_address)]
+PoolPrefix = Annotated[str, BeforeValidator(pool_prefix)]
+GroupName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, strict=True), AfterValidator(_not_address_like)]
+DomainName = Annotated[str, StringConstraints(pattern=DOMAIN_PATTERN, strict=True), AfterValidator(_check_domain_name)]
 StandardCommunity = Annotated[str, BeforeValidator(standard_community)]
 #: the local part of the default marker community `<ASN>:4242`; any value of the operator's own AS
 #: would do, this one is just easy to grep for and is not the `ASN:666` many providers use for blackholing
@@ -105,25 +282,19 @@ class Link(Frozen):
     """One external link = one eBGP neighbor on one router interface."""
 
     peer: Name
-    neighbor: IPAddress
-    local_address: str | None = None  # interface address with length, e.g. 192.0.2.0/31
+    neighbor: HostAddress
+    #: interface address with length, e.g. 192.0.2.0/31; `neighbor` must be another address of its subnet
+    #: (checked by validation, with the other links of the router)
+    local_address: str | None = None
     peer_as: ASN
     kind: Literal["transit", "private", "public-ix"]
     capacity_bps: Bps
-    group: Name  # BGP group (Junos) / peer-group (EOS)
+    group: GroupName  # BGP group (Junos) / peer-group (EOS)
 
     @field_validator("local_address", mode="before")
     @classmethod
     def _check_local_address(cls, value: object) -> object:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise ValueError(f"must be an interface address like 192.0.2.0/31, got {type(value).__name__}")
-        _reject_scope(value)
-        try:
-            return str(ipaddress.ip_interface(value))
-        except ValueError:
-            raise ValueError(f"invalid interface address {value!r}") from None
+        return None if value is None else interface_address(value)
 
 
 class Router(Frozen):
@@ -139,6 +310,9 @@ class Router(Frozen):
         address = _address(value)
         if ipaddress.ip_address(address).version != 4:
             raise ValueError(f"router_id must be an IPv4 address, got {value!r}")
+        why = unusable_address(ipaddress.ip_address(address))
+        if why is not None:
+            raise ValueError(f"{address} is {why}, not a usable router_id")
         return address
 
 
@@ -152,7 +326,8 @@ class Site(Frozen):
 class Pool(Frozen):
     """An anycast prefix pool announced at `sites`. Lower `priority` is shifted first."""
 
-    prefixes: tuple[Prefix, ...] = Field(min_length=1)
+    #: no two pools overlap (checked by validation)
+    prefixes: tuple[PoolPrefix, ...] = Field(min_length=1)
     priority: Annotated[int, Field(ge=0, le=1000, strict=True)]
     sites: tuple[Name, ...] = Field(min_length=1)
 
@@ -188,15 +363,18 @@ class Policy(Frozen):
 class Baseline(Frozen):
     """Fleet-wide system basics rendered into every router's baseline config."""
 
-    domain_name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9.-]{0,200}[a-z0-9])?$", strict=True)] = "lab.example.net"
-    ntp_servers: tuple[IPAddress, ...] = ()
-    syslog_hosts: tuple[IPAddress, ...] = ()
+    domain_name: DomainName = "lab.example.net"
+    ntp_servers: tuple[HostAddress, ...] = ()
+    syslog_hosts: tuple[HostAddress, ...] = ()
 
 
 class Network(Frozen):
     """Topology plus policy: the `traffic:` pillar key."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
+    #: a lab or test network: documentation ASNs (RFC 5398) may be peers. Off by default: on a real edge a
+    #: documentation `peer_as` is a copy-paste from an example, and validation refuses it
+    lab: Annotated[bool, Field(strict=True)] = False
     sites: dict[Name, Site]
     routers: dict[Name, Router]
     pools: dict[Name, Pool] = Field(default_factory=dict)

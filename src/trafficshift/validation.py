@@ -39,7 +39,24 @@ from typing import Any, Iterable, Mapping
 import pydantic
 
 from trafficshift.errors import ValidationError
-from trafficshift.model import DEFAULT_MARKER_VALUE, INTERFACE_PATTERN, LINK_ID_PATTERN, NAME_PATTERN, Load, Network, Policy
+from trafficshift.model import (
+    DEFAULT_MARKER_VALUE,
+    DOMAIN_PATTERN,
+    INTERFACE_EXAMPLES,
+    INTERFACE_PATTERN,
+    INTERFACE_PATTERNS,
+    LINK_ID_PATTERN,
+    NAME_PATTERN,
+    Load,
+    Network,
+    Policy,
+    canonical_interface,
+    host_address,
+    interface_address,
+    is_documentation_asn,
+    pool_prefix_refusal,
+    span,
+)
 from trafficshift.plan import Plan
 from trafficshift.problems import component, location, number, problem
 from trafficshift.projection import expected_link_load
@@ -56,6 +73,7 @@ _PATTERN_MESSAGES = {
     ),
     INTERFACE_PATTERN: "must be an interface name like et-0/0/1 (ASCII letters, digits, '/', ':', '.', '_', '-')",
     LINK_ID_PATTERN: "must be a link id router:interface, e.g. ams01-r1:et-0/0/1",
+    DOMAIN_PATTERN: "must be a domain name of lowercase ASCII letters, digits, '-' and '.'",
 }
 
 
@@ -162,13 +180,66 @@ def _real(value: object) -> float | None:
     return None
 
 
-def _canonical_prefix(value: object) -> str | None:
+def _parsed_prefix(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     if not isinstance(value, str) or "%" in value:
         return None
     try:
-        return str(ipaddress.ip_network(value, strict=True))
+        return ipaddress.ip_network(value, strict=True)
     except ValueError:
         return None
+
+
+def _canonical_prefix(value: object) -> str | None:
+    parsed = _parsed_prefix(value)
+    return None if parsed is None else str(parsed)
+
+
+def _parsed(parse, value: object):
+    """`value` parsed by one of the model's parsers, or None when the model refuses it (and reports it)."""
+    try:
+        return parse(value)
+    except ValueError:
+        return None
+
+
+_IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _overlaps(
+    items: Iterable[tuple[_IPNetwork, tuple, object]], *, report_equal: bool
+) -> dict[tuple, tuple[_IPNetwork, tuple]]:
+    """For (network, loc, owner) items: each loc that overlaps an item of another owner -> (that network, its
+    loc), the first one found. CIDR blocks overlap only by nesting, so one sorted sweep with a stack of the
+    blocks enclosing the current one finds every overlap in O(n log n). A block equal to an earlier one is
+    reported only with `report_equal` (pool prefixes report those as duplicates)."""
+    found: dict[tuple, tuple[_IPNetwork, tuple]] = {}
+
+    def note(a: tuple, b: tuple) -> None:
+        found.setdefault(a[1], (b[0], b[1]))
+        found.setdefault(b[1], (a[0], a[1]))
+
+    first: dict[tuple, tuple] = {}
+    spans = []
+    for item in items:
+        network = item[0]
+        start, end = span(network)
+        key = (network.version, start, network.prefixlen)
+        if key in first:  # equal blocks: the first stands for all in the sweep
+            if report_equal and first[key][2] != item[2]:
+                note(item, first[key])
+            continue
+        first[key] = item
+        spans.append((key, end, item))
+    spans.sort(key=lambda entry: entry[0])
+    stack: list = []  # (version, end, item) of the blocks enclosing the current one, outermost first
+    for (version, start, _), end, item in spans:
+        while stack and (stack[-1][0] != version or stack[-1][1] < start):
+            stack.pop()
+        other = next((enclosing for _, _, enclosing in reversed(stack) if enclosing[2] != item[2]), None)
+        if other is not None:
+            note(item, other)
+        stack.append((version, end, item))
+    return found
 
 
 def _too_long(root: str, located: Iterable[tuple[tuple, object]], limits: Limits) -> list[str]:
@@ -223,17 +294,23 @@ def _network_references(data: Mapping, root: str) -> list[str]:
             problems.append(problem(root, loc, "a site cannot name itself", value))
 
     router_ids: dict[str, list[str]] = defaultdict(list)
+    lab = data.get("lab") is True
     for name, router in routers.items():
         router = _map(router)
         site_ref(("routers", name, "site"), router.get("site"))
         if isinstance(router.get("router_id"), str):
             router_ids[router["router_id"]].append(str(name))
         neighbors: dict[str, str] = {}
+        subnets: list[tuple] = []
         for ifname, link in _map(router.get("links")).items():
             link = _map(link)
             loc = ("routers", name, "links", ifname)
             if link.get("peer_as") == router.get("asn") and isinstance(link.get("peer_as"), int):
                 message = "equals the router's own asn (links are eBGP)"
+                problems.append(problem(root, (*loc, "peer_as"), message, link["peer_as"]))
+            elif is_documentation_asn(link.get("peer_as")) and not lab:
+                message = ("is a documentation ASN (RFC 5398: 64496-64511, 65536-65551), no real peer's; "
+                           f"only a lab network ({component(root)}:lab: true) may use one")
                 problems.append(problem(root, (*loc, "peer_as"), message, link["peer_as"]))
             neighbor = link.get("neighbor")
             if isinstance(neighbor, str):
@@ -241,6 +318,11 @@ def _network_references(data: Mapping, root: str) -> list[str]:
                     message = f"duplicate neighbor, also on {neighbors[neighbor]}"
                     problems.append(problem(root, (*loc, "neighbor"), message, neighbor))
                 neighbors.setdefault(neighbor, str(ifname))
+            problems += _link_addresses(root, loc, link, subnets)
+        for loc, (other, other_loc) in _overlaps(subnets, report_equal=True).items():
+            message = f"subnet overlaps {other} of {location(root, other_loc)}"
+            problems.append(problem(root, loc, message, _raw_link(routers, loc).get("local_address")))
+        problems += _interface_names(root, name, router)
     for router_id, names in router_ids.items():
         if len(names) > 1:
             for name in names:
@@ -256,6 +338,7 @@ def _network_references(data: Mapping, root: str) -> list[str]:
             seen.add(neighbor if isinstance(neighbor, str) else None)
 
     owner: dict[str, tuple] = {}
+    pool_prefixes: list[tuple] = []
     for name, pool in pools.items():
         pool = _map(pool)
         seen = set()
@@ -265,15 +348,23 @@ def _network_references(data: Mapping, root: str) -> list[str]:
                 problems.append(problem(root, ("pools", name, "sites", index), "duplicate site", site))
             seen.add(site if isinstance(site, str) else None)
         for index, prefix in enumerate(_seq(pool.get("prefixes"))):
-            canonical = _canonical_prefix(prefix)
-            if canonical is None:
+            parsed = _parsed_prefix(prefix)
+            if parsed is None:
                 continue  # the model reports the invalid prefix itself
+            canonical = str(parsed)
+            loc = ("pools", name, "prefixes", index)
             if canonical in owner:
                 where = location(root, owner[canonical])
-                loc = ("pools", name, "prefixes", index)
                 problems.append(problem(root, loc, f"duplicate prefix, also at {where}", prefix))
             else:
-                owner[canonical] = ("pools", name, "prefixes", index)
+                owner[canonical] = loc
+                if pool_prefix_refusal(parsed) is None:  # the model's finding; a default route overlaps everything
+                    pool_prefixes.append((parsed, loc, name))
+    # a pool is shifted as a whole: a more specific in another pool would keep (or take) the traffic a shift
+    # of the covering pool means to move
+    for loc, (other, other_loc) in _overlaps(pool_prefixes, report_equal=False).items():
+        message = f"overlaps {other} of another pool at {location(root, other_loc)}"
+        problems.append(problem(root, loc, message, _seq(_map(pools.get(loc[1])).get("prefixes"))[loc[3]]))
 
     for site, spill in _map(data.get("catchment")).items():
         site_ref(("catchment", site), site)
@@ -296,6 +387,66 @@ def _network_references(data: Mapping, root: str) -> list[str]:
     if low is not None and target is not None and low > target:
         message = f"must be <= target_utilization {number(target)}"
         problems.append(problem(root, ("policy", "low_watermark"), message, low))
+    return problems
+
+
+def _raw_link(routers: Mapping, loc: tuple) -> Mapping:
+    """The raw link at ``("routers", router, "links", interface, ...)``."""
+    return _map(_map(_map(routers.get(loc[1])).get("links")).get(loc[3]))
+
+
+def _link_addresses(root: str, loc: tuple, link: Mapping, subnets: list) -> list[str]:
+    """The neighbor must be another address of the link's subnet (when `local_address` is given); collects
+    the subnet into `subnets` for the router's overlap check. Values the model refuses are its finding."""
+    local = _parsed(interface_address, link.get("local_address"))
+    if local is None:
+        return []
+    local = ipaddress.ip_interface(local)
+    subnets.append((local.network, (*loc, "local_address"), loc))
+    neighbor = _parsed(host_address, link.get("neighbor"))
+    if neighbor is None:
+        return []
+    neighbor = ipaddress.ip_address(neighbor)
+    if neighbor == local.ip:
+        message = f"equals the router's own interface address (local_address {local})"
+        return [problem(root, (*loc, "neighbor"), message, link.get("neighbor"))]
+    if neighbor.version != local.version or neighbor not in local.network:
+        message = f"outside the subnet of local_address {local}"
+        return [problem(root, (*loc, "neighbor"), message, link.get("neighbor"))]
+    return []
+
+
+def _interface_names(root: str, name: object, router: Mapping) -> list[str]:
+    """Every link on an interface of the router's vendor, spelled the one way the device shows it back, and
+    each device interface once (`Ethernet1` and `ethernet01` are one port on EOS)."""
+    vendor = router.get("vendor")
+    if not isinstance(vendor, str) or vendor not in INTERFACE_PATTERNS:
+        return []  # the model reports the vendor
+    problems: list[str] = []
+    ports: dict[str, list[str]] = defaultdict(list)
+    for ifname in _map(router.get("links")):
+        if not isinstance(ifname, str) or not re.fullmatch(INTERFACE_PATTERN, ifname, re.ASCII):
+            continue  # the model reports the key
+        loc = ("routers", name, "links", ifname)
+        canonical = canonical_interface(vendor, ifname)
+        if canonical is not None:
+            ports[canonical].append(ifname)
+            continue
+        other = next((v for v in sorted(INTERFACE_PATTERNS) if v != vendor and canonical_interface(v, ifname)), None)
+        if other is not None:
+            message = f"an interface name of vendor {other}, the router's vendor is {vendor} ({INTERFACE_EXAMPLES[vendor]})"
+        else:
+            message = f"not an interface name of vendor {vendor} ({INTERFACE_EXAMPLES[vendor]})"
+        problems.append(problem(root, loc, message, ifname))
+    for canonical, ifnames in ports.items():
+        for ifname in ifnames:
+            loc = ("routers", name, "links", ifname)
+            if len(ifnames) > 1:
+                others = ", ".join(location(root, ("routers", name, "links", o)) for o in ifnames if o != ifname)
+                problems.append(problem(root, loc, f"the same device interface {canonical} as {others}", ifname))
+            elif ifname != canonical:
+                message = f"must be spelled {canonical}, the one way the device shows it back"
+                problems.append(problem(root, loc, message, ifname))
     return problems
 
 

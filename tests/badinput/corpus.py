@@ -435,6 +435,293 @@ def _(net):
     net["policy"]["marker_community"] = "65535:666 no-export; }"
 
 
+# -- network: safe on a real Internet edge (reserved values, overlaps, vendor interface names) -----------------
+R2 = "traffic:routers:ams01-r2"
+F1 = "traffic:routers:fra01-r1"
+
+
+def _link(net, router="ams01-r1", interface="et-0/0/0"):
+    return net["routers"][router]["links"][interface]
+
+
+def _rename(net, router, old, new):
+    links = net["routers"][router]["links"]
+    links[new] = links.pop(old)
+
+
+@network_case("net-asn-zero", f"{R1}:asn", why="AS 0 is reserved (RFC 7607); BGP speakers refuse it")
+def _(net):
+    net["routers"]["ams01-r1"]["asn"] = 0
+
+
+@network_case("net-asn-as-trans", f"{R1}:asn", why="23456 is AS_TRANS (RFC 6793), only a 2-byte stand-in")
+def _(net):
+    net["routers"]["ams01-r1"]["asn"] = 23456
+
+
+@network_case("net-peer-as-zero", f"{L0}:peer_as", why="AS 0 is reserved (RFC 7607)")
+def _(net):
+    _link(net)["peer_as"] = 0
+
+
+@network_case("net-peer-as-as-trans", f"{L0}:peer_as", why="no real peer is AS 23456")
+def _(net):
+    _link(net)["peer_as"] = 23456
+
+
+@network_case("net-peer-as-65535", f"{L0}:peer_as", why="last 16-bit ASN, reserved (RFC 7300)")
+def _(net):
+    _link(net)["peer_as"] = 65535
+
+
+@network_case("net-peer-as-4294967295", f"{L0}:peer_as", why="last 32-bit ASN, reserved (RFC 7300)")
+def _(net):
+    _link(net)["peer_as"] = 4294967295
+
+
+@network_case("net-peer-as-documentation-16bit", f"{L0}:peer_as",
+              why="RFC 5398 documentation ASN copied from an example; only `lab: true` allows it")
+def _(net):
+    _link(net)["peer_as"] = 64496
+
+
+@network_case("net-peer-as-documentation-32bit", "traffic:routers:fra01-r2:links:Ethernet1:peer_as",
+              why="RFC 5398 32-bit documentation ASN")
+def _(net):
+    _link(net, "fra01-r2", "Ethernet1")["peer_as"] = 65551
+
+
+@network_case("net-lab-not-a-boolean", "traffic:lab", why="`lab: yes` as a string must not switch checks off")
+def _(net):
+    net["lab"] = "yes"
+
+
+@network_case("net-neighbor-unspecified", f"{L0}:neighbor")
+def _(net):
+    _link(net)["neighbor"] = "0.0.0.0"
+
+
+@network_case("net-neighbor-unspecified-v6", f"{L0}:neighbor")
+def _(net):
+    _link(net)["neighbor"] = "::"
+
+
+@network_case("net-neighbor-broadcast", f"{L0}:neighbor")
+def _(net):
+    _link(net)["neighbor"] = "255.255.255.255"
+
+
+@network_case("net-neighbor-multicast", f"{L0}:neighbor", why="224.0.0.5 is OSPF's, never an eBGP peer")
+def _(net):
+    _link(net)["neighbor"] = "224.0.0.5"
+
+
+@network_case("net-neighbor-loopback", f"{L0}:neighbor", why="a session to the router itself")
+def _(net):
+    _link(net)["neighbor"] = "127.0.0.1"
+
+
+@network_case("net-neighbor-link-local", f"{L0}:neighbor")
+def _(net):
+    _link(net)["neighbor"] = "169.254.0.1"
+
+
+@network_case("net-neighbor-link-local-v6", f"{L0}:neighbor", why="ambiguous without a scope, and scopes are refused")
+def _(net):
+    _link(net)["neighbor"] = "fe80::1"
+
+
+@network_case("net-neighbor-ipv4-mapped", f"{L0}:neighbor", why="IPv4 written as IPv6: a v6 session to a v4 peer")
+def _(net):
+    _link(net)["neighbor"] = "::ffff:100.64.0.1"
+
+
+@network_case("net-neighbor-own-address", f"{L0}:neighbor", why="the neighbor is the router's own interface address")
+def _(net):
+    _link(net)["neighbor"] = "100.64.0.0"
+
+
+@network_case("net-neighbor-outside-subnet", f"{L0}:neighbor", why="not reachable on the link: the session never comes up")
+def _(net):
+    _link(net)["neighbor"] = "100.64.0.9"
+
+
+@network_case("net-local-address-length-zero", f"{L0}:local_address", why="a /0 interface address claims every address")
+def _(net):
+    _link(net)["local_address"] = "100.64.0.0/0"
+
+
+@network_case("net-local-address-loopback", f"{L0}:local_address")
+def _(net):
+    _link(net)["local_address"] = "127.0.0.0/31"
+
+
+@network_case("net-local-subnets-overlap", f"{L0}:local_address", problems=2,
+              why="two interfaces of one router in one subnet: both links are named")
+def _(net):
+    _link(net, "ams01-r1", "et-0/0/1")["local_address"] = "100.64.0.2/30"
+
+
+@network_case("net-router-id-unspecified", f"{R1}:router_id")
+def _(net):
+    net["routers"]["ams01-r1"]["router_id"] = "0.0.0.0"
+
+
+@network_case("net-router-id-multicast", f"{R1}:router_id")
+def _(net):
+    net["routers"]["ams01-r1"]["router_id"] = "224.0.0.1"
+
+
+@network_case("net-router-id-loopback", "traffic:routers:fra01-r2:router_id", why="every router would share it")
+def _(net):
+    net["routers"]["fra01-r2"]["router_id"] = "127.0.0.1"
+
+
+@network_case("net-ntp-loopback", "traffic:baseline:ntp_servers:0")
+def _(net):
+    net["baseline"]["ntp_servers"] = ["127.0.0.1"]
+
+
+@network_case("net-syslog-broadcast", "traffic:baseline:syslog_hosts:0")
+def _(net):
+    net["baseline"]["syslog_hosts"] = ["255.255.255.255"]
+
+
+@network_case("net-syslog-multicast-v6", "traffic:baseline:syslog_hosts:1")
+def _(net):
+    net["baseline"]["syslog_hosts"] = ["192.0.2.50", "ff02::101"]
+
+
+@network_case("net-pool-default-route", "traffic:pools:web:prefixes:0", why="withdrawing it would withdraw everything")
+def _(net):
+    net["pools"]["web"]["prefixes"] = ["0.0.0.0/0"]
+
+
+@network_case("net-pool-default-route-v6", "traffic:pools:web:prefixes:1")
+def _(net):
+    net["pools"]["web"]["prefixes"].append("::/0")
+
+
+@network_case("net-pool-multicast", "traffic:pools:web:prefixes:0")
+def _(net):
+    net["pools"]["web"]["prefixes"] = ["232.0.0.0/8"]
+
+
+@network_case("net-pool-covers-multicast", "traffic:pools:web:prefixes:0", why="a covering prefix takes multicast space")
+def _(net):
+    net["pools"]["web"]["prefixes"] = ["192.0.0.0/2"]
+
+
+@network_case("net-pool-multicast-v6", "traffic:pools:web:prefixes:1")
+def _(net):
+    net["pools"]["web"]["prefixes"].append("ff0e::/16")
+
+
+@network_case("net-pool-ipv4-mapped", "traffic:pools:web:prefixes:1", why="IPv4 space written as IPv6")
+def _(net):
+    net["pools"]["web"]["prefixes"].append("::ffff:203.0.113.0/120")
+
+
+@network_case("net-pool-overlaps-other-pool", "traffic:pools:cdn:prefixes:0", problems=2,
+              why="a more specific in another pool keeps the traffic a shift of web means to move")
+def _(net):
+    net["pools"]["cdn"] = {"prefixes": ["203.0.113.128/25"], "priority": 20, "sites": ["ams01"]}
+
+
+@network_case("net-group-is-an-address", "traffic:routers:ams01-r2:links:Ethernet1:group",
+              why="EOS reads `neighbor 10.0.0.1 ...` as a neighbor, not a peer group")
+def _(net):
+    _link(net, "ams01-r2", "Ethernet1")["group"] = "10.0.0.1"
+
+
+@network_case("net-group-dotted-leading-zero", f"{L0}:group", why="dotted numbers, whatever a parser makes of them")
+def _(net):
+    _link(net)["group"] = "010.0.0.1"
+
+
+@network_case("net-domain-empty-label", "traffic:baseline:domain_name")
+def _(net):
+    net["baseline"]["domain_name"] = "lab..example.net"
+
+
+@network_case("net-domain-label-too-long", "traffic:baseline:domain_name")
+def _(net):
+    net["baseline"]["domain_name"] = "a" * 64 + ".example.net"
+
+
+@network_case("net-domain-too-long", "traffic:baseline:domain_name", why="254 characters of valid labels")
+def _(net):
+    net["baseline"]["domain_name"] = ".".join(["a" * 63] * 4)[:254]
+
+
+@network_case("net-domain-label-leading-hyphen", "traffic:baseline:domain_name")
+def _(net):
+    net["baseline"]["domain_name"] = "-lab.example.net"
+
+
+@network_case("net-domain-label-trailing-hyphen", "traffic:baseline:domain_name")
+def _(net):
+    net["baseline"]["domain_name"] = "lab.example-.net"
+
+
+@network_case("net-junos-interface-on-eos", f"{R2}:links:et-0/0/0", why="only the renderer refused it before")
+def _(net):
+    _rename(net, "ams01-r2", "Ethernet1", "et-0/0/0")
+
+
+@network_case("net-eos-interface-on-junos", f"{F1}:links:Ethernet1")
+def _(net):
+    _rename(net, "fra01-r1", "et-0/0/0", "Ethernet1")
+
+
+@network_case("net-interface-not-of-vendor", f"{R2}:links:Vlan10", why="an SVI: no eBGP link interface either vendor renders")
+def _(net):
+    _rename(net, "ams01-r2", "Ethernet1", "Vlan10")
+
+
+@network_case("net-junos-interface-unit", f"{R1}:links:et-0/0/1.0", why="addresses go on unit 0; the link names the port")
+def _(net):
+    _rename(net, "ams01-r1", "et-0/0/1", "et-0/0/1.0")
+
+
+@network_case("net-eos-interface-lowercase", f"{R2}:links:ethernet1", why="EOS shows Ethernet1 back: readback would differ")
+def _(net):
+    _rename(net, "ams01-r2", "Ethernet1", "ethernet1")
+
+
+@network_case("net-eos-interface-leading-zero", "traffic:routers:fra01-r2:links:Ethernet01")
+def _(net):
+    _rename(net, "fra01-r2", "Ethernet1", "Ethernet01")
+
+
+@network_case("net-eos-interface-abbreviated", f"{R2}:links:Et1", why="EOS accepts Et1 and shows Ethernet1")
+def _(net):
+    _rename(net, "ams01-r2", "Ethernet1", "Et1")
+
+
+@network_case("net-junos-interface-leading-zero", f"{F1}:links:et-0/0/00")
+def _(net):
+    _rename(net, "fra01-r1", "et-0/0/0", "et-0/0/00")
+
+
+@network_case("net-junos-interface-uppercase", f"{F1}:links:ET-0/0/0")
+def _(net):
+    _rename(net, "fra01-r1", "et-0/0/0", "ET-0/0/0")
+
+
+@network_case("net-eos-same-port-twice", f"{R2}:links:Ethernet01", problems=2,
+              why="Ethernet1 and Ethernet01 are one port: two sessions' config on one interface")
+def _(net):
+    net["routers"]["ams01-r2"]["links"]["Ethernet01"] = {
+        **_link(net, "ams01-r2", "Ethernet1"), "peer": "bigisp-ams", "neighbor": "100.64.1.3",
+        "local_address": "100.64.1.2/31", "peer_as": 3320, "kind": "private", "group": "pni"}
+
+
+@network_case("net-junos-same-port-twice", f"{R1}:links:et-0/0/00", problems=2, why="et-0/0/00 is et-0/0/0")
+def _(net):
+    _rename(net, "ams01-r1", "et-0/0/1", "et-0/0/00")
+
+
 # -- operator inputs (salt-run traffic.<fn> ...) ------------------------------------------------------------
 operator_case("op-drain-unknown-element", "traffic.drain:element", "traffic.drain", "planet", "ams01")
 operator_case("op-drain-unknown-site", "traffic.drain:name", "traffic.drain", "site", "zrh01")

@@ -2,11 +2,11 @@
 managed route-maps and prefix-lists are deleted and defined again inside that session."""
 from __future__ import annotations
 
+from trafficshift.model import INTERFACE_PATTERNS
 from trafficshift.render.base import Generator
 
 
 class EosGenerator(Generator):
     vendor = "eos"
-    #: Ethernet1, Ethernet1/1, Ethernet49/1, Port-Channel10
-    interface_pattern = r"(?:Ethernet\d{1,3}(?:/\d{1,3}){0,2}|Port-Channel\d{1,6})"
+    interface_pattern = INTERFACE_PATTERNS["eos"]  # validation refuses any other name first
     max_prepend = 32
