@@ -107,6 +107,11 @@ class ControlError(RuntimeError):
     pass
 
 
+#: no proxy, whatever http_proxy/HTTP_PROXY say: the control API is on loopback, and a proxy set for the CI
+#: machine's outbound traffic must not receive (or refuse) these calls
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 class ControlClient:
     """Client for one device's control URL (``http://127.0.0.1:PORT/devices/NAME``)."""
 
@@ -119,7 +124,7 @@ class ControlClient:
         request = urllib.request.Request(self.url + path, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
+            with _OPENER.open(request, timeout=self.timeout) as reply:
                 payload = reply.read().decode()
                 is_json = reply.headers.get_content_type() == "application/json"
         except urllib.error.HTTPError as exc:

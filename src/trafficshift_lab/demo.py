@@ -41,9 +41,10 @@ TIME_SCALE = 60.0
 REPORTS = REPO / "build" / "demo"  # the HTML reports of the overload runs (salt-run traffic.report)
 SCENARIOS = ("normal", "egress-overload", "site-overload")
 UNWIND_TIMEOUT_S = 180.0  # wall seconds
-#: the runner's rollout settings for the demo: the default canary, commit-confirmed timer 10 min of device
-#: time (10 s of wall time), wider batches so 12 routers take 3 stages
-RUNNER = {"canary": 1, "batch_size": 6, "revert_in": 600, "timeout": 60}
+#: the runner's rollout settings for the demo: the default canary, commit-confirmed timer 60 min of device
+#: time (60 s of wall time: 12 routers in 3 stages confirm within it on a busy machine), wider batches so 12
+#: routers take 3 stages
+RUNNER = {"canary": 1, "batch_size": 6, "revert_in": 3600, "timeout": 60}
 
 
 def say(text: str = "") -> None:

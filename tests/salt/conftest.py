@@ -16,6 +16,7 @@ import yaml
 from routerlab import DeviceSpec, Lab
 from trafficshift.loadsource import restamp
 from trafficshift_lab.saltenv import master_opts, proxy_opts
+from waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -23,6 +24,9 @@ NETWORK = yaml.safe_load((HERE / "pillar" / "traffic" / "network.sls").read_text
 ROUTERS = sorted(NETWORK["routers"])
 #: device timers run this much faster than the wall clock (a 10-minute revert fires after 10 s)
 TIME_SCALE = 60.0
+#: the commit-confirmed timer of every change the tests make (device seconds: 60 s of wall time), long enough for
+#: a whole rollout on a loaded machine; a test about a router reverting by itself sets a shorter one (runner_fleet)
+REVERT_IN = 3600
 
 
 @pytest.fixture(scope="session")
@@ -62,21 +66,49 @@ def salt_master(salt_factories, load_file, feed_load, lab, pillar_dir):
     clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
     overrides = master_opts(REPO, pillar_roots=[pillar_dir],
                             load_source={"source": "file", "path": str(load_file)},
-                            runner={"clock": clock, "provision_on_first_start": True})
+                            runner={"clock": clock, "provision_on_first_start": True, "revert_in": REVERT_IN})
     factory = salt_factories.salt_master_daemon("trafficshift-master", overrides=overrides,
                                                 max_start_attempts=1)
     with factory.started():
         yield factory
 
 
+class FirstStartHighstates:
+    """The first-start reactor's highstate of each proxy (provision_on_first_start): its
+    `trafficshift/provision/start` event names the job, whose return event says it is over. Kept here as they
+    come: the event listener forgets events after 120 s."""
+
+    def __init__(self, event_listener, master_id: str, since: float) -> None:
+        self.listener, self.master_id, self.since = event_listener, master_id, since
+        self.jids: dict[str, str] = {}  # router -> jid of its highstate
+        self.returned: set[str] = set()
+
+    def collect(self) -> None:
+        for event in self.listener.get_events([(self.master_id, "trafficshift/provision/start")],
+                                              after_time=self.since):
+            self.jids[event.data["router"]] = event.data["jid"]
+        returns = [(self.master_id, f"salt/job/{jid}/ret/{router}") for router, jid in self.jids.items()]
+        if returns:
+            self.returned |= {event.tag.rsplit("/", 1)[1]
+                              for event in self.listener.get_events(returns, after_time=self.since)}
+
+    def done(self) -> bool:
+        self.collect()
+        return sorted(self.jids) == ROUTERS and self.returned == set(ROUTERS)
+
+
 @pytest.fixture(scope="session")
-def salt_proxies(salt_master, lab):
+def salt_proxies(salt_master, lab, event_listener):
     inventory = lab.inventory()
     factories = [salt_master.salt_proxy_minion_daemon(name, overrides=proxy_opts(REPO, name, inventory[name]),
                                                       max_start_attempts=1)
                  for name in ROUTERS]
+    highstates = FirstStartHighstates(event_listener, salt_master.id, time.time())
     for factory in factories:
         factory.start()
+        highstates.collect()
+    # the reactor highstates each proxy at its first start, asynchronously: no test may overlap one
+    wait_for(highstates.done, 120, "the first-start highstate of every proxy to return")
     yield {factory.id: factory for factory in factories}
     for factory in factories:
         factory.terminate()

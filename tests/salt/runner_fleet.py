@@ -3,16 +3,30 @@ the runner's store as the test process sees it (the master's localfs cache), the
 putting fleet and store back to the start state after a test."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import salt.cache
 import salt.config
+import yaml
 
-from conftest import ROUTERS
+from conftest import REVERT_IN, ROUTERS, TIME_SCALE
 from trafficshift.store import HISTORY_BANK, STATE_BANK, Store
 from waiting import wait_for
 
 
 def master_store(salt_master) -> Store:
     return Store(salt.cache.Cache(salt.config.master_config(salt_master.config_file)))
+
+
+def salt_run_with_revert_in(salt_master, directory: Path, revert_in: int):
+    """A salt-run CLI whose runner commits with `revert_in` (device seconds) instead of the master's REVERT_IN,
+    for a test about routers reverting by themselves. salt-run reads the master config itself: this one reads a
+    copy (same master, cache and keys) with only `trafficshift: revert_in` changed."""
+    config = yaml.safe_load(Path(salt_master.config_file).read_text())
+    config["trafficshift"] = {**config["trafficshift"], "revert_in": revert_in}
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "master").write_text(yaml.safe_dump(config))
+    return salt_master.salt_run_cli(timeout=120, config_dir=str(directory))
 
 
 def configs(lab) -> dict[str, str]:
@@ -34,8 +48,8 @@ def reset(salt_cli, salt_master, lab, feed_load) -> None:
     def nothing_pending():
         return not any(reply["pending"] for reply in salt_cli.run("traffic.pending", minion_tgt="*").data.values())
 
-    wait_for(nothing_pending, 40, "pending commits to revert")
-    ret = salt_cli.run("traffic.apply", "revert_in=600", minion_tgt="*")
+    wait_for(nothing_pending, REVERT_IN / TIME_SCALE + 30, "pending commits to revert")
+    ret = salt_cli.run("traffic.apply", f"revert_in={REVERT_IN}", minion_tgt="*")
     assert ret.returncode == 0, ret
     for router in sorted(router for router, reply in ret.data.items() if reply["changed"]):
         confirmed = salt_cli.run("traffic.confirm", minion_tgt=router)

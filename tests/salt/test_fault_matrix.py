@@ -27,9 +27,9 @@ import napalm
 import pytest
 import yaml
 
-from conftest import HERE, ROUTERS
+from conftest import HERE, REVERT_IN, ROUTERS, TIME_SCALE
 from routerlab import napalm_optional_args
-from runner_fleet import configs, master_store, reset, wait_for
+from runner_fleet import configs, master_store, reset, salt_run_with_revert_in, wait_for
 from trafficshift.loadsource import restamp
 from trafficshift.store import HISTORY_BANK, STATE_BANK, read_holder
 
@@ -42,6 +42,13 @@ STOPPED_AT_CANARY = {"ams01-r1": "failed", "ams01-r2": "not-attempted", "fra01-r
 STOPPED_AT_STAGE_2 = {"ams01-r1": "rolled-back", "ams01-r2": "failed", "fra01-r1": "unchanged",
                       "fra01-r2": "not-attempted"}
 EXPECTED_OUTCOMES = {JUNOS: STOPPED_AT_CANARY, EOS: STOPPED_AT_STAGE_2}
+#: the commit-confirmed timer of a case where the canary must revert by itself (device seconds; 20 s of wall
+#: time at the lab's x60): long enough for the canary's own health check, shorter than the 30 s the slow
+#: second stage takes at least. The other cases run with the master's REVERT_IN, which no case outlasts.
+SHORT_REVERT_IN = 1200
+#: the commit-confirmed timer of a run the test kills (30 s of wall time): long enough to see both commits
+#: still pending after the kill, short beside REVERT_IN
+KILLED_RUN_REVERT_IN = 1800
 
 
 # -- the fleet before and after a clean apply; putting back only what a case touched ----------------------------
@@ -186,8 +193,8 @@ class DeviceFault:
     #: what the operator line must say about the router, by vendor (after "<router>: ")
     says: dict[str, str]
     slow: bool = False
-    #: the fault keeps the second stage longer than the canary's commit-confirmed timer (600 device s = 10 s at
-    #: the lab's x60): the canary reverts by itself before the rollback reaches it (True: always, None: may)
+    #: the fault keeps the second stage longer than the canary's commit-confirmed timer: the canary reverts by
+    #: itself before the rollback reaches it (True: always, the case runs with SHORT_REVERT_IN; None: may)
     canary_times_out: bool | None = False
 
 
@@ -212,8 +219,10 @@ DEVICE_FAULTS = [
 
 @pytest.mark.parametrize("router", [JUNOS, EOS], ids=["junos", "eos"])
 @pytest.mark.parametrize("fault", DEVICE_FAULTS, ids=[f.name.replace(" ", "-") for f in DEVICE_FAULTS])
-def test_device_fault_through_salt_run(fault, router, case, salt_run_cli, salt_master, lab):
+def test_device_fault_through_salt_run(fault, router, case, salt_run_cli, salt_master, lab, tmp_path):
     vendor = lab.devices[router].vendor
+    if fault.canary_times_out:
+        salt_run_cli = salt_run_with_revert_in(salt_master, tmp_path / "salt-run", SHORT_REVERT_IN)
     set_controls(salt_master, DRAIN_AMS01)
     marks = commit_marks(lab)
     fault.inject(lab, router)
@@ -241,23 +250,29 @@ def test_device_fault_through_salt_run(fault, router, case, salt_run_cli, salt_m
              *([rf"reverted by the router itself: {JUNOS}"] if expected[JUNOS] == "reverted-by-router" else []))
     record = the_run(salt_master, status="rolled-back", trigger="operator", message=data["message"])
     assert outcomes(record) == expected
+    assert record["revert_in"] == (SHORT_REVERT_IN if fault.canary_times_out else REVERT_IN)
     whole_configs(lab, case, case.before)
     assert master_store(salt_master).active() == {}
     assert commits_since(lab, marks)[JUNOS] == (canary[expected[JUNOS]] if router == EOS else [])
 
 
 # -- a reboot between commit and confirm --------------------------------------------------------------------------
-def reboot_after_commit(lab, router, down_s=1.0):
-    """A thread that reboots `router` (down `down_s` s) as soon as it has committed a commit-confirmed."""
+def reboot_after_commit(lab, router, event_listener, master_id, down_s=1.0):
+    """A thread that reboots `router` (down `down_s` s) as soon as it has committed a commit-confirmed and its
+    proxy's `traffic.apply` has returned to the master (the commit's reply reached the runner)."""
     device = lab.devices[router]
     start = len(device.commits)
+    since = time.time()
     done = threading.Event()
+
+    def applied() -> bool:
+        returns = event_listener.get_events([(master_id, f"salt/job/*/ret/{router}")], after_time=since)
+        return any(event.data.get("fun") == "traffic.apply" for event in returns)
 
     def watch():
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not done.is_set():
-            if any(c.kind in ("commit confirmed", "commit timer") for c in device.commits[start:]):
-                time.sleep(0.5)  # the commit's reply reaches the runner; the reboot comes after it
+            if any(c.kind in ("commit confirmed", "commit timer") for c in device.commits[start:]) and applied():
                 lab.control(router).reboot(down_s=down_s)
                 done.set()
                 return
@@ -269,7 +284,7 @@ def reboot_after_commit(lab, router, down_s=1.0):
 
 
 @pytest.mark.parametrize("router", ["fra01-r1", EOS], ids=["junos", "eos"])
-def test_router_rebooting_between_commit_and_confirm(router, case, salt_run_cli, salt_master, lab):
+def test_router_rebooting_between_commit_and_confirm(router, case, salt_run_cli, salt_master, lab, event_listener):
     # the router shares its stage with a slow one (1 s a reply), so the runner is still waiting for that
     # stage when the router reboots, and finds it rebooted at the health check
     if router == EOS:
@@ -281,7 +296,7 @@ def test_router_rebooting_between_commit_and_confirm(router, case, salt_run_cli,
         partner, expected = EOS, {"ams01-r1": "unchanged", EOS: "unchanged", "fra01-r1": "reverted-by-router",
                                   "fra01-r2": "not-attempted"}
     lab.control(partner).inject(delay_s=1.0)
-    rebooted = reboot_after_commit(lab, router)
+    rebooted = reboot_after_commit(lab, router, event_listener, salt_master.id)
     code, data = run_apply(salt_run_cli)
     assert rebooted.is_set(), "the router never committed"
     assert code == 1, data
@@ -297,7 +312,8 @@ def test_router_rebooting_between_commit_and_confirm(router, case, salt_run_cli,
 
 
 # -- the runner killed between commit and confirm ------------------------------------------------------------------
-def test_runner_killed_between_commit_and_confirm_routers_revert_by_themselves(case, salt_run_cli, salt_master, lab):
+def test_runner_killed_between_commit_and_confirm_routers_revert_by_themselves(case, salt_run_cli, salt_master, lab,
+                                                                             tmp_path):
     """Both vendors hold a pending commit when salt-run (the runner's process) is killed; the master is the same
     case for the routers (docs/reliability.md)."""
     set_controls(salt_master, DRAIN_AMS01)
@@ -308,7 +324,8 @@ def test_runner_killed_between_commit_and_confirm_routers_revert_by_themselves(c
         return [r for r in store.history()
                 if all(r.get("outcomes", {}).get(router, {}).get("outcome") == "pending" for router in (JUNOS, EOS))]
 
-    runner = start_salt_run(salt_run_cli, "traffic.apply")
+    runner = start_salt_run(salt_run_with_revert_in(salt_master, tmp_path / "salt-run", KILLED_RUN_REVERT_IN),
+                            "traffic.apply")
     try:
         run = wait_for(both_committed, 90, "both ams01 routers' commits", interval=0.1)[0]
         os.killpg(runner.pid, signal.SIGKILL)
@@ -319,8 +336,9 @@ def test_runner_killed_between_commit_and_confirm_routers_revert_by_themselves(c
     assert now[JUNOS] == case.new[JUNOS] and now[EOS] == case.new[EOS]  # committed, never confirmed
     assert lab_pending(lab) == {JUNOS: True, EOS: True, "fra01-r1": False, "fra01-r2": False}
     assert store.run(run["id"])["status"] == "running"  # what the killed runner left behind
-    # revert_in 600 device seconds: 10 s of wall time at the lab's x60
-    wait_for(lambda: configs(lab) == case.before, 45, "the routers to revert their unconfirmed commits")
+    assert store.run(run["id"])["revert_in"] == KILLED_RUN_REVERT_IN
+    wait_for(lambda: configs(lab) == case.before, KILLED_RUN_REVERT_IN / TIME_SCALE + 60,
+             "the routers to revert their unconfirmed commits")
 
     status = salt_run_cli.run("traffic.status")  # the next runner call reconciles the record
     assert status.returncode == 0, status

@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from runner_fleet import configs, master_store, wait_for
+from conftest import TIME_SCALE
+from runner_fleet import configs, master_store, salt_run_with_revert_in, wait_for
 from trafficshift.store import read_holder
 
 
 pytestmark = pytest.mark.usefixtures("clean_fleet")
+
+#: the killed run's commit-confirmed timer: 30 s of wall time at the lab's x60, ample for the test to see the
+#: canary's commit still pending, short beside the master's REVERT_IN the test would otherwise wait out
+KILLED_RUN_REVERT_IN = 1800
 
 
 def start_salt_run(salt_run_cli, *args) -> subprocess.Popen:
@@ -23,7 +28,7 @@ def start_salt_run(salt_run_cli, *args) -> subprocess.Popen:
 
 
 def test_runner_killed_after_commit_before_confirm_is_reverted_by_the_routers(
-        salt_run_cli, salt_master, lab):
+        salt_run_cli, salt_master, lab, tmp_path):
     # draining ams01 changes ams01-r1 (the canary) and ams01-r2 (next stage, slowed down by the test)
     assert salt_run_cli.run("traffic.drain", "site", "ams01").returncode == 0
     before = configs(lab)
@@ -33,7 +38,8 @@ def test_runner_killed_after_commit_before_confirm_is_reverted_by_the_routers(
     def canary_committed():
         return [r for r in store.history() if r.get("outcomes", {}).get("ams01-r1", {}).get("outcome") == "pending"]
 
-    runner = start_salt_run(salt_run_cli, "traffic.apply")
+    runner = start_salt_run(salt_run_with_revert_in(salt_master, tmp_path / "salt-run", KILLED_RUN_REVERT_IN),
+                            "traffic.apply")
     try:
         run = wait_for(canary_committed, 60, "the canary's commit", interval=0.1)[0]
         os.killpg(runner.pid, signal.SIGKILL)
@@ -41,8 +47,9 @@ def test_runner_killed_after_commit_before_confirm_is_reverted_by_the_routers(
         runner.wait(30)
     lab.control("ams01-r2").clear()
     assert configs(lab)["ams01-r1"] != before["ams01-r1"]  # committed, never confirmed
-    # revert_in 600 device seconds: 10 s of wall time at the lab's x60
-    wait_for(lambda: configs(lab) == before, 45, "the routers to revert their unconfirmed commits")
+    assert store.run(run["id"])["revert_in"] == KILLED_RUN_REVERT_IN
+    wait_for(lambda: configs(lab) == before, KILLED_RUN_REVERT_IN / TIME_SCALE + 60,
+             "the routers to revert their unconfirmed commits")
 
     status = salt_run_cli.run("traffic.status")
     assert status.returncode == 0, status

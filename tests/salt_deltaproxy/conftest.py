@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from delta_fleet import REVERT_IN
 from routerlab import DeviceSpec, Lab
 from trafficshift.loadsource import restamp
 from trafficshift_lab.saltenv import credentials_file_content, deltaproxy_opts, master_opts, subproxy_pillar
@@ -83,7 +84,7 @@ def delta_feed_load(delta_load_file, delta_lab):
 def master_factory(salt_factories, master_id: str, pillar: Path, load_file: Path, lab):
     clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
     overrides = master_opts(REPO, pillar_roots=[pillar], load_source={"source": "file", "path": str(load_file)},
-                            runner={"clock": clock, "batch_size": 3}, deltaproxy=True)
+                            runner={"clock": clock, "batch_size": 3, "revert_in": REVERT_IN}, deltaproxy=True)
     return salt_factories.salt_master_daemon(master_id, overrides=overrides, max_start_attempts=1)
 
 

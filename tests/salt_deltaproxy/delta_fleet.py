@@ -9,6 +9,9 @@ from trafficshift.store import HISTORY_BANK, STATE_BANK, Store
 from waiting import wait_for
 
 ROUTERS = ["ams01-r1", "ams01-r2", "fra01-r1", "fra01-r2"]
+#: the commit-confirmed timer of the masters' runner and of `reset` (device seconds: 60 s of wall time at the
+#: lab's x60), long enough for a whole rollout through a busy deltaproxy on a loaded machine
+REVERT_IN = 3600
 
 
 def every(cli, function, *args, routers=ROUTERS):
@@ -47,8 +50,8 @@ def reset(cli, master, lab, feed_load) -> None:
     def nothing_pending():
         return not any(reply["pending"] for reply in every(cli, "traffic.pending").data.values())
 
-    wait_for(nothing_pending, 40, "pending commits to revert")
-    ret = every(cli, "traffic.apply", "revert_in=600")
+    wait_for(nothing_pending, 90, "pending commits to revert")  # within REVERT_IN: 60 s of wall time
+    ret = every(cli, "traffic.apply", f"revert_in={REVERT_IN}")
     assert ret.returncode == 0 and sorted(ret.data) == ROUTERS, ret
     changed = sorted(router for router, reply in ret.data.items() if reply["changed"])
     if changed:

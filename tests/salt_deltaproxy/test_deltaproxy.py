@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from delta_fleet import ROUTERS, commit_kinds, configs, every, master_store, wait_for
+from delta_fleet import REVERT_IN, ROUTERS, commit_kinds, configs, every, master_store, wait_for
 
 pytestmark = pytest.mark.usefixtures("clean_delta_fleet")
 
@@ -42,7 +42,7 @@ def test_subproxy_jobs_end_once_their_return_is_sent(delta_cli, delta_proxy):
         pings = every(delta_cli, "test.ping")
         assert pings.data == {router: True for router in ROUTERS}, pings
     # 3 jobs x 4 sub-proxies = 12 job threads; a keep-alive job may be running too
-    wait_for(lambda: threads(delta_proxy.pid) <= idle + 2, 10, "the sub-proxy job threads to end",
+    wait_for(lambda: threads(delta_proxy.pid) <= idle + 2, 25, "the sub-proxy job threads to end",
              interval=0.2)
 
 
@@ -64,9 +64,11 @@ def test_apply_commits_confirmed_and_confirms_on_both_vendors(delta_run_cli, del
                                                              delta_feed_load):
     delta_feed_load("both-vendors")
     before = configs(delta_lab)
+    started = delta_lab.clock.now()  # device time; the commits come after
     ret = delta_run_cli.run("traffic.apply")
     assert ret.returncode == 0, ret
     assert ret.data["status"] == "applied", ret.data
+    assert master_store(delta_master).run(ret.data["run"])["revert_in"] == REVERT_IN
     outcomes = {router: outcome["outcome"] for router, outcome in ret.data["outcomes"].items()}
     assert outcomes == {"ams01-r1": "unchanged", "ams01-r2": "confirmed", "fra01-r1": "confirmed",
                         "fra01-r2": "unchanged"}, ret.data["outcomes"]
@@ -74,8 +76,8 @@ def test_apply_commits_confirmed_and_confirms_on_both_vendors(delta_run_cli, del
     assert sorted(r for r in ROUTERS if after[r] != before[r]) == ["ams01-r2", "fra01-r1"]
     for router in ("ams01-r2", "fra01-r1"):
         assert commit_kinds(delta_lab, router)[-2:] == CONFIRMED[VENDOR[router]], commit_kinds(delta_lab, router)
-    # confirmed for real: the routers keep the change after the commit-confirmed timer (600 lab s = 10 s) passed
-    time.sleep(12)
+    # confirmed for real: the routers keep the change after the commit-confirmed timer (REVERT_IN lab s) passed
+    time.sleep(max(0.0, started + REVERT_IN - delta_lab.clock.now()) / delta_lab.clock.time_scale + 2)
     assert configs(delta_lab) == after
     assert all(commit_kinds(delta_lab, router)[-1] == "confirm" for router in ("ams01-r2", "fra01-r1"))
     current = every(delta_cli, "traffic.current", routers=["ams01-r2", "fra01-r1"]).data

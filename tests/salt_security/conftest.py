@@ -109,8 +109,9 @@ def eauth_config(users_file: Path) -> dict:
 @pytest.fixture(scope="session")
 def sec_master(salt_factories, sec_pillar, sec_load_file, sec_feed_load, sec_lab, eauth_file):
     clock = {"anchor": sec_lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
+    # revert_in 3600 device s: 60 s of wall time for a rollout to confirm (the default 600 is 10 s at x60)
     overrides = master_opts(REPO, pillar_roots=[sec_pillar], load_source={"source": "file", "path": str(sec_load_file)},
-                            runner={"clock": clock, "provision_on_first_start": False})
+                            runner={"clock": clock, "provision_on_first_start": False, "revert_in": 3600})
     overrides.update({"log_level_logfile": "all", "job_cache": True, "keep_jobs_seconds": 86400,
                       "external_auth": eauth_config(eauth_file)})
     factory = salt_factories.salt_master_daemon("trafficshift-sec-master", overrides=overrides,

@@ -4,8 +4,6 @@
 security deployment's master."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conftest import OPERATORS, ROUTERS
@@ -45,21 +43,22 @@ def history(sec_run) -> list:
     return ret.data
 
 
-def test_viewer_may_plan_and_read_but_not_apply(sec_run, sec_lab, provisioned):
+def test_viewer_may_plan_and_read_but_not_apply(sec_run, sec_lab, provisioned, tmp_path):
     before = {router: len(sec_lab.control(router).commits()) for router in ROUTERS}
     runs = history(sec_run)
+    report = tmp_path / "viewer-was-here.html"
     plan = as_user(sec_run, "viewer", "traffic.plan")
     assert plan.returncode == 0 and plan.data["status"] == "ok", plan
     assert as_user(sec_run, "viewer", "traffic.status").returncode == 0
     assert as_user(sec_run, "viewer", "traffic.history").returncode == 0
     for args in (("traffic.apply",), ("traffic.freeze",), ("traffic.drain", "site", "ams01"),
                  ("traffic.rollback", "20261127T041500.123456-4242"), ("traffic.schedule", "30"),
-                 ("traffic.report", "path=/tmp/viewer-was-here.html")):
+                 ("traffic.report", f"path={report}")):
         refused = as_user(sec_run, "viewer", *args)
         assert denied(refused), (args, refused)
     assert {router: len(sec_lab.control(router).commits()) for router in ROUTERS} == before
     assert history(sec_run) == runs  # no run started
-    assert not Path("/tmp/viewer-was-here.html").exists()
+    assert not report.exists()
 
 
 def test_operator_may_plan_and_apply(sec_run, provisioned, fresh_load):

@@ -86,15 +86,17 @@ def test_wrong_password_is_refused_with_401(eos, make_driver):
     assert raised.value.headers["WWW-Authenticate"].startswith("Basic")
 
 
-def test_reboot_reverts_a_pending_commit_and_drops_sessions(driver, control):
+def test_reboot_reverts_a_pending_commit_and_drops_sessions(eos_lab, driver, control):
     before = control.config()
     driver.load_merge_candidate(config="hostname unconfirmed")
     driver.commit_config(revert_in=600)
+    rebooted_after = eos_lab.clock.now()  # device time
     control.reboot()
     assert control.config() == before
     assert [record["kind"] for record in control.commits()] == ["commit timer", "auto-revert"]
     assert driver._run_commands(["show configuration sessions"])[0]["sessions"] == {}
-    assert driver.get_facts()["uptime"] < 60
+    uptime = driver.get_facts()["uptime"]
+    assert 0 <= uptime <= eos_lab.clock.now() - rebooted_after  # uptime restarted at the reboot
 
 
 def test_dropped_load_closes_the_connection_before_loading_anything(driver, control):
@@ -125,7 +127,7 @@ def test_reboot_with_down_time_refuses_connections_then_listens_again_on_the_sam
     driver.load_merge_candidate(config="hostname unconfirmed")
     driver.commit_config(revert_in=600)
     started = time.monotonic()
-    assert control.reboot(down_s=1.5) == {"rebooted": "ams01-r2", "down_s": 1.5}
+    assert control.reboot(down_s=5) == {"rebooted": "ams01-r2", "down_s": 5.0}
     assert control.config() == before
     assert [record["kind"] for record in control.commits()] == ["commit timer", "auto-revert"]
     for transport in ("http", "https"):
@@ -137,8 +139,8 @@ def test_reboot_with_down_time_refuses_connections_then_listens_again_on_the_sam
             fresh.open()
             break
         except ConnectionError:
-            assert time.monotonic() - started < 10, "the device did not come back"
+            assert time.monotonic() - started < 30, "the device did not come back"
             time.sleep(0.1)
-    assert time.monotonic() - started >= 1.4
+    assert time.monotonic() - started >= 4.9
     assert fresh.has_pending_commit() is False
     fresh.close()

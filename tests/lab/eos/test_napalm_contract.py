@@ -1,10 +1,10 @@
 """The unmodified napalm EOS driver against the emulator: every operation trafficshift uses."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from napalm.base.exceptions import CommitError, MergeConfigException, ReplaceConfigException, SessionLockedException
+
+from waiting import wait_for
 
 NEW_POLICY = """\
 ip prefix-list SHIFT-OUT seq 10 permit 203.0.113.0/25
@@ -26,14 +26,6 @@ def body(config_text: str) -> str:
 
 def kinds(control) -> list[str]:
     return [record["kind"] for record in control.commits()]
-
-
-def wait_for(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail("condition not met in time")
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("transport", ["http", "https"])
@@ -125,9 +117,10 @@ def test_commit_confirm_keeps_the_change_once_confirmed(driver, control):
 def test_unconfirmed_commit_reverts_when_the_timer_expires(driver, control):
     before = control.config()
     driver.load_merge_candidate(config=NEW_POLICY)
-    driver.commit_config(revert_in=60)  # one device minute: about one second at time_scale 60
+    # five device minutes: about five seconds at time_scale 60, time enough to see the change before it reverts
+    driver.commit_config(revert_in=300)
     assert "route-map SHIFT-OUT out" in control.config()
-    wait_for(lambda: "auto-revert" in kinds(control))
+    wait_for(lambda: "auto-revert" in kinds(control), 60, "the commit timer to expire", interval=0.1)
     assert control.config() == before
     assert not driver.has_pending_commit()
     assert [(r["user"], r["kind"]) for r in control.commits()] == [("admin", "commit timer"),

@@ -86,11 +86,11 @@ def test_configuration_sessions_use_the_eos_432_shape(driver, run):
     assert {"maxSavedSessions", "maxOpenSessions", "sessions"} <= set(idle)
     assert "commitTimerSessionName" not in idle  # present only while a commit timer runs
     assert idle["sessions"][driver.config_session]["state"] == "pending"
-    driver.commit_config(revert_in=120)
+    driver.commit_config(revert_in=3600)  # a minute of wall time at time_scale 60: confirmed well before it expires
     pending = run("show configuration sessions detail")
     assert pending["commitTimerSessionName"] == driver.config_session
     uptime = run("show version")["uptime"]
     assert isinstance(pending["commitTimerExpireTime"], float)
-    assert 0 < pending["commitTimerExpireTime"] - uptime <= 120  # seconds of uptime, as napalm reads it
+    assert 0 < pending["commitTimerExpireTime"] - uptime <= 3600  # seconds of uptime, as napalm reads it
     assert pending["sessions"][driver.config_session]["state"] == "pendingCommitTimer"
     driver.confirm_commit()

