@@ -297,7 +297,7 @@ class Deployment:
         self.load_file.write_text(yaml.safe_dump(load(self.fleet, self.lab.now(), overload=False)))
         self.master_conf = self.write_master()
         self.spawn("salt-master", "-c", str(self.master_conf))
-        confs = {controller: self.write_proxy(controller, deltaproxy_opts(REPO, controller, routers),
+        confs = {controller: self.write_proxy(controller, deltaproxy_opts(controller, routers),
                                               [controller, *routers])
                  for controller, routers in self.slices.items()}
         time.sleep(3)
@@ -415,7 +415,7 @@ def solo_memory(dep: Deployment, count: int) -> float:
     ids = []
     for name in dep.names[:count]:
         proxy_id = f"solo-{name}"
-        conf = dep.write_proxy(proxy_id, {**proxy_opts(REPO, name, inventory[name])}, [proxy_id])
+        conf = dep.write_proxy(proxy_id, {**proxy_opts(name, inventory[name])}, [proxy_id])
         procs.append(dep.spawn("salt-proxy", "-c", str(conf), f"--proxyid={proxy_id}"))
         ids.append(proxy_id)
     dep.wait_ready(ids, 600)

@@ -1,5 +1,5 @@
 """One router's traffic-shift operations over an open NAPALM driver: what the Salt `traffic` execution module
-(salt/_modules/traffic.py) runs on each proxy, kept free of Salt so it is tested on its own.
+(saltext/trafficshift/modules/traffic.py) runs on each proxy, kept free of Salt so it is tested on its own.
 
 Every function takes the parsed `Network` (from the proxy's `traffic` pillar, see `network_from_pillar`), the
 router's name and the driver the caller owns; the caller keeps the same driver open between `apply` (commit

@@ -65,7 +65,7 @@ class LocalSalt:
         self._write(self.master_dir / "master", master)
         for router, device in self.inventory.items():
             root = self.workdir / "proxies" / router
-            self._write(root / "proxy", {**proxy_opts(self.repo, router, device), **self._common(root),
+            self._write(root / "proxy", {**proxy_opts(router, device), **self._common(root),
                                          "master_port": ret_port, "publish_port": publish_port})
 
     @staticmethod

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import saltext.trafficshift
+
 from routerlab import napalm_optional_args
 
 LOOPBACK = "127.0.0.1"
+#: the reactor SLS files ship in the Salt extension package; its loader modules need no `module_dirs`:
+#: Salt finds them through the package's `salt.loader` entry point (setup.cfg), nothing needs syncing
+REACTOR = Path(saltext.trafficshift.__file__).resolve().parent / "reactor"
 
 
 def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runner: dict | None = None,
                 deltaproxy: bool = False) -> dict:
     """`load_source`: the traffic_load ext_pillar's options, e.g. {"source": "file", "path": ...}.
     `runner`: settings of the `traffic` runner and the traffic_tick engine (the `trafficshift:` key,
-    salt/_runners/traffic.py), merged over these defaults: periodic rebalance off until `traffic.schedule`
+    saltext.trafficshift's runners/traffic.py), merged over these defaults: periodic rebalance off until `traffic.schedule`
     turns it on, no highstate on a proxy's first start. `deltaproxy`: the routers' proxies are sub-proxies
     of deltaproxy processes (`deltaproxy_opts`)."""
-    reactor = repo / "salt" / "reactor"
+    reactor = REACTOR
     # order_masters: the tcp publisher then sends list targets to every connection (sub-proxies share their
     # controller's); syndic_wait 0: LocalClient would otherwise wait 5 s for lower masters after every call;
     # gather_job_timeout: every sub-proxy answers saltutil.find_job from its controller's one busy process
@@ -34,8 +39,6 @@ def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runn
         # 3008's request routing over worker pools fails under concurrent minion traffic ("Error in pool
         # routing: Already reading" when a dozen proxies start at once); the classic single pool does not
         "worker_pools_enabled": False,
-        # one directory holds _modules, _states, _runners, _pillar, _engines: nothing needs syncing
-        "module_dirs": [str(repo / "salt")],
         "file_roots": {"base": [str(repo / "states")]},
         "pillar_roots": {"base": [str(path) for path in pillar_roots]},
         # trafficshift_active: the active plan, so a provisioned router converges to the fleet's shift state
@@ -59,13 +62,12 @@ def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runn
 THREADED_JOBS = {"multiprocessing": False, "log_granular_levels": {"ncclient": "warning"}}
 
 
-def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> dict:
+def proxy_opts(router: str, device: dict, *, timeout: int = 30) -> dict:
     """A NAPALM proxy for one router. `device`: the lab inventory entry (vendor, host, port, username,
     password). Credentials live in the proxy's own config, never in pillar."""
     return {
         "transport": "tcp",
         "master": LOOPBACK,
-        "module_dirs": [str(repo / "salt")],
         # jobs run as threads of the proxy process: NAPALM's EOS driver keeps the pending commit's session
         # name in the driver object, so commit (one job) and confirm (a later job) must share that object
         **THREADED_JOBS,
@@ -89,7 +91,7 @@ def proxy_opts(repo: Path, router: str, device: dict, *, timeout: int = 30) -> d
 CREDENTIALS_PROVIDER = "trafficshift.napalm_provider"
 
 
-def deltaproxy_opts(repo: Path, controller_id: str, routers: list[str]) -> dict:
+def deltaproxy_opts(controller_id: str, routers: list[str]) -> dict:
     """One Salt deltaproxy process (`controller_id`) that runs a NAPALM sub-proxy for each of `routers`.
 
     Each sub-proxy's `proxy:` block comes from that router's pillar (`subproxy_pillar`): Salt's deltaproxy
@@ -99,7 +101,6 @@ def deltaproxy_opts(repo: Path, controller_id: str, routers: list[str]) -> dict:
     return {
         "transport": "tcp",
         "master": LOOPBACK,
-        "module_dirs": [str(repo / "salt")],
         # jobs of every sub-proxy run as threads of this one process: a commit and its confirm (two jobs)
         # share the sub-proxy's NAPALM driver object, which holds the EOS config session's name
         **THREADED_JOBS,

@@ -14,7 +14,7 @@ from loadsource_scenarios import REPO
 
 
 def _ext_pillar_module():
-    spec = importlib.util.spec_from_file_location("traffic_load", REPO / "salt" / "_pillar" / "traffic_load.py")
+    spec = importlib.util.spec_from_file_location("traffic_load", REPO / "src" / "saltext" / "trafficshift" / "pillar" / "traffic_load.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

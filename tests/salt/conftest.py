@@ -100,7 +100,7 @@ class FirstStartHighstates:
 @pytest.fixture(scope="session")
 def salt_proxies(salt_master, lab, event_listener):
     inventory = lab.inventory()
-    factories = [salt_master.salt_proxy_minion_daemon(name, overrides=proxy_opts(REPO, name, inventory[name]),
+    factories = [salt_master.salt_proxy_minion_daemon(name, overrides=proxy_opts(name, inventory[name]),
                                                       max_start_attempts=1)
                  for name in ROUTERS]
     highstates = FirstStartHighstates(event_listener, salt_master.id, time.time())

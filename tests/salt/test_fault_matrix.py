@@ -1,6 +1,6 @@
 """The fault matrix (docs/reliability.md, "Fault matrix"): each fault injected through the lab's fault API on a
 Junos and on an EOS router, then `salt-run traffic.apply`, and for the faults where it differs the reactor
-path (a `trafficshift/load/alert` event -> salt/reactor/alert.sls -> traffic.rebalance).
+path (a `trafficshift/load/alert` event -> saltext/trafficshift/reactor/alert.sls -> traffic.rebalance).
 
 After every case: each router runs either its whole previous config or the whole new one (compared with the
 configs captured before, and with the configs a clean apply produces), the history record says what really

@@ -117,7 +117,7 @@ def controller_factory(master, controller: str, routers: list[str]):
     """A deltaproxy controller ("a proxy host") managing `routers`, its keys accepted on `master`. It runs
     `trafficshift-proxy` (salt-proxy with the deltaproxy return fixes, saltext.trafficshift.proxy), as a proxy
     host should."""
-    factory = master.salt_proxy_minion_daemon(controller, overrides=deltaproxy_opts(REPO, controller, routers),
+    factory = master.salt_proxy_minion_daemon(controller, overrides=deltaproxy_opts(controller, routers),
                                               max_start_attempts=1, start_timeout=300)
     factory.script_name = str(Path(sys.executable).parent / "trafficshift-proxy")
     preaccept_keys(master, factory, [controller, *routers])

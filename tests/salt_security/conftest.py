@@ -151,7 +151,7 @@ def sec_events(sec_master):
 
 def sec_proxy_opts(router: str, device: dict) -> dict:
     """trafficshift_lab.saltenv.proxy_opts with the password replaced by an sdb reference to the environment."""
-    opts = proxy_opts(REPO, router, device)
+    opts = proxy_opts(router, device)
     opts["proxy"]["passwd"] = f"sdb://trafficshift_env/TRAFFICSHIFT_PASSWD_{router.upper().replace('-', '_')}"
     opts.update({"trafficshift_env": {"driver": "env"}, "log_level_logfile": "all"})
     return opts

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import PASSWORD, REPO, ROUTERS
 
-RUNNER = REPO / "salt" / "_runners" / "traffic.py"
+RUNNER = REPO / "src" / "saltext" / "trafficshift" / "runners" / "traffic.py"
 #: the whole job is ~15 salt/salt-run calls; on a loaded 2-core machine each takes several seconds
 pytestmark = pytest.mark.timeout(900)
 

@@ -1,5 +1,5 @@
 """Everything the `traffic` runner decides, over small injected ports, so it runs in a unit test with fakes
-and the Salt runner (salt/_runners/traffic.py) only builds the ports and wraps the returns.
+and the Salt runner (saltext/trafficshift/runners/traffic.py) only builds the ports and wraps the returns.
 
 The ports (`Ports`): `call(routers, function, kwargs)` runs an execution-module function on proxies and
 returns `{router: rollout.Reply}`; `fire(tag, data)` puts an event on the master bus (a `message` in the data

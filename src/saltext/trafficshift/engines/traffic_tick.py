@@ -1,5 +1,5 @@
 """Master engine: fire `trafficshift/tick` every `rebalance_interval` seconds; the reactor
-(salt/reactor/tick.sls) maps it to `traffic.rebalance trigger=tick`.
+(saltext/trafficshift/reactor/tick.sls) maps it to `traffic.rebalance trigger=tick`.
 
 Salt 3008.4's master `schedule:` fails every run with RecursionError (docs/salt-notes.md), hence this engine.
 The interval comes from `traffic.schedule` (the store, read every second, so it changes without a master
@@ -14,11 +14,10 @@ Master config::
 import logging
 import time
 
-import salt.cache
 import salt.utils.event
 
 try:
-    from trafficshift.store import Store
+    from saltext.trafficshift.master import store_for
 
     HAS_TRAFFICSHIFT = True
 except ImportError:
@@ -43,7 +42,7 @@ def _interval(store):
 
 def start(poll=1.0):
     """Engine entry point: runs for the master's lifetime."""
-    store = Store(salt.cache.Cache(__opts__))
+    store = store_for(__opts__)
     last = time.monotonic()
     with salt.utils.event.get_master_event(__opts__, __opts__["sock_dir"], listen=False) as bus:
         while True:

@@ -9,10 +9,9 @@ Master config::
     ext_pillar:
       - trafficshift_active: {}
 """
-import salt.cache
 
 try:
-    from trafficshift.store import Store
+    from saltext.trafficshift.master import store_for
 
     HAS_TRAFFICSHIFT = True
 except ImportError:
@@ -29,6 +28,6 @@ def __virtual__():
 
 def ext_pillar(minion_id, pillar, **options):  # pylint: disable=unused-argument
     """Return the active plan's intents and drained sites (plain lists)."""
-    active = Store(salt.cache.Cache(__opts__)).active()
+    active = store_for(__opts__).active()
     intents = (active.get("plan") or {}).get("intents", [])
     return {"trafficshift_active": {"intents": intents, "drained_sites": active.get("drained_sites", [])}}

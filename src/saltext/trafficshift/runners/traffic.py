@@ -24,7 +24,6 @@ import os
 import threading
 import time
 
-import salt.cache
 import salt.client
 import salt.pillar
 import salt.utils.event
@@ -33,7 +32,8 @@ try:
     from trafficshift import rollout
     from trafficshift.errors import TrafficShiftError
     from trafficshift.fleet.runs import DEFAULTS, Fleet, Ports, fail
-    from trafficshift.store import FleetLock, Store, read_holder
+    from saltext.trafficshift.master import store_for
+    from trafficshift.store import FleetLock, read_holder
 
     HAS_TRAFFICSHIFT = True
 except ImportError:
@@ -52,10 +52,6 @@ def __virtual__():
 # -- Salt glue -------------------------------------------------------------------------------------------------
 def _conf():
     return {**DEFAULTS, **(__opts__.get("trafficshift") or {})}
-
-
-def _store():
-    return Store(salt.cache.Cache(__opts__))
 
 
 def _lock(who):
@@ -129,14 +125,14 @@ def _pillar():
 
 def _fleet():
     conf = _conf()
-    ports = Ports(store=_store(), call=_call, fire=_fire, pillar=_pillar, lock=_lock, now=_now,
+    ports = Ports(store=store_for(__opts__), call=_call, fire=_fire, pillar=_pillar, lock=_lock, now=_now,
                   settings={**conf, "pillar_minion": conf.get("pillar_minion") or __opts__["id"]})
     return Fleet(ports)
 
 
 def _done(ret, human=True):
     """A fleet return as salt-run shows it: a failure marks the job failed (salt-run's exit code, the
-    reactor's events); `human` returns go through the `traffic` outputter (salt/_output/traffic.py) unless
+    reactor's events); `human` returns go through the `traffic` outputter (saltext/trafficshift/output/traffic.py) unless
     --out is given, as with Salt's own state.orchestrate."""
     if isinstance(ret, dict) and ret.get("retcode"):
         __context__["retcode"] = ret["retcode"]
