@@ -12,7 +12,7 @@ a proxy host that runs several) whose NAPALM sub-proxies manage every router
 saltext.trafficshift.proxy). The load overloads one link of every router (95%) with an alternate on the same router, so every plan changes every router.
 
 - bare_s: one thread per router, each doing exactly the device operations of an apply with stock NAPALM:
-  open, load + compare (trafficshift.router.apply renders the same block), commit confirmed, confirm, close.
+  open, load + compare (trafficshift.device.router.apply renders the same block), commit confirmed, confirm, close.
 - salt_s: wall time of `salt-run traffic.apply` (CLI start, pillar, plan, staged rollout with the health
   check of every stage, confirm, history) for the same change from the same baseline.
 - pss_per_router_mb / rss_per_router_mb: the deltaproxy process trees' PSS / RSS divided by N
@@ -49,7 +49,7 @@ import yaml
 from routerlab import napalm_optional_args
 from routerlab.control import ControlClient
 from trafficshift import planner
-from trafficshift import router as ops
+from trafficshift.device import router as ops
 from trafficshift.validation import parse_load, parse_network
 from trafficshift_lab.saltenv import (credentials_file_content, deltaproxy_opts, master_opts, proxy_opts,
                                       subproxy_pillar)
@@ -403,7 +403,7 @@ def forget_active(dep: Deployment) -> None:
     """The store without an active plan, so the next rebalance finds the fleet differs from its plan."""
     import salt.cache
 
-    from trafficshift.store import STATE_BANK
+    from trafficshift.fleet.store import STATE_BANK
 
     salt.cache.Cache(dep.opts).flush(STATE_BANK, "active")
 

@@ -2,7 +2,7 @@
 rollout and the runner make, like the real proxies would (no daemons, no lab)."""
 from __future__ import annotations
 
-from trafficshift.rollout import Reply
+from trafficshift.fleet.rollout import Reply
 
 
 class FakeFleet:

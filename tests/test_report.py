@@ -1,4 +1,4 @@
-"""trafficshift.report on records built from a real plan (the planner on the example pillar and load files):
+"""trafficshift.present.report on records built from a real plan (the planner on the example pillar and load files):
 the chart has every link and site with bars as wide as their utilization, device text and reasons are
 escaped, the page is self-contained and the same record gives the same bytes. The page in a real browser:
 tests/report/test_report_browser.py; through the master: tests/salt/test_runner_report.py."""
@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from report.report_records import HOSTILE, NETWORK, run_record, real_plan
-from trafficshift.report import PLOT_W, chart, plan_record, render_report, write_report
+from trafficshift.present.report import PLOT_W, chart, plan_record, render_report, write_report
 
 
 class Elements(HTMLParser):

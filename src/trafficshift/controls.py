@@ -33,7 +33,7 @@ from .plan import Intent, intent_from_dict, intent_to_dict
 from .problems import problem
 
 ELEMENTS = ("site", "router", "link")
-#: what `trafficshift.store.new_run_id` makes: the only run ids traffic.show/replay/rollback accept (a run id
+#: what `trafficshift.fleet.store.new_run_id` makes: the only run ids traffic.show/replay/rollback accept (a run id
 #: becomes a file name in Salt's cache, so anything else could walk out of the history bank)
 RUN_ID_PATTERN = r"^[0-9]{8}T[0-9]{6}\.[0-9]{6}-[0-9]{1,10}$"
 #: a freeze reason is free text for people (status, history, events): printable ASCII, bounded

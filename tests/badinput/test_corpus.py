@@ -13,7 +13,7 @@ from trafficshift import planner
 from trafficshift.controls import check_element, check_interval, check_limit, check_reason, check_run_id
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.loadsource import FileSource
-from trafficshift.store import MemoryCache, Store
+from trafficshift.fleet.store import MemoryCache, Store
 from trafficshift.validation import parse_load, parse_network
 
 NOW = float(LOAD["timestamp"])

@@ -6,7 +6,7 @@ import napalm
 import pytest
 
 from routerlab import DeviceSpec, Lab, napalm_optional_args
-from trafficshift import deploy
+from trafficshift.device import deploy
 
 ROUTERS = {"junos": "dj1", "eos": "de1"}
 CHANGE = {

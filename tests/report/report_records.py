@@ -1,5 +1,5 @@
 """Records for the report tests, built from a real plan: the planner on the example pillar's network and
-the egress-overload load file, then a run record shaped as the runner's `_roll` stores it (trafficshift.store),
+the egress-overload load file, then a run record shaped as the runner's `_roll` stores it (trafficshift.fleet.store),
 with device text and reasons that try to break out of the HTML."""
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from report_records import HOSTILE, real_plan, run_record
-from trafficshift.report import PLOT_W, plan_record, write_report
+from trafficshift.present.report import PLOT_W, plan_record, write_report
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -10,7 +10,7 @@ import salt.config
 import yaml
 
 from conftest import REVERT_IN, ROUTERS, TIME_SCALE
-from trafficshift.store import HISTORY_BANK, STATE_BANK, Store
+from trafficshift.fleet.store import HISTORY_BANK, STATE_BANK, Store
 from waiting import wait_for
 
 

@@ -31,7 +31,7 @@ from conftest import HERE, REVERT_IN, ROUTERS, TIME_SCALE
 from routerlab import napalm_optional_args
 from runner_fleet import configs, master_store, reset, salt_run_with_revert_in, wait_for
 from trafficshift.loadsource import restamp
-from trafficshift.store import HISTORY_BANK, STATE_BANK, read_holder
+from trafficshift.fleet.store import HISTORY_BANK, STATE_BANK, read_holder
 
 JUNOS, EOS = "ams01-r1", "ams01-r2"
 DRAIN_AMS01 = {"kind": "drain", "element": "site", "name": "ams01"}

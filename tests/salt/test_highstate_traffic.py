@@ -9,7 +9,7 @@ import napalm
 import pytest
 
 from routerlab.junos.config import default_config
-from trafficshift import deploy
+from trafficshift.device import deploy
 from trafficshift.render import render_baseline, render_shift
 from trafficshift.validation import parse_network
 from trafficshift.plan import intent_from_dict

@@ -10,10 +10,10 @@ import napalm
 
 from routerlab.junos.config import default_config
 from runner_fleet import master_store
-from trafficshift import deploy
+from trafficshift.device import deploy
 from trafficshift.plan import intent_from_dict
 from trafficshift.render import render_baseline, render_shift
-from trafficshift.store import MINIONS_BANK
+from trafficshift.fleet.store import MINIONS_BANK
 from trafficshift.validation import parse_network
 from conftest import NETWORK
 

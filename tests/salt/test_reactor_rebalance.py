@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROUTERS
 from runner_fleet import configs, master_store, wait_for
-from trafficshift.store import read_holder
+from trafficshift.fleet.store import read_holder
 
 
 pytestmark = pytest.mark.usefixtures("clean_fleet")

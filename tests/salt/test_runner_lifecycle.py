@@ -11,7 +11,7 @@ import pytest
 
 from conftest import TIME_SCALE
 from runner_fleet import configs, master_store, salt_run_with_revert_in, wait_for
-from trafficshift.store import read_holder
+from trafficshift.fleet.store import read_holder
 
 
 pytestmark = pytest.mark.usefixtures("clean_fleet")

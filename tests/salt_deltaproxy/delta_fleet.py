@@ -5,7 +5,7 @@ from __future__ import annotations
 import salt.cache
 import salt.config
 
-from trafficshift.store import HISTORY_BANK, STATE_BANK, Store
+from trafficshift.fleet.store import HISTORY_BANK, STATE_BANK, Store
 from waiting import wait_for
 
 ROUTERS = ["ams01-r1", "ams01-r2", "fra01-r1", "fra01-r2"]

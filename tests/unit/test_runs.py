@@ -11,7 +11,7 @@ import yaml
 
 from fakes import FakeFleet
 from trafficshift.fleet.runs import Fleet, Ports
-from trafficshift.store import FleetLock, MemoryCache, Store
+from trafficshift.fleet.store import FleetLock, MemoryCache, Store
 
 REPO = Path(__file__).resolve().parents[2]
 NETWORK = yaml.safe_load((REPO / "tests" / "salt" / "pillar" / "traffic" / "network.sls").read_text())["traffic"]

@@ -1,12 +1,12 @@
-"""trafficshift.rollout over a fake fleet (tests/fakes.py): each fake router keeps a running config (its
+"""trafficshift.fleet.rollout over a fake fleet (tests/fakes.py): each fake router keeps a running config (its
 intents) and an optional pending commit, and fails the steps a test tells it to, like a real router would."""
 from __future__ import annotations
 
 import pytest
 
 from fakes import FakeFleet
-from trafficshift import rollout
-from trafficshift.rollout import Reply
+from trafficshift.fleet import rollout
+from trafficshift.fleet.rollout import Reply
 
 ROUTERS = ["r1", "r2", "r3", "r4", "r5"]
 

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents, provisioned_golden_routers
-from trafficshift import deploy
+from trafficshift.device import deploy
 from trafficshift.plan import Detour, Prepend, Withdraw, sort_intents
 from trafficshift.render.readback import ReadbackError, read_intents
 from trafficshift.render import render_router, render_shift

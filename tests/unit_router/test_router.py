@@ -1,4 +1,4 @@
-"""trafficshift.router, what each Salt proxy runs, through real NAPALM drivers on lab routers: provisioning
+"""trafficshift.device.router, what each Salt proxy runs, through real NAPALM drivers on lab routers: provisioning
 keeps the shift the router runs, apply commits only a real change, errors name router and step, and no
 diff carries a secret."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from routerlab import DeviceSpec, Lab, napalm_optional_args
-from trafficshift import router as ops
-from trafficshift.deploy import DeployError
+from trafficshift.device import router as ops
+from trafficshift.device.deploy import DeployError
 from trafficshift.validation import parse_network
 
 PILLAR = yaml.safe_load((Path(__file__).resolve().parents[1] / "salt" / "pillar" / "traffic" / "network.sls")

@@ -1,4 +1,4 @@
-"""trafficshift.store over the in-memory cache and Salt's own localfs cache, and the fleet lock."""
+"""trafficshift.fleet.store over the in-memory cache and Salt's own localfs cache, and the fleet lock."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from trafficshift.errors import TrafficShiftError
-from trafficshift.store import FleetLock, LockHeld, MemoryCache, Store, new_run_id, read_holder
+from trafficshift.fleet.store import FleetLock, LockHeld, MemoryCache, Store, new_run_id, read_holder
 
 
 def salt_localfs_cache(tmp_path):
@@ -113,7 +113,7 @@ def test_a_recorded_run_replays_to_the_same_plan():
 
     from trafficshift import planner
     from trafficshift.controls import Drain
-    from trafficshift.store import replay
+    from trafficshift.fleet.store import replay
     from trafficshift.validation import parse_load, parse_network
 
     salt_tests = Path(__file__).resolve().parents[1] / "salt"

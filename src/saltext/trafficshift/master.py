@@ -2,7 +2,7 @@
 trafficshift_active ext_pillar): the runner's state on this master's Salt cache."""
 import salt.cache
 
-from trafficshift.store import Store
+from trafficshift.fleet.store import Store
 
 
 def store_for(opts) -> Store:

@@ -4,7 +4,7 @@ and the Salt runner (saltext/trafficshift/runners/traffic.py) only builds the po
 The ports (`Ports`): `call(routers, function, kwargs)` runs an execution-module function on proxies and
 returns `{router: rollout.Reply}`; `fire(tag, data)` puts an event on the master bus (a `message` in the data
 is also a progress line for the operator); `pillar()` is the compiled pillar holding `traffic` and
-`traffic_load`; `store` is the runner's state (trafficshift.store); `lock(who)` is the fleet lock
+`traffic_load`; `store` is the runner's state (trafficshift.fleet.store); `lock(who)` is the fleet lock
 (`acquire()` raising `LockHeld`, `release()`); `now()` is the clock the routers and the load data live in;
 `wall()` stamps the history records; `settings` are the master's `trafficshift:` options with defaults.
 
@@ -18,14 +18,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from trafficshift import planner, rollout
+from trafficshift import planner
+from trafficshift.fleet import rollout
 from trafficshift.controls import (Drain, Freeze, Undrain, check_element, check_interval, check_limit,
                                    check_reason, check_run_id, control_from_dict, controls_from_list)
 from trafficshift.errors import TrafficShiftError
 from trafficshift.plan import Plan
-from trafficshift.store import LockHeld, Store, new_run_id
-from trafficshift.store import replay as store_replay
-from trafficshift.table import format_plan
+from trafficshift.fleet.store import LockHeld, Store, new_run_id
+from trafficshift.fleet.store import replay as store_replay
+from trafficshift.present.table import format_plan
 from trafficshift.validation import parse_load, parse_network
 
 log = logging.getLogger(__name__)
@@ -143,8 +144,8 @@ class Fleet:
                 "diffs": dict(sorted(shown.items()))}
 
     def plan_record(self) -> dict:
-        """traffic.plan's computation and router diffs as a report record (trafficshift.report.plan_record)."""
-        from trafficshift.report import plan_record
+        """traffic.plan's computation and router diffs as a report record (trafficshift.present.report.plan_record)."""
+        from trafficshift.present.report import plan_record
 
         result, inputs, network, drained = self.compute()
         diffs, errors = self.diffs(result, network, drained)

@@ -1,6 +1,6 @@
 """Traffic-shift operations on the router behind a NAPALM proxy minion (saltext-napalm's `proxytype: napalm`).
 
-Thin adapter over trafficshift.router: the network comes from this minion's `traffic` pillar, the NAPALM
+Thin adapter over trafficshift.device.router: the network comes from this minion's `traffic` pillar, the NAPALM
 driver is the proxy's own always-open connection (`napalm.get_device`), so the session a commit confirmed
 opens is still there for the `traffic.confirm` job that follows (the proxy runs jobs as threads,
 `multiprocessing: False`). Every driver call holds the device's lock, so jobs never interleave on the
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from salt.exceptions import CommandExecutionError
 
 try:
-    from trafficshift import router as ops
+    from trafficshift.device import router as ops
     from trafficshift.errors import TrafficShiftError
 
     HAS_TRAFFICSHIFT = True

@@ -1,6 +1,6 @@
 """The `traffic` outputter: what `salt-run traffic.plan / apply / rebalance / rollback / freeze` print by
 default, the plan table (utilization before -> after, action, reason), per-router diffs and outcomes.
-``--out=json`` / ``--out=yaml`` still give the data. The text comes from trafficshift.table.
+``--out=json`` / ``--out=yaml`` still give the data. The text comes from trafficshift.present.table.
 
 CLI Example:
 
@@ -10,7 +10,7 @@ CLI Example:
     salt-run traffic.plan --out=traffic
 """
 try:
-    from trafficshift.table import format_runner_return
+    from trafficshift.present.table import format_runner_return
 
     HAS_TRAFFICSHIFT = True
 except ImportError:

@@ -29,11 +29,11 @@ import salt.pillar
 import salt.utils.event
 
 try:
-    from trafficshift import rollout
+    from trafficshift.fleet import rollout
     from trafficshift.errors import TrafficShiftError
     from trafficshift.fleet.runs import DEFAULTS, Fleet, Ports, fail
     from saltext.trafficshift.master import store_for
-    from trafficshift.store import FleetLock, read_holder
+    from trafficshift.fleet.store import FleetLock, read_holder
 
     HAS_TRAFFICSHIFT = True
 except ImportError:
@@ -241,7 +241,7 @@ def report(run_id=None, path=None):
         salt-run traffic.report 20261127T041500.123456-4242 path=/tmp/run.html
         salt-run traffic.report
     """
-    from trafficshift.report import write_report
+    from trafficshift.present.report import write_report
 
     try:
         record = _fleet().report_record(run_id)

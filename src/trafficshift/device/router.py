@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from trafficshift import deploy
+from trafficshift.device import deploy
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
 from trafficshift.plan import Intent, intent_from_dict, intent_to_dict

@@ -1,6 +1,6 @@
 """One self-contained HTML page for a run or a plan (`salt-run traffic.report [ID]`).
 
-Input is a history record as the runner stores it (trafficshift.store: kind, trigger, started, finished,
+Input is a history record as the runner stores it (trafficshift.fleet.store: kind, trigger, started, finished,
 status, plan as Plan.to_dict, outcomes per router with diff/step/error, note, inputs snapshot), or the record
 `plan_record` builds for a plan that was computed and not applied (kind "plan", each router's diff).
 
@@ -26,7 +26,7 @@ from typing import Any, Mapping
 
 import jinja2
 
-from .model import Policy
+from trafficshift.model import Policy
 
 #: chart geometry, px
 LABEL_W = 190  # element names, right-aligned

@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import TrafficShiftError
+from trafficshift.errors import TrafficShiftError
 
 STATE_BANK = "trafficshift/state"
 HISTORY_BANK = "trafficshift/history"
@@ -218,10 +218,10 @@ class Store:
 def replay(record: dict):
     """Plan again from a history record's inputs snapshot (network, load, previous plan, controls, now):
     the planner is a pure function, so an apply/rebalance run's plan comes back byte for byte."""
-    from . import planner
-    from .controls import controls_from_list
-    from .plan import Plan
-    from .validation import parse_load, parse_network
+    from trafficshift import planner
+    from trafficshift.controls import controls_from_list
+    from trafficshift.plan import Plan
+    from trafficshift.validation import parse_load, parse_network
 
     inputs = record.get("inputs", {})
     if "network" not in inputs or "load" not in inputs:
