@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Mapping
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      ValidationInfo, field_validator, model_validator)
+from pydantic_core import InitErrorDetails, ValidationError as PydanticValidationError
+
+from trafficshift.problems import shown
 
 SCHEMA_VERSION = 1
 
@@ -279,22 +283,82 @@ class Frozen(BaseModel):
 
 # -- topology -------------------------------------------------------------------------------------------
 class Link(Frozen):
-    """One external link = one eBGP neighbor on one router interface."""
+    """One external link on one router interface: an eBGP session over IPv4, over IPv6, or one of each
+    (dual stack: `neighbor` IPv4 plus `neighbor6`). Both sessions of a link share its peer, AS, group,
+    capacity and the link's managed policies."""
 
     peer: Name
+    #: the peer's address of the link's session, IPv4 or IPv6 (an IPv6-only link puts its IPv6 address here)
     neighbor: HostAddress
-    #: interface address with length, e.g. 192.0.2.0/31; `neighbor` must be another address of its subnet
-    #: (checked by validation, with the other links of the router)
+    #: interface address with length, e.g. 192.0.2.0/31, of the same family as `neighbor`; `neighbor` must be
+    #: another address of its subnet (checked by validation, with the other links of the router)
     local_address: str | None = None
     peer_as: ASN
     kind: Literal["transit", "private", "public-ix"]
     capacity_bps: Bps
     group: GroupName  # BGP group (Junos) / peer-group (EOS)
+    #: the IPv6 session of a dual-stack link whose `neighbor` is IPv4
+    neighbor6: HostAddress | None = None
+    #: the IPv6 interface address (with length) for `neighbor6`; only with `neighbor6`
+    local_address6: str | None = None
 
     @field_validator("local_address", mode="before")
     @classmethod
     def _check_local_address(cls, value: object) -> object:
         return None if value is None else interface_address(value)
+
+    @field_validator("neighbor6")
+    @classmethod
+    def _check_neighbor6(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if ipaddress.ip_address(value).version != 6:
+            raise ValueError(f"must be an IPv6 address; {value} is IPv4 (an IPv4 session's address goes in "
+                             f"neighbor)")
+        neighbor = info.data.get("neighbor")
+        if neighbor is not None and ipaddress.ip_address(neighbor).version == 6:
+            raise ValueError(f"not allowed when neighbor is IPv6 ({neighbor}): neighbor6 adds the IPv6 "
+                             f"session of a link whose neighbor is IPv4")
+        return value
+
+    @field_validator("local_address6", mode="before")
+    @classmethod
+    def _check_local_address6(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            return None
+        text = interface_address(value)
+        if ipaddress.ip_interface(text).version != 6:
+            raise ValueError(f"must be an IPv6 interface address; {text} is IPv4 (that goes in local_address)")
+        if "neighbor6" in info.data and info.data["neighbor6"] is None:
+            raise ValueError("only with neighbor6 (the IPv6 session this address is for)")
+        return text
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _same_family(cls, data: object, handler) -> "Link":
+        """`local_address` is of `neighbor`'s family. Reported at `neighbor`, in the words validation uses for
+        a neighbor outside the link's subnet (which a neighbor of the other family is), so that parse_network
+        shows the problem once."""
+        link = handler(data)
+        if link.local_address is not None and \
+                ipaddress.ip_interface(link.local_address).version != ipaddress.ip_address(link.neighbor).version:
+            raw = data.get("neighbor", link.neighbor) if isinstance(data, Mapping) else link.neighbor
+            message = f"outside the subnet of local_address {link.local_address}, got {shown(raw)}"
+            raise PydanticValidationError.from_exception_data(cls.__name__, [InitErrorDetails(
+                type="value_error", loc=("neighbor",), input=raw, ctx={"error": ValueError(message)})])
+        return link
+
+    def sessions(self) -> tuple[tuple[int, str, str | None], ...]:
+        """One `(family, neighbor, local_address)` per BGP session of the link, IPv4 first."""
+        sessions = [(ipaddress.ip_address(self.neighbor).version, self.neighbor, self.local_address)]
+        if self.neighbor6 is not None:
+            sessions.append((6, self.neighbor6, self.local_address6))
+        return tuple(sorted(sessions, key=lambda session: session[0]))
+
+    @property
+    def families(self) -> tuple[int, ...]:
+        """The IP versions the link's sessions carry: (4,), (6,) or (4, 6)."""
+        return tuple(family for family, _, _ in self.sessions())
 
 
 class Router(Frozen):

@@ -1,5 +1,10 @@
-"""The render tests' network: two sites, three routers, both vendors, built with the model classes; and
-the golden routers provisioned on a lab, for the tests that commit rendered config."""
+"""The render tests' network: three sites, five routers, both vendors, built with the model classes; and
+the golden routers provisioned on a lab, for the tests that commit rendered config.
+
+The IPv4 golden routers (`GOLDEN_ROUTER`, site ams01) have IPv4 sessions only; the dual-stack golden routers
+(`DUALSTACK_ROUTER`, site par01) have one link of each kind: an IPv4 session, an IPv4 and an IPv6 session
+(`neighbor6`), an IPv6 session only. par01 announces an IPv4 pool (web), a dual-stack one (dns) and an
+IPv6 one (v6web)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -16,14 +21,15 @@ def construct(model, **changes):
     return type(model).model_construct(**{**dict(model), **changes})
 
 
-def _link(peer, neighbor, local, peer_as, kind, group):
+def _link(peer, neighbor, local, peer_as, kind, group, neighbor6=None, local6=None):
     return Link(peer=peer, neighbor=neighbor, local_address=local, peer_as=peer_as, kind=kind,
-                capacity_bps=100e9, group=group)
+                capacity_bps=100e9, group=group, neighbor6=neighbor6, local_address6=local6)
 
 
 NETWORK = Network(
     sites={"ams01": Site(ingress_capacity_bps=400e9, neighbors=("fra01",)),
-           "fra01": Site(ingress_capacity_bps=400e9, neighbors=("ams01",))},
+           "fra01": Site(ingress_capacity_bps=400e9, neighbors=("ams01",)),
+           "par01": Site(ingress_capacity_bps=400e9, neighbors=("ams01",))},
     routers={
         "ams01-r1": Router(site="ams01", vendor="junos", asn=64500, router_id="10.255.0.1", links={
             "et-0/0/0": _link("transit-a", "192.0.2.1", "192.0.2.0/31", 64601, "transit", "transit"),
@@ -38,12 +44,27 @@ NETWORK = Network(
         "fra01-r1": Router(site="fra01", vendor="eos", asn=64500, router_id="10.255.1.1", links={
             "Ethernet1": _link("transit-a", "192.0.2.13", "192.0.2.12/31", 64601, "transit", "transit"),
         }),
+        "par01-r1": Router(site="par01", vendor="junos", asn=64500, router_id="10.255.2.1", links={
+            "et-0/0/0": _link("transit-a", "192.0.2.17", "192.0.2.16/31", 64601, "transit", "transit"),
+            "et-0/0/1": _link("transit-b", "192.0.2.19", "192.0.2.18/31", 64602, "transit", "transit",
+                              "2001:db8:ffff:1::2", "2001:db8:ffff:1::1/126"),
+            "xe-0/0/2:1": _link("peer-c", "2001:db8:ffff:2::2", "2001:db8:ffff:2::1/126", 64603, "private",
+                                "peering"),
+        }),
+        "par01-r2": Router(site="par01", vendor="eos", asn=64500, router_id="10.255.2.2", links={
+            "Ethernet1": _link("transit-a", "192.0.2.21", "192.0.2.20/31", 64601, "transit", "transit"),
+            "Ethernet2": _link("transit-b", "192.0.2.23", "192.0.2.22/31", 64602, "transit", "transit",
+                               "2001:db8:ffff:3::2", "2001:db8:ffff:3::1/126"),
+            "Ethernet3/1": _link("ix-lan", "2001:db8:ffff:100::7", "2001:db8:ffff:100::2/64", 64604, "public-ix",
+                                 "peering"),
+        }),
     },
     pools={
         "dns": Pool(prefixes=("198.51.100.0/25", "2001:db8:53::/48", "198.51.100.128/25"), priority=10,
-                    sites=("ams01", "fra01")),
-        "web": Pool(prefixes=("203.0.113.0/24",), priority=20, sites=("ams01", "fra01")),
+                    sites=("ams01", "fra01", "par01")),
+        "web": Pool(prefixes=("203.0.113.0/24",), priority=20, sites=("ams01", "fra01", "par01")),
         "video": Pool(prefixes=("192.0.2.128/26",), priority=30, sites=("ams01",)),
+        "v6web": Pool(prefixes=("2001:db8:80::/48", "2001:db8:81::/48"), priority=40, sites=("par01",)),
     },
     baseline=Baseline(domain_name="lab.example.net", ntp_servers=("192.0.2.200", "192.0.2.123"),
                       syslog_hosts=("192.0.2.50",)),
@@ -51,6 +72,8 @@ NETWORK = Network(
 
 #: the router each vendor's golden files show
 GOLDEN_ROUTER = {"junos": "ams01-r1", "eos": "ams01-r2"}
+#: the router each vendor's dual-stack golden files (`dualstack-<case>.conf`) show
+DUALSTACK_ROUTER = {"junos": "par01-r1", "eos": "par01-r2"}
 
 
 def _links(vendor: str) -> list[str]:
@@ -91,18 +114,38 @@ def case_intents(vendor: str) -> dict[str, tuple]:
     }
 
 
+def dualstack_case_intents(vendor: str) -> dict[str, tuple]:
+    """Dual-stack golden case name -> (intents, drained_sites) for `vendor`'s dual-stack router: on its links
+    (IPv4, dual-stack, IPv6), prepends and withdrawals of pools of either family and detours of either."""
+    router = DUALSTACK_ROUTER[vendor]
+    v4, dual, v6 = sorted(NETWORK.routers[router].links)
+    return {
+        "empty": ((), ()),
+        "mixed": ((_detour(router, dual, "100.64.0.0/16", v4),
+                   _detour(router, dual, "2001:db8:8000::/48", v4),
+                   _detour(router, v6, "2001:db8:9000::/36", dual),
+                   Prepend(router=router, link=v4, pool="web", count=1),
+                   Prepend(router=router, link=dual, pool="dns", count=2),
+                   Withdraw(router=router, link=dual, pool="v6web"),
+                   Prepend(router=router, link=v6, pool="v6web", count=3),
+                   Withdraw(router=router, link=v6, pool="dns")), ()),
+    }
+
+
 def plan_of(intents) -> Plan:
     return Plan(created=1_700_000_000.0, status="ok", intents=tuple(intents))
 
 
 @contextmanager
-def provisioned_golden_routers(baseline_config):
-    """A lab with the golden routers and one open NAPALM driver per vendor, each router provisioned with
-    `baseline_config(vendor, router)` (its baseline + empty shift block): yields {vendor: driver}."""
-    with Lab([DeviceSpec(router, vendor) for vendor, router in sorted(GOLDEN_ROUTER.items())]) as lab:
+def provisioned_golden_routers(baseline_config, routers=None):
+    """A lab with the golden routers (`routers`, vendor -> router, default `GOLDEN_ROUTER`) and one open
+    NAPALM driver per vendor, each router provisioned with `baseline_config(vendor, router)` (its baseline +
+    empty shift block): yields {vendor: driver}."""
+    routers = GOLDEN_ROUTER if routers is None else routers
+    with Lab([DeviceSpec(router, vendor) for vendor, router in sorted(routers.items())]) as lab:
         opened = {}
         try:
-            for vendor, router in sorted(GOLDEN_ROUTER.items()):
+            for vendor, router in sorted(routers.items()):
                 inv = lab.inventory()[router]
                 driver = get_network_driver(vendor)(inv["host"], inv["username"], inv["password"],
                                                     optional_args=napalm_optional_args(inv))

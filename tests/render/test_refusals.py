@@ -54,13 +54,58 @@ def test_another_vendors_interface_name_is_refused_before_rendering():
         render_baseline(network, JUNOS)
 
 
-def test_ipv6_sessions_are_refused_until_supported():
+def _with_link(router: str, interface: str, **changes):
+    """NETWORK with one link replaced by an unvalidated copy carrying `changes`."""
+    link = NETWORK.routers[router].links[interface]
+    bad = Link.model_construct(**{**dict(link), **changes})
+    routers = {**NETWORK.routers, router: NETWORK.routers[router].model_copy(
+        update={"links": {**NETWORK.routers[router].links, interface: bad}})}
+    return NETWORK.model_copy(update={"routers": routers})
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"neighbor": "2001:db8::1"}, r"links:Ethernet1:local_address: '192.0.2.8/31' is not an IPv6 interface address"),
+    ({"local_address": "2001:db8::/127"}, r"links:Ethernet1:local_address: '2001:db8::/127' is not an IPv4 interface"),
+    ({"neighbor6": "192.0.2.99"}, r"links:Ethernet1:neighbor6: '192.0.2.99' is not an IPv6 address"),
+    ({"neighbor": "2001:db8::1", "local_address": None, "neighbor6": "2001:db8::5"},
+     "links:Ethernet1:neighbor6: not allowed when neighbor is IPv6"),
+    ({"local_address6": "2001:db8::1/64"}, "links:Ethernet1:local_address6: only with neighbor6"),
+    ({"neighbor6": "2001:db8::2", "local_address6": "192.0.2.100/31"},
+     r"links:Ethernet1:local_address6: '192.0.2.100/31' is not an IPv6 interface address"),
+    ({"neighbor": "not-an-address"}, "links:Ethernet1:neighbor: 'not-an-address' is not a valid IP address"),
+])
+def test_sessions_whose_addresses_do_not_fit_their_family_are_refused(changes, message):
+    """What the model refuses (a link built without validation), the renderer refuses again."""
+    with pytest.raises(RenderError, match=message):
+        render_baseline(_with_link(EOS, "Ethernet1", **changes), EOS)
+
+
+@pytest.mark.parametrize("vendor", sorted(VENDORS))
+def test_a_session_family_the_vendor_does_not_render_is_refused_before_rendering(vendor, monkeypatch):
+    # the generator declares the families it renders; anything else never reaches a template
+    monkeypatch.setattr(VENDORS[vendor], "address_families", frozenset({4}))
+    router = {"junos": "par01-r1", "eos": "par01-r2"}[vendor]
+    interface = sorted(NETWORK.routers[router].links)[1]  # the dual-stack link
+    monkeypatch.setattr(VENDORS[vendor], "render_template", lambda *args, **kwargs: pytest.fail("rendered"))
+    with pytest.raises(RenderError, match=f"links:{interface}:neighbor6: {vendor} does not support IPv6 sessions"):
+        render_baseline(NETWORK, router)
+
+
+def test_ipv6_sessions_and_interface_addresses_render():
     link = NETWORK.routers[EOS].links["Ethernet1"]
     v6 = Link(**{**link.model_dump(), "neighbor": "2001:db8::1", "local_address": "2001:db8::/127"})
     router = NETWORK.routers[EOS].model_copy(update={"links": {"Ethernet1": v6}})
     network = NETWORK.model_copy(update={"routers": {**NETWORK.routers, EOS: router}})
-    with pytest.raises(RenderError, match="IPv6 sessions and interface addresses are not supported yet"):
-        render_baseline(network, EOS)
+    text = render_baseline(network, EOS)
+    assert "   ipv6 address 2001:db8::/127\n" in text and "      neighbor 2001:db8::1 activate\n" in text
+    assert "ip address" not in text
+
+
+def test_a_router_id_stays_ipv4():
+    router = NETWORK.routers[JUNOS].model_construct(**{**dict(NETWORK.routers[JUNOS]), "router_id": "2001:db8::1"})
+    network = NETWORK.model_copy(update={"routers": {**NETWORK.routers, JUNOS: router}})
+    with pytest.raises(RenderError, match="a router-id is an IPv4 address"):
+        render_baseline(network, JUNOS)
 
 
 def test_unknown_router_and_vendor_mismatch_are_refused():

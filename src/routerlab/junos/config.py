@@ -224,13 +224,19 @@ class Node:
                 yield from child.walk(path + (child.key,))
 
 
-def _rank(level: tuple[str, ...], key: str) -> int:
+#: `family` statements (of a unit, a BGP group or neighbor) in the order Junos shows them, as far as the lab
+#: knows it: IPv4 before IPv6; other families follow in configured order
+FAMILY_ORDER = ("inet", "inet6")
+
+
+def _rank(level: tuple[str, ...], key: str) -> tuple[int, int]:
     """Where the statement `key` goes among its siblings at schema `level` (see `SCHEMA_ORDER`)."""
     order = SCHEMA_ORDER.get(level, ())
-    word = key.partition(" ")[0]
+    word, _, name = key.partition(" ")
     if word in order:
-        return order.index(word)
-    return -1 if word in APPLY and level else len(order)
+        family = FAMILY_ORDER.index(name) if name in FAMILY_ORDER else len(FAMILY_ORDER)
+        return order.index(word), family if word == "family" else 0
+    return (-1 if word in APPLY and level else len(order)), 0
 
 
 def _level_below(level: tuple[str, ...], key: str) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """The generator base class: one Jinja environment per vendor, a refusing `finalize`, errors named.
 
-A vendor subclass only declares what it supports (`intent_types`, `interface_pattern`, `max_prepend`);
+A vendor subclass only declares what it supports (`intent_types`, `interface_pattern`, `max_prepend`,
+`address_families` of BGP sessions and interface addresses);
 `structure.build` rejects everything else before a template runs. Every `{{ ... }}` value passes
 `safe_value`, so even a model built without validation cannot put a newline, quote, brace, `;`, `#`, `!`
 or non-ASCII character into the output.
@@ -55,6 +56,8 @@ class Generator:
     intent_types: ClassVar[frozenset[type]] = frozenset({Detour, Prepend, Withdraw})
     interface_pattern: ClassVar[str]
     max_prepend: ClassVar[int]
+    #: IP versions of the BGP sessions and interface addresses the templates render (router-ids are IPv4)
+    address_families: ClassVar[frozenset[int]] = frozenset({4, 6})
 
     def __init__(self, template_dir: Path | str | None = None) -> None:
         self.template_dir = Path(template_dir) if template_dir else TEMPLATE_ROOT / self.vendor

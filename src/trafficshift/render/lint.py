@@ -3,7 +3,8 @@
 - policy shape: every policy ends in exactly one unconditional pass-through term; terminal reject terms
   come after every modifying term (so a reject never hides a later modification), and each matches
   something (an unconditional reject would stop every announcement through that neighbor);
-- references: every policy, prefix-list and community that a neighbor or term names is defined;
+- references: every policy, prefix-list and community that a neighbor or term names is defined; every
+  session announces through its own family's announce filter, and that filter is rendered;
 - the managed block: managed objects, and only they, carry the `TS-` prefix; whatever trafficshift
   modifies on import carries the marker community;
 - the marker stays inside the AS: no export term adds a community, and every export term that lets a
@@ -16,7 +17,7 @@ from __future__ import annotations
 from trafficshift.errors import LintError
 from trafficshift.model import Network
 from trafficshift.plan import Withdraw
-from trafficshift.render.structure import MANAGED_PREFIX, MARKER_COMMUNITY, RouterConfig
+from trafficshift.render.structure import MANAGED_PREFIX, MARKER_COMMUNITY, RouterConfig, announce_list
 
 
 def lint(cfg: RouterConfig, network: Network, intents, drained_sites=()) -> None:
@@ -60,6 +61,10 @@ def _references(cfg: RouterConfig) -> list[str]:
             for name in (neighbor.import_policy, neighbor.export_policy):
                 if name not in policies:
                     problems.append(f"neighbor {neighbor.address}: policy {name} is not defined")
+            own = announce_list(neighbor.family)
+            if neighbor.announce != own or neighbor.family not in cfg.announce_families:
+                problems.append(f"neighbor {neighbor.address}: an IPv{neighbor.family} session must announce "
+                                f"through {own}, defined for it; got {neighbor.announce}")
     for policy in cfg.policies:
         for term in policy.terms:
             if term.match_list is not None and (term.match_list, term.family) not in lists:

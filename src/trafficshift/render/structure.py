@@ -68,16 +68,26 @@ class Interface:
     name: str
     kind: str
     peer: str
+    #: IPv4 interface address with length (Junos `family inet`, EOS `ip address`)
     address: str | None
+    #: IPv6 interface address with length (Junos `family inet6`, EOS `ipv6 address`)
+    address6: str | None = None
 
 
 @dataclass(frozen=True)
 class Neighbor:
+    """One BGP session: a link has one per family it carries, both with the link's policies."""
+
     address: str
     peer: str
     peer_as: int
     import_policy: str
     export_policy: str
+    #: the session's address family (its transport), the only one it carries
+    family: int = 4
+    #: the baseline filter of what the session announces: the announce prefix-list (EOS) / policy (Junos)
+    #: of its family, `ANYCAST-OUT` or `ANYCAST6-OUT`
+    announce: str = "ANYCAST-OUT"
 
 
 @dataclass(frozen=True)
@@ -107,8 +117,12 @@ class RouterConfig:
     #: them all before defining the current ones, so a list the plan no longer needs cannot linger
     managed_list_slots: tuple[tuple[str, int], ...] = ()
     #: the IPv4 baseline prefix-list of every announced prefix (and, on Junos, the export policy accepting
-    #: the announce lists); on EOS it filters every neighbor's announcements, so it always exists there
+    #: the announce list); on EOS it filters every IPv4 neighbor's announcements, so it always exists there
     announce_name: str = "ANYCAST-OUT"
+    #: the families with an announce filter (`announce_list(family)`): IPv4 always, IPv6 when the router has
+    #: an IPv6 session. One with no prefixes announces nothing (EOS: a deny-all prefix-list, Junos: a
+    #: policy of only `term REJECT`)
+    announce_families: tuple[int, ...] = (4,)
 
     @property
     def baseline_lists(self) -> tuple[PrefixList, ...]:
@@ -121,6 +135,14 @@ class RouterConfig:
     @property
     def announce_lists(self) -> tuple[PrefixList, ...]:
         return tuple(pl for pl in self.prefix_lists if pl.name in (announce_list(4), announce_list(6)))
+
+    def announce_name_in(self, family: int) -> str:
+        return announce_list(family)
+
+    def neighbors_in(self, family: int) -> tuple[Neighbor, ...]:
+        """Every session of `family`, over all groups, by address."""
+        return tuple(sorted((n for group in self.groups for n in group.neighbors if n.family == family),
+                            key=lambda n: ipaddress.ip_address(n.address)))
 
     def announced_in(self, family: int) -> tuple[str, ...]:
         return tuple(p for p in self.announced if ipaddress.ip_network(p).version == family)
@@ -166,15 +188,62 @@ def _prefix(value: str, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
         raise RenderError(f"{what}: {value!r} is not a valid prefix") from None
 
 
-def _ipv4_interface(value: str, what: str) -> str:
-    """Neighbor, interface and router-id addresses: IPv4 only for now (docs/rendering.md, Limits)."""
+def _router_id(value: str, what: str) -> str:
+    """Router-ids are IPv4 on both vendors."""
     try:
-        parsed = ipaddress.ip_interface(value)
+        parsed = ipaddress.ip_address(value)
     except (TypeError, ValueError):
         raise RenderError(f"{what}: {value!r} is not a valid address") from None
     if parsed.version != 4:
-        raise RenderError(f"{what}: {value!r}: IPv6 sessions and interface addresses are not supported yet")
+        raise RenderError(f"{what}: {value!r}: a router-id is an IPv4 address")
     return str(parsed)
+
+
+def _session_address(value: str, family: int, what: str) -> str:
+    """A neighbor address of `family`."""
+    try:
+        parsed = ipaddress.ip_address(value)
+    except (TypeError, ValueError):
+        raise RenderError(f"{what}: {value!r} is not a valid IP address") from None
+    if parsed.version != family:
+        raise RenderError(f"{what}: {value!r} is not an IPv{family} address")
+    return str(parsed)
+
+
+def _interface_address(value: str, family: int, what: str) -> str:
+    """An interface address with its length, of the family of the session it serves."""
+    try:
+        parsed = ipaddress.ip_interface(value)
+    except (TypeError, ValueError):
+        raise RenderError(f"{what}: {value!r} is not a valid interface address") from None
+    if parsed.version != family:
+        raise RenderError(f"{what}: {value!r} is not an IPv{family} interface address (its session's "
+                          f"neighbor is IPv{family})")
+    return str(parsed)
+
+
+def _sessions(link, where: str, generator: "Generator") -> tuple[tuple[int, str, str | None], ...]:
+    """(family, neighbor, local address) per session of `link`, IPv4 first, each address checked against its
+    family and the vendor's supported families (the model's rules, again: the link may be unvalidated)."""
+    neighbor6, local6 = link.neighbor6, link.local_address6
+    try:
+        family = ipaddress.ip_address(link.neighbor).version
+    except (TypeError, ValueError):
+        raise RenderError(f"{where}:neighbor: {link.neighbor!r} is not a valid IP address") from None
+    sessions = [(family, link.neighbor, link.local_address, "neighbor", "local_address")]
+    if neighbor6 is not None:
+        if family == 6:
+            raise RenderError(f"{where}:neighbor6: not allowed when neighbor is IPv6")
+        sessions.append((6, neighbor6, local6, "neighbor6", "local_address6"))
+    elif local6 is not None:
+        raise RenderError(f"{where}:local_address6: only with neighbor6")
+    checked = []
+    for family, neighbor, local, neighbor_key, local_key in sessions:
+        if family not in generator.address_families:
+            raise RenderError(f"{where}:{neighbor_key}: {generator.vendor} does not support IPv{family} sessions")
+        checked.append((family, _session_address(neighbor, family, f"{where}:{neighbor_key}"),
+                        None if local is None else _interface_address(local, family, f"{where}:{local_key}")))
+    return tuple(checked)
 
 
 def _name(value: str, what: str) -> str:
@@ -303,14 +372,14 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
     interfaces, groups, policies = [], {}, []
     detour_lists = []
     for interface, link in sorted(router.links.items()):
-        address = _ipv4_interface(link.local_address, f"{interface}: local_address") \
-            if link.local_address is not None else None
         where = f"routers:{router_name}:links:{interface}"
+        sessions = _sessions(link, where, generator)
+        local = {family: address for family, _, address in sessions}
         interfaces.append(Interface(interface, _name(link.kind, f"{where}:kind"), _name(link.peer, f"{where}:peer"),
-                                    address))
-        neighbor = Neighbor(_ipv4_interface(link.neighbor, f"{interface}: neighbor").split("/")[0],
-                            link.peer, link.peer_as, import_policy(interface), export_policy(interface))
-        groups.setdefault(_name(link.group, f"{where}:group"), []).append(neighbor)
+                                    local.get(4), local.get(6)))
+        group = groups.setdefault(_name(link.group, f"{where}:group"), [])
+        group += [Neighbor(address, link.peer, link.peer_as, import_policy(interface), export_policy(interface),
+                           family, announce_list(family)) for family, address, _ in sessions]
         on_link = [i for i in mine if i.link == interface]
         detours = [i for i in on_link if isinstance(i, Detour)]
         detour_lists += [PrefixList(detour_list(interface, family), family,
@@ -326,6 +395,7 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
                       for name, prefixes in site_pools.items() for family in _families(prefixes)]
     baseline_lists += [PrefixList(announce_list(family), family, _sorted_prefixes(announced, family))
                        for family in _families(announced)]
+    session_families = {n.family for ns in groups.values() for n in ns}
     return RouterConfig(
         name=router_name,
         site=router.site,
@@ -334,13 +404,14 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
         ntp_servers=_sorted_addresses(network.baseline.ntp_servers, "baseline:ntp_servers"),
         syslog_hosts=_sorted_addresses(network.baseline.syslog_hosts, "baseline:syslog_hosts"),
         asn=router.asn,
-        router_id=_ipv4_interface(router.router_id, f"router {router_name}: router_id").split("/")[0],
+        router_id=_router_id(router.router_id, f"router {router_name}: router_id"),
         interfaces=tuple(interfaces),
-        groups=tuple(Group(name, tuple(sorted(ns, key=lambda n: ipaddress.ip_address(n.address))))
+        groups=tuple(Group(name, tuple(sorted(ns, key=lambda n: (n.family, ipaddress.ip_address(n.address)))))
                      for name, ns in sorted(groups.items())),
         announced=announced,
         prefix_lists=tuple(sorted(baseline_lists + detour_lists, key=lambda pl: pl.name)),
         policies=tuple(sorted(policies, key=lambda p: p.name)),
         communities={MARKER_COMMUNITY: _marker_community(network)},
         managed_list_slots=tuple(sorted((detour_list(i, family), family) for i in router.links for family in FAMILIES)),
+        announce_families=tuple(sorted({4} | session_families)),
     )

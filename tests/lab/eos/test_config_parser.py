@@ -194,3 +194,73 @@ def test_legacy_peer_group_spelling_is_shown_in_the_current_one():
     config = apply(Config(), "router bgp 65000", "neighbor EDGE peer-group", "neighbor 192.0.2.1 peer-group EDGE")
     assert config.render() == ("router bgp 65000\n   neighbor EDGE peer group\n"
                                "   neighbor 192.0.2.1 peer group EDGE\n!\n")
+
+
+DUAL_STACK = """\
+router bgp 65000
+   neighbor 2001:db8::2 remote-as 65002
+   neighbor 192.0.2.1 remote-as 65001
+   !
+   address-family ipv6
+      neighbor 2001:db8::2 prefix-list V6-OUT out
+      network 2001:db8:100::/48
+      neighbor 2001:db8::2 activate
+   !
+   address-family ipv4
+      no neighbor 2001:db8::2 activate
+      neighbor 192.0.2.1 activate
+"""
+
+
+def test_dual_stack_bgp_is_shown_in_eos_order():
+    # neighbors IPv4 first; address families ipv4 before ipv6; in a family a neighbor's activation (either
+    # way) leads its lines, neighbors by address, then the networks
+    assert Config.from_text(DUAL_STACK).render() == """\
+router bgp 65000
+   neighbor 192.0.2.1 remote-as 65001
+   neighbor 2001:db8::2 remote-as 65002
+   !
+   address-family ipv4
+      neighbor 192.0.2.1 activate
+      no neighbor 2001:db8::2 activate
+   !
+   address-family ipv6
+      neighbor 2001:db8::2 activate
+      neighbor 2001:db8::2 prefix-list V6-OUT out
+      network 2001:db8:100::/48
+!
+"""
+    assert Config.from_text(flat(DUAL_STACK)).render() == Config.from_text(DUAL_STACK).render()
+
+
+def test_neighbor_activation_is_kept_either_way_until_defaulted():
+    config = Config.from_text(DUAL_STACK)
+    apply(config, "router bgp 65000", "address-family ipv4", "neighbor 2001:db8::2 activate")
+    assert "      neighbor 2001:db8::2 activate\n   !\n   address-family ipv6" in config.render()
+    apply(config, "router bgp 65000", "address-family ipv4", "no neighbor 2001:db8::2 activate")
+    assert "      no neighbor 2001:db8::2 activate\n" in config.render()
+    apply(config, "router bgp 65000", "address-family ipv4", "default neighbor 2001:db8::2 activate")
+    assert "address-family ipv4\n      neighbor 192.0.2.1 activate\n   !\n" in config.render()
+
+
+def test_removing_a_neighbor_removes_it_from_its_address_families():
+    config = apply(Config.from_text(DUAL_STACK), "router bgp 65000", "no neighbor 2001:db8::2")
+    assert "2001:db8::2" not in config.render()
+    assert "      network 2001:db8:100::/48\n" in config.render()
+
+
+def test_interface_ipv6_addresses_are_canonical_and_several():
+    config = apply(Config(), "interface Ethernet1", "no switchport", "ip address 192.0.2.0/31",
+                   "ipv6 address 2001:DB8:0:0::1/64", "ipv6 address 2001:db8:1::1/126", "ipv6 address 2001:db8::1/64")
+    assert config.render() == ("interface Ethernet1\n   no switchport\n   ip address 192.0.2.0/31\n"
+                               "   ipv6 address 2001:db8::1/64\n   ipv6 address 2001:db8:1::1/126\n!\n")
+    apply(config, "interface Ethernet1", "no ipv6 address 2001:DB8:1::1/126")
+    assert "2001:db8:1::1" not in config.render() and "2001:db8::1/64" in config.render()
+    apply(config, "interface Ethernet1", "no ipv6 address")
+    assert "ipv6" not in config.render()
+
+
+@pytest.mark.parametrize("line", ["ipv6 address 192.0.2.1/31", "ipv6 address fe80::1/64", "ipv6 address 2001:db8::1/129"])
+def test_an_interface_refuses_what_is_no_ipv6_interface_address(line):
+    with pytest.raises(ConfigError, match="Invalid input"):
+        apply(Config(), "interface Ethernet1", line)

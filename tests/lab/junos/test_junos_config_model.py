@@ -199,3 +199,28 @@ def test_diff_shows_changes_in_schema_order_and_removed_statements_where_they_st
         "-   prefix-list A {\n-       192.0.2.0/24;\n-   }\n"
         "+   prefix-list D {\n+       203.0.113.0/24;\n+   }\n"
         "-   community C members 65000:1;\n")
+
+
+def test_ipv6_families_round_trip_in_display_order():
+    """`family inet6` on an interface unit and on a BGP neighbor: IPv4 before IPv6 whatever the load order,
+    the neighbor's family between its import and export, as Junos shows them."""
+    loaded = cfg.parse_text(
+        "interfaces {\n    et-0/0/1 {\n        unit 0 {\n            family inet6 {\n"
+        "                address 2001:db8::1/126;\n            }\n            family inet {\n"
+        "                address 192.0.2.0/31;\n            }\n        }\n    }\n}\n"
+        "protocols {\n    bgp {\n        group G {\n            neighbor 2001:db8::2 {\n"
+        "                peer-as 65001;\n                export [ OUT ANYCAST6-OUT ];\n"
+        "                family inet6 {\n                    unicast;\n                }\n"
+        "                import IN;\n            }\n        }\n    }\n}\n").tree
+    expected = (
+        "interfaces {\n    et-0/0/1 {\n        unit 0 {\n            family inet {\n"
+        "                address 192.0.2.0/31;\n            }\n            family inet6 {\n"
+        "                address 2001:db8::1/126;\n            }\n        }\n    }\n}\n"
+        "protocols {\n    bgp {\n        group G {\n            neighbor 2001:db8::2 {\n"
+        "                import IN;\n                family inet6 {\n                    unicast;\n"
+        "                }\n                export [ OUT ANYCAST6-OUT ];\n                peer-as 65001;\n"
+        "            }\n        }\n    }\n}\n")
+    assert loaded.render() == expected
+    assert cfg.parse_text(expected).tree.render() == expected
+    assert cfg.apply_set_lines(cfg.Node.root(), "\n".join(loaded.set_lines())).render() == expected
+    assert cfg.diff(loaded, cfg.parse_text(expected).tree) == ""
