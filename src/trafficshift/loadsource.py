@@ -11,7 +11,9 @@ whether the load is well-formed and fresh enough to act on. A source that cannot
 
 Sources:
 - ``file``: a YAML or JSON file (by suffix: ``.json`` is JSON, anything else YAML) holding one load mapping
-  with its own ``timestamp``. Duplicate keys, YAML aliases, NaN/Infinity and non-JSON values are refused.
+  with its own ``timestamp``. Duplicate keys (also through YAML merge keys ``<<``), YAML aliases,
+  NaN/Infinity, non-JSON values and nesting deeper than `MAX_LOAD_DEPTH` are refused, naming the path;
+  nothing here recurses over the document (the parsers' own nesting limits end in a clear error too).
 - ``prometheus``: instant queries over ``/api/v1/query`` for three gauges (the prefix is configurable)::
 
       trafficshift_egress_bps{prefix, router, interface}   demand toward `prefix` on its best-path link
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import urllib.parse
 from pathlib import Path
@@ -41,7 +44,7 @@ import yaml
 
 from trafficshift.errors import TrafficShiftError
 from trafficshift.model import Network, split_link_id
-from trafficshift.validation import DEFAULT_LIMITS, parse_network
+from trafficshift.validation import DEFAULT_LIMITS, MAX_LOAD_DEPTH, deep_problem, nesting_problem, parse_network
 
 #: default number of alternates per prefix when the `alternates` option does not name the link
 DEFAULT_ALTERNATES = 8
@@ -64,9 +67,14 @@ def restamp(load: Mapping, now: float) -> dict:
 
 
 # -- file ---------------------------------------------------------------------------------------------------
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _StrictYamlLoader(yaml.CSafeLoader):
     """Safe YAML that refuses what a machine-written load file never needs and a hostile one abuses:
-    duplicate keys (silently last-wins in PyYAML) and aliases (exponential expansion)."""
+    duplicate keys (silently last-wins in PyYAML, also when a merge key ``<<`` brings them in) and aliases
+    (exponential expansion). libyaml itself stops at 1000 levels of nesting (`read_document` says so in the
+    load's terms); shallower documents are measured after parsing (`_plain`)."""
 
     def construct_object(self, node, deep=False):
         if node in self.constructed_objects or node in self.recursive_objects:
@@ -75,12 +83,20 @@ class _StrictYamlLoader(yaml.CSafeLoader):
         return super().construct_object(node, deep)
 
     def construct_mapping(self, node, deep=False):
+        explicit: list = []
+        if isinstance(node, yaml.MappingNode):
+            explicit = [key.value for key, _ in node.value
+                        if isinstance(key, yaml.ScalarNode) and key.tag != _MERGE_TAG]
+            # PyYAML merges `<<: {...}` / `<<: [{...}, ...]` into the mapping, explicit keys winning silently:
+            # merge first, then look for duplicates among all the keys the mapping would have
+            self.flatten_mapping(node)
         seen: set = set()
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 if key_node.value in seen:
+                    through = "" if explicit.count(key_node.value) > 1 else " (through a YAML merge key <<)"
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {ascii(key_node.value)[:80]}", key_node.start_mark
+                        None, None, f"duplicate key {ascii(key_node.value)[:80]}{through}", key_node.start_mark
                     )
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep)
@@ -100,6 +116,41 @@ def _json_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number a load may contain")
 
 
+#: the tokens of a JSON text that shape it: strings (escapes included), brackets, commas, colons
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:]')
+
+
+def json_nesting_problem(text: str, limit: int = MAX_LOAD_DEPTH, root: str = "traffic_load") -> str | None:
+    """The first container of a JSON text nested deeper than `limit`, worded as `nesting_problem` words it
+    for parsed data, or None. A tokenizer with an explicit stack, for the text `json.loads` refused with
+    RecursionError (its C scanner recurses once per level and stops near the interpreter's limit)."""
+    # per open container: [is an object, its current key or index, its own key or index in its parent]
+    stack: list[list] = []
+    last_string = None
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            if len(stack) >= limit:
+                return deep_problem(root, (*(entry[2] for entry in stack[1:]), stack[-1][1]), limit)
+            stack.append([token == "{", None if token == "{" else 0, stack[-1][1] if stack else None])
+        elif token in ("]", "}"):
+            if not stack:
+                return None  # unbalanced: the parser says where
+            stack.pop()
+        elif token == ",":
+            if stack:
+                stack[-1][1] = None if stack[-1][0] else stack[-1][1] + 1
+        elif token == ":":
+            if stack and stack[-1][0]:
+                try:
+                    stack[-1][1] = json.loads(last_string)
+                except (TypeError, ValueError):
+                    stack[-1][1] = last_string
+        else:
+            last_string = token
+    return None
+
+
 def read_document(path: str | Path, *, max_bytes: int = DEFAULT_LIMITS.max_bytes) -> Any:
     """Parse a YAML or JSON file (by suffix) strictly; LoadSourceError on any problem."""
     path = Path(path)
@@ -112,36 +163,68 @@ def read_document(path: str | Path, *, max_bytes: int = DEFAULT_LIMITS.max_bytes
         raise LoadSourceError(f"file source: {path} is larger than the limit of {max_bytes} bytes")
     try:
         if path.suffix == ".json":
-            return json.loads(raw, object_pairs_hook=_json_object, parse_constant=_json_constant)
+            try:
+                return json.loads(raw, object_pairs_hook=_json_object, parse_constant=_json_constant)
+            except RecursionError:  # raised cleanly by the scanner's recursion guard; name the path without one
+                text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # as json.loads decodes bytes
+                too_deep = json_nesting_problem(text) or f"nested deeper than the limit of {MAX_LOAD_DEPTH} levels"
+                raise LoadSourceError(f"file source: {path}: {too_deep}") from None
         return yaml.load(raw, Loader=_StrictYamlLoader)
+    except yaml.MarkedYAMLError as exc:
+        if "exceeded maximum nesting depth" in str(exc.problem):  # libyaml's own limit, 1000 levels
+            mark = exc.problem_mark
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise LoadSourceError(
+                f"file source: {path}: nested deeper than the limit of {MAX_LOAD_DEPTH} levels{where}"
+            ) from None
+        raise LoadSourceError(f"file source: {path} is not valid YAML: {exc}") from None
     except (ValueError, yaml.YAMLError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         kind = "JSON" if path.suffix == ".json" else "YAML"
         raise LoadSourceError(f"file source: {path} is not valid {kind}: {exc}") from None
 
 
-def _not_json(value: object, path: tuple = ("traffic_load",)) -> str | None:
-    """The path (``traffic_load:egress:0:bps``) of the first value that is not plain JSON, and what it is."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"{':'.join(path)}: key {ascii(key)[:40]} is not a string"
-            found = _not_json(item, (*path, ascii(key)[1:-1][:64]))
-            if found:
-                return found
+def _not_json(value: object, root: str = "traffic_load") -> str | None:
+    """The path (``traffic_load:egress:0:bps``) of a value that is not plain JSON, and what it is. Iterative,
+    like `nesting_problem` (which runs first); paths are spelled only for the value reported."""
+
+    def where(path: tuple) -> str:
+        return ":".join((root, *(str(part) if isinstance(part, int) else ascii(part)[1:-1][:64] for part in path)))
+
+    if not isinstance(value, (dict, list)):
         return None
-    if isinstance(value, list):
-        return next(filter(None, (_not_json(item, (*path, str(i))) for i, item in enumerate(value))), None)
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{':'.join(path)}: {value!r} is not a number a load may contain"
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return None
-    return f"{':'.join(path)}: a {type(value).__name__} is not plain JSON"
+    pending: list[tuple[tuple, object]] = [((), value)]
+    while pending:
+        path, container = pending.pop()
+        if isinstance(container, dict):
+            for key in container:
+                if not isinstance(key, str):
+                    return f"{where(path)}: key {ascii(key)[:40]} is not a string"
+            items = container.items()
+        else:
+            items = enumerate(container)
+        for key, item in items:
+            kind = type(item)
+            if kind is str or kind is int or kind is bool or item is None:
+                continue
+            if kind is float:
+                if not math.isfinite(item):
+                    return f"{where((*path, key))}: {item!r} is not a number a load may contain"
+            elif isinstance(item, (dict, list)):
+                pending.append(((*path, key), item))
+            elif isinstance(item, float) and not math.isfinite(item):
+                return f"{where((*path, key))}: {item!r} is not a number a load may contain"
+            elif not isinstance(item, (str, int, float, bool)):
+                return f"{where((*path, key))}: a {type(item).__name__} is not plain JSON"
+    return None
 
 
 def _plain(load: object, origin: str) -> dict:
     """The load as a JSON-safe mapping with a timestamp, or LoadSourceError naming the offending path."""
     if not isinstance(load, dict):
         raise LoadSourceError(f"{origin}: must hold a mapping, got {type(load).__name__}")
+    too_deep = nesting_problem(load)
+    if too_deep:
+        raise LoadSourceError(f"{origin}: {too_deep}")
     if "timestamp" not in load:
         raise LoadSourceError(f"{origin}: has no timestamp (traffic_load:timestamp: required; when were these values measured?)")
     problem = _not_json(load)

@@ -279,6 +279,140 @@ raw_load_case("load-yaml-not-a-mapping", "must hold a mapping", "- timestamp: 1\
 raw_load_case("load-yaml-date", "traffic_load:timestamp", "timestamp: 2026-11-27 03:00:00\n")
 
 
+# -- load: rates no link or site can carry (stale: capacity x 1.5, validation.MAX_RATE_FACTOR) -------------
+WRAP = 2**64  # a wrapped (or signed-as-unsigned) 64-bit counter
+HOT = "ams01-r1:et-0/0/0"  # 100G, its one prefix at 50G
+
+
+@load_case("load-counter-wrap-2-64", f"traffic_load:links:{HOT}:out_bps", stale=True,
+           why="the issue's case: 2**64 on a 100G link; with the prefixes read off the same counter it was fresh")
+def _(load, now):
+    load["links"][HOT]["out_bps"] = WRAP
+
+
+@load_case("load-counter-bits-times-8", f"traffic_load:links:{HOT}:out_bps", stale=True,
+           why="a rate already in bits multiplied by 8 again: 400G on a 100G link")
+def _(load, now):
+    load["links"][HOT]["out_bps"] = 400000000000
+
+
+@load_case("load-counter-kbit-as-bit", "traffic_load:links:fra01-r2:Ethernet1:out_bps", stale=True,
+           why="kbit/s where bit/s belong, times 1000: 50 Tbit/s on a 100G link")
+def _(load, now):
+    load["links"]["fra01-r2:Ethernet1"]["out_bps"] = 50000000000000
+
+
+@load_case("load-demand-wrap-2-64", "traffic_load:egress:0:bps", stale=True,
+           why="one prefix's demand wrapped; the link's counter and the consistency check are not the reason")
+def _(load, now):
+    load["egress"][0]["bps"] = WRAP
+
+
+@load_case("load-demand-bits-times-8", "traffic_load:egress:3:bps", stale=True,
+           why="a flow collector scaling sampled bytes to bits twice")
+def _(load, now):
+    load["egress"][3]["bps"] = 400000000000
+
+
+@load_case("load-prefix-sum-above-capacity", f"traffic_load:links:{HOT}: per-prefix sum", stale=True,
+           why="each prefix at line rate, their sum twice it: a link cannot carry that, whatever its counter says")
+def _(load, now):
+    load["egress"][0]["bps"] = 100000000000
+    load["egress"].append({"prefix": "100.96.80.0/20", "bps": 100000000000, "link": HOT, "alternates": []})
+
+
+@load_case("load-site-ingress-wrap-2-64", "traffic_load:sites:ams01:ingress_bps", stale=True,
+           why="a wrapped ingress total hides pools exceeding it")
+def _(load, now):
+    load["sites"]["ams01"]["ingress_bps"] = WRAP
+
+
+@load_case("load-site-ingress-bits-times-8", "traffic_load:sites:fra01:ingress_bps", stale=True,
+           why="1.6 Tbit/s into a 400G site")
+def _(load, now):
+    load["sites"]["fra01"]["ingress_bps"] = 1600000000000
+
+
+@load_case("load-pool-ingress-wrap-2-64", "traffic_load:sites:fra01:pools:web", stale=True,
+           why="named at the pool, not as pools exceeding the total")
+def _(load, now):
+    load["sites"]["fra01"]["pools"]["web"] = WRAP
+
+
+# -- load: prefixes canonical before the duplicate check -------------------------------------------------
+@load_case("load-prefix-ipv4-mapped", "traffic_load:egress:1:prefix",
+           why="::ffff:100.96.0.0/116 is egress 0's 100.96.0.0/20 in disguise; never a route of its own")
+def _(load, now):
+    load["egress"][1]["prefix"] = "::ffff:100.96.0.0/116"
+
+
+@load_case("load-prefix-ipv6-case-duplicate", "traffic_load:egress:6:prefix", why="2001:DB8::/32 is 2001:db8::/32")
+def _(load, now):
+    load["egress"] += [{"prefix": "2001:db8::/32", "bps": 0, "link": HOT},
+                       {"prefix": "2001:DB8::/32", "bps": 0, "link": HOT}]
+
+
+@load_case("load-prefix-ipv6-leading-zeros-duplicate", "traffic_load:egress:6:prefix",
+           why="2001:0db8:0000::/32 is 2001:db8::/32")
+def _(load, now):
+    load["egress"] += [{"prefix": "2001:db8::/32", "bps": 0, "link": HOT},
+                       {"prefix": "2001:0db8:0000::/32", "bps": 0, "link": HOT}]
+
+
+@load_case("load-prefix-length-leading-zero-duplicate", "traffic_load:egress:1:prefix",
+           why="Python reads /020 as /20")
+def _(load, now):
+    load["egress"][1]["prefix"] = "100.96.0.0/020"
+
+
+@load_case("load-prefix-netmask-duplicate", "traffic_load:egress:1:prefix",
+           why="Python reads a netmask (or hostmask) after the / as the length")
+def _(load, now):
+    load["egress"][1]["prefix"] = "100.96.0.0/255.255.240.0"
+
+
+@load_case("load-prefix-ipv4-leading-zeros", "traffic_load:egress:2:prefix",
+           why="100.096.32.0 is 100.78.32.0 to inet_aton (octal): ambiguous, refused")
+def _(load, now):
+    load["egress"][2]["prefix"] = "100.096.32.0/20"
+
+
+# -- load: nesting and YAML merge keys -----------------------------------------------------------------
+def _nested(levels: int):
+    value: object = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@load_case("load-nesting-40-lists", "traffic_load:egress:0:alternates:" + ":".join(["0"] * 29) + ": nested deeper",
+           why="level 33 named by its path; the load format needs 5 levels")
+def _(load, now):
+    load["egress"][0]["alternates"] = _nested(40)
+
+
+@load_case("load-nesting-unknown-key", "traffic_load:sites:ams01:note:" + ":".join(["k"] * 29) + ": nested deeper",
+           why="nesting under a key the model would refuse anyway is measured first")
+def _(load, now):
+    deep: dict = {}
+    inner = deep
+    for _ in range(40):
+        inner["k"] = {}
+        inner = inner["k"]
+    load["sites"]["ams01"]["note"] = deep
+
+
+raw_load_case("load-yaml-nesting-10000", "nested deeper than the limit of 32 levels at line 2",
+              "timestamp: 1\nx: " + "[" * 10_000 + "]" * 10_000 + "\n",
+              why="was a RecursionError for JSON; libyaml stops at 1000 levels, reported in the load's terms")
+raw_load_case("load-yaml-merge-key-duplicate", "duplicate key 'out_bps' (through a YAML merge key <<)",
+              f"timestamp: 1\nlinks:\n  {HOT}:\n    <<: {{out_bps: 1}}\n    out_bps: 50000000000\n",
+              why="PyYAML lets the explicit key win over the merged one silently")
+raw_load_case("load-yaml-merge-keys-duplicate", "duplicate key 'out_bps' (through a YAML merge key <<)",
+              f"timestamp: 1\nlinks:\n  {HOT}:\n    <<: [{{out_bps: 1}}, {{out_bps: 2}}]\n",
+              why="PyYAML lets the first merged mapping win silently")
+
+
 # -- network (topology pillar) ----------------------------------------------------------------------------
 R1 = "traffic:routers:ams01-r1"
 L0 = f"{R1}:links:et-0/0/0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from trafficshift.errors import ValidationError
-from trafficshift.model import Load
+from trafficshift.model import Load, Network
 from trafficshift.plan import Detour, Plan
 from trafficshift.validation import Limits, check_load, parse_load
 
@@ -175,3 +175,215 @@ def test_counters_under_an_applied_detour_are_checked_against_the_detoured_deman
     garbage["links"][HOT]["out_bps"] = (garbage["links"][HOT]["out_bps"] - moved["bps"]) / 2
     assert [reason.split(": ")[0] for reason in fresh(garbage, network, active=active).reasons] == \
         [f"traffic_load:links:{HOT}"]
+
+
+# -- plausible rates: above capacity x MAX_RATE_FACTOR is a counter wrap or a unit mistake (stale, not malformed) --
+WRAP = 2**64  # a 64-bit counter that wrapped (or was read as signed) shows up as about this many bps
+HOT_CAPACITY = 100_000_000_000  # HOT is a 100G link
+
+
+def _hot_demands(load_data) -> list[dict]:
+    return [d for d in load_data["egress"] if d["link"] == HOT]
+
+
+def test_a_wrapped_counter_on_a_100g_link_is_stale_naming_it(load_data, network):
+    """The issue's case, exactly: out_bps = 2**64 on a 100G link. Before, alone it read as a 100% counter
+    mismatch; with the prefixes read off the same wrapped counter it was accepted as fresh and consistent."""
+    assert network.link(HOT).capacity_bps == HOT_CAPACITY
+    load_data["links"][HOT]["out_bps"] = WRAP
+    assert fresh(load_data, network).reasons == (
+        f"traffic_load:links:{HOT}:out_bps: counter 1.8446744073709552e+19 bps is above 1.5 x the link's capacity "
+        "100000000000 bps (counter wrap or unit mistake?)",
+    )
+    _hot_demands(load_data)[0]["bps"] = WRAP  # consistent with the counter: both wrapped
+    assert fresh(load_data, network).reasons == (
+        "traffic_load:egress:0:bps: 1.8446744073709552e+19 bps is above 1.5 x the capacity 100000000000 bps of its "
+        f"link {HOT} (counter wrap or unit mistake?)",
+        f"traffic_load:links:{HOT}:out_bps: counter 1.8446744073709552e+19 bps is above 1.5 x the link's capacity "
+        "100000000000 bps (counter wrap or unit mistake?)",
+    )
+
+
+def test_unit_mistakes_in_counters_demands_and_ingress_are_stale(load_data, network):
+    counter = load_data["links"][HOT]["out_bps"]
+    load_data["links"][HOT]["out_bps"] = counter * 8  # bytes turned into bits twice
+    load_data["egress"][0]["bps"] *= 1000  # bit/s taken for kbit/s and scaled again
+    load_data["sites"]["par01"]["ingress_bps"] *= 8  # its pools, unchanged, stay under the (wrong) total
+    sjc = load_data["sites"]["sjc01"]
+    sjc["pools"]["cdn"] = WRAP
+    check = fresh(load_data, network)
+    assert check.stale
+    assert check.reasons == (
+        f"traffic_load:egress:0:bps: 24000000000000 bps is above 1.5 x the capacity 100000000000 bps of its link {HOT} "
+        "(counter wrap or unit mistake?)",
+        f"traffic_load:links:{HOT}:out_bps: counter {int(counter * 8)} bps is above 1.5 x the link's capacity "
+        "100000000000 bps (counter wrap or unit mistake?)",
+        "traffic_load:sites:par01:ingress_bps: ingress 880000000000 bps is above 1.5 x the site's "
+        "ingress_capacity_bps 200000000000 bps (counter wrap or unit mistake?)",
+        "traffic_load:sites:sjc01:pools:cdn: pool ingress 1.8446744073709552e+19 bps is above 1.5 x the site's "
+        "ingress_capacity_bps 200000000000 bps (counter wrap or unit mistake?)",
+    )
+
+
+def test_a_per_prefix_sum_above_the_bound_is_stale_even_when_each_prefix_is_plausible(load_data, network):
+    counter = load_data["links"][HOT]["out_bps"]
+    load_data["egress"].append({"prefix": "100.127.0.0/20", "bps": 120_000_000_000, "link": HOT, "alternates": []})
+    prefix_sum = sum(d["bps"] for d in _hot_demands(load_data))
+    assert prefix_sum > 1.5 * HOT_CAPACITY and all(d["bps"] <= 1.5 * HOT_CAPACITY for d in _hot_demands(load_data))
+    # the counter disagrees with the sum, but the sum is the reason, not a mismatch with a counter that is fine
+    assert counter <= 1.5 * HOT_CAPACITY
+    assert fresh(load_data, network).reasons == (
+        f"traffic_load:links:{HOT}: per-prefix sum {prefix_sum} bps is above 1.5 x the link's capacity "
+        "100000000000 bps (counter wrap or unit mistake?)",
+    )
+
+
+def test_rates_up_to_the_factor_are_plausible(load_data, network):
+    """Exactly capacity x 1.5 is still a (bursty) measurement; the next representable number is not."""
+    bound = HOT_CAPACITY * 1.5
+    rest = sum(d["bps"] for d in _hot_demands(load_data)[1:])
+    _hot_demands(load_data)[0]["bps"] = bound - rest
+    load_data["links"][HOT]["out_bps"] = bound
+    assert fresh(load_data, network).reasons == ()
+    load_data["links"][HOT]["out_bps"] = bound * (1 + 1e-9)
+    reasons = fresh(load_data, network).reasons
+    assert [reason.split(": ")[0] for reason in reasons] == [f"traffic_load:links:{HOT}:out_bps"]
+
+
+def test_a_detoured_sum_is_judged_as_routed(load_data, network):
+    """With the plan in place the demand on its preferred link is not what the link carries: the bound holds
+    for the load as routed (either way a counter may be read, like the consistency check)."""
+    moved = load_data["egress"][0]
+    alternate = moved["alternates"][0]["link"]
+    moved["bps"] = 140_000_000_000  # with the rest of HOT above the bound, but most of it detoured
+    router, interface = alternate.split(":", 1)
+    active = Plan(created=load_data["timestamp"], status="ok",
+                  intents=(Detour(router, interface, moved["prefix"], HOT, network.policy.detour_local_pref),))
+    unaware = fresh(load_data, network)
+    assert any(reason.startswith(f"traffic_load:links:{HOT}: per-prefix sum ") for reason in unaware.reasons)
+    aware = fresh(load_data, network, active=active)
+    assert not any(reason.startswith(f"traffic_load:links:{HOT}: per-prefix sum ") and "1.5 x" in reason
+                   for reason in aware.reasons)
+
+
+def test_sums_that_overflow_are_stale_not_inf_vs_inf(network):
+    """A per-prefix sum that overflowed to inf used to hide a counter mismatch (inf vs inf, or nan > tolerance
+    is False). On links and sites so large that the bound itself is no bound, the overflow is the reason."""
+    huge = 1.7e308
+    data = network.model_dump()
+    data["routers"]["ams01-r1"]["links"]["et-0/0/0"]["capacity_bps"] = huge
+    data["sites"]["ams01"]["ingress_capacity_bps"] = huge
+    big = Network.model_validate(data)
+    load = Load(
+        timestamp=1000.0,
+        egress=[{"prefix": "100.96.0.0/20", "bps": huge, "link": HOT},
+                {"prefix": "100.96.16.0/20", "bps": huge, "link": HOT}],
+        links={link: {"out_bps": huge if link == HOT else 0} for link in big.link_ids()},
+        sites={site: {"ingress_bps": huge if site == "ams01" else 0,
+                      "pools": {"web": huge, "cdn": huge} if site == "ams01" else {}} for site in big.sites},
+    )
+    assert check_load(load, big, now=1000.0).reasons == (
+        f"traffic_load:links:{HOT}: per-prefix sum overflows to infinity (counter wrap or unit mistake?)",
+        "traffic_load:sites:ams01: pool ingress sum overflows to infinity (counter wrap or unit mistake?)",
+    )
+
+
+# -- prefixes: canonical before the duplicate check; IPv4-mapped refused ---------------------------------------
+def test_an_ipv4_mapped_prefix_is_refused(load_data, network):
+    load_data["egress"][3]["prefix"] = "::ffff:100.96.0.0/116"  # egress 0 is 100.96.0.0/20
+    load_data["egress"][4]["prefix"] = "::FFFF:6460:1000/124"
+    assert problems(load_data, network) == [
+        "traffic_load:egress:3:prefix: an IPv4-mapped IPv6 prefix, the destination 100.96.0.0/20 (write the IPv4 "
+        "prefix), got '::ffff:100.96.0.0/116'",
+        "traffic_load:egress:4:prefix: an IPv4-mapped IPv6 prefix, the destination 100.96.16.0/28 (write the IPv4 "
+        "prefix), got '::FFFF:6460:1000/124'",
+    ]
+
+
+def test_an_ipv6_prefix_merely_starting_with_ffff_is_not_ipv4_mapped(load_data, network):
+    load_data["egress"][4]["prefix"] = "::ffff:1:0:0/96"  # 0:0:0:0:ffff:1::/96, outside ::ffff:0:0/96
+    check = parse_load(load_data, network, now=load_data["timestamp"])
+    assert check.load.egress[4].prefix == "::ffff:1:0:0/96"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("2001:db8::/32", "2001:DB8::/32"),
+        ("2001:db8::/32", "2001:0db8:0000::/32"),
+        ("2001:db8::/32", "2001:db8:0:0:0:0:0:0/32"),
+        ("2001:db8::/32", "2001:db8::/032"),
+        ("100.96.0.0/20", "100.96.0.0/020"),
+        ("100.96.0.0/20", "100.96.0.0/255.255.240.0"),
+        ("100.96.0.0/20", "100.96.0.0/0.0.15.255"),
+    ],
+)
+def test_spellings_of_one_prefix_are_duplicates(load_data, network, first, second):
+    load_data["egress"][0]["prefix"] = first
+    load_data["egress"][2]["prefix"] = second
+    assert problems(load_data, network) == [
+        f"traffic_load:egress:2:prefix: duplicate prefix, also at traffic_load:egress:0, got {second!r}",
+    ]
+
+
+def test_an_ipv4_prefix_with_leading_zeros_is_refused(load_data, network):
+    """`100.096.0.0` is 100.78.0.0 to inet_aton (octal): ambiguous, so not a prefix at all."""
+    load_data["egress"][2]["prefix"] = "100.096.0.0/20"
+    assert problems(load_data, network) == [
+        "traffic_load:egress:2:prefix: invalid prefix '100.096.0.0/20': '100.096.0.0/20' does not appear to be an "
+        "IPv4 or IPv6 network",
+    ]
+
+
+# -- nesting depth: refused before anything walks the data, without recursion ---------------------------------
+def _nested(levels: int, leaf=1):
+    value = leaf
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_ten_thousand_nested_lists_are_refused_naming_the_path(load_data, network):
+    load_data["egress"][0]["alternates"] = _nested(10_000)
+    # level 1 the load, 2 egress, 3 its entry, 4 alternates, 5.. the nested lists: level 33 is the 29th
+    zeros = ":".join(["0"] * 29)
+    assert problems(load_data, network) == [
+        f"traffic_load:egress:0:alternates:{zeros}: nested deeper than the limit of 32 levels",
+    ]
+
+
+def test_nesting_is_counted_in_mappings_and_unknown_keys_too(load_data, network):
+    deep: dict = {}
+    inner = deep
+    for _ in range(40):
+        inner["k"] = {}
+        inner = inner["k"]
+    load_data["comment"] = deep  # an unknown key: refused by depth first, its value never walked recursively
+    assert problems(load_data, network) == [
+        f"traffic_load:comment:{':'.join(['k'] * 31)}: nested deeper than the limit of 32 levels",
+    ]
+
+
+def test_the_depth_limit_is_exact(load_data, network):
+    load_data["note"] = _nested(30)  # levels 2..31, the list of level 31 holds 1: 31 levels, unknown key
+    assert problems(load_data, network) == ["traffic_load:note: unknown key"]
+    load_data["note"] = _nested(31)  # 32 levels: still within the limit
+    assert problems(load_data, network) == ["traffic_load:note: unknown key"]
+    load_data["note"] = _nested(32)
+    assert problems(load_data, network) == [
+        f"traffic_load:note:{':'.join(['0'] * 31)}: nested deeper than the limit of 32 levels",
+    ]
+
+
+def test_a_long_too_deep_path_is_shortened(load_data, network):
+    key = "x" * 60
+    deep: dict = {}
+    inner = deep
+    for _ in range(40):
+        inner[key] = {}
+        inner = inner[key]
+    load_data["comment"] = deep
+    [message] = problems(load_data, network)
+    assert message == (
+        f"traffic_load:comment:{key}:{key}:{key}:...(26 more):{key}:{key}: nested deeper than the limit of 32 levels"
+    )
