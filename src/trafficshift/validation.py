@@ -283,7 +283,7 @@ def _network_limits(data: Mapping, root: str, limits: Limits) -> list[str]:
         router = _map(router)
         located.append((("routers", name, "router_id"), router.get("router_id")))
         for ifname, link in _map(router.get("links")).items():
-            for key in ("neighbor", "local_address"):
+            for key in ("neighbor", "local_address", "neighbor6", "local_address6"):
                 located.append((("routers", name, "links", ifname, key), _map(link).get(key)))
     for name, pool in pools.items():
         prefixes = _seq(_map(pool).get("prefixes"))
@@ -323,12 +323,15 @@ def _network_references(data: Mapping, root: str) -> list[str]:
                 message = ("is a documentation ASN (RFC 5398: 64496-64511, 65536-65551), no real peer's; "
                            f"only a lab network ({component(root)}:lab: true) may use one")
                 problems.append(problem(root, (*loc, "peer_as"), message, link["peer_as"]))
-            neighbor = link.get("neighbor")
-            if isinstance(neighbor, str):
-                if neighbor in neighbors:
-                    message = f"duplicate neighbor, also on {neighbors[neighbor]}"
-                    problems.append(problem(root, (*loc, "neighbor"), message, neighbor))
-                neighbors.setdefault(neighbor, str(ifname))
+            for key in SESSION_KEYS:
+                neighbor = link.get(key)
+                canonical = _parsed(host_address, neighbor)  # 2001:DB8::1 and 2001:db8::1 are one peer
+                if canonical is None:
+                    continue
+                if canonical in neighbors:
+                    message = f"duplicate neighbor, also on {neighbors[canonical]}"
+                    problems.append(problem(root, (*loc, key), message, neighbor))
+                neighbors.setdefault(canonical, str(ifname))
             problems += _link_addresses(root, loc, link, subnets)
         for loc, (other, other_loc) in _overlaps(subnets, report_equal=True).items():
             message = f"subnet overlaps {other} of {location(root, other_loc)}"
@@ -406,25 +409,32 @@ def _raw_link(routers: Mapping, loc: tuple) -> Mapping:
     return _map(_map(_map(routers.get(loc[1])).get("links")).get(loc[3]))
 
 
+#: a link's BGP sessions: neighbor key -> its interface address key
+SESSION_KEYS = {"neighbor": "local_address", "neighbor6": "local_address6"}
+
+
 def _link_addresses(root: str, loc: tuple, link: Mapping, subnets: list) -> list[str]:
-    """The neighbor must be another address of the link's subnet (when `local_address` is given); collects
-    the subnet into `subnets` for the router's overlap check. Values the model refuses are its finding."""
-    local = _parsed(interface_address, link.get("local_address"))
-    if local is None:
-        return []
-    local = ipaddress.ip_interface(local)
-    subnets.append((local.network, (*loc, "local_address"), loc))
-    neighbor = _parsed(host_address, link.get("neighbor"))
-    if neighbor is None:
-        return []
-    neighbor = ipaddress.ip_address(neighbor)
-    if neighbor == local.ip:
-        message = f"equals the router's own interface address (local_address {local})"
-        return [problem(root, (*loc, "neighbor"), message, link.get("neighbor"))]
-    if neighbor.version != local.version or neighbor not in local.network:
-        message = f"outside the subnet of local_address {local}"
-        return [problem(root, (*loc, "neighbor"), message, link.get("neighbor"))]
-    return []
+    """Each session's neighbor must be another address of its interface subnet (when the local address is
+    given); collects the subnets into `subnets` for the router's overlap check. Values the model refuses are
+    its finding."""
+    problems = []
+    for neighbor_key, local_key in SESSION_KEYS.items():
+        local = _parsed(interface_address, link.get(local_key))
+        if local is None:
+            continue
+        local = ipaddress.ip_interface(local)
+        subnets.append((local.network, (*loc, local_key), loc))
+        neighbor = _parsed(host_address, link.get(neighbor_key))
+        if neighbor is None:
+            continue
+        neighbor = ipaddress.ip_address(neighbor)
+        if neighbor == local.ip:
+            message = f"equals the router's own interface address ({local_key} {local})"
+            problems.append(problem(root, (*loc, neighbor_key), message, link.get(neighbor_key)))
+        elif neighbor.version != local.version or neighbor not in local.network:
+            message = f"outside the subnet of {local_key} {local}"
+            problems.append(problem(root, (*loc, neighbor_key), message, link.get(neighbor_key)))
+    return problems
 
 
 def _interface_names(root: str, name: object, router: Mapping) -> list[str]:

@@ -293,3 +293,53 @@ def test_the_example_pillars_pass_every_edge_rule():
         for router in network.routers.values():
             assert all(canonical_interface(router.vendor, name) == name for name in router.links)
     assert parse_network(example_network()).routers["ams01-r2"].vendor == "eos"
+
+
+# -- IPv6 sessions: the router-wide rules apply to neighbor6 / local_address6 too ---------------------------
+def dual_stack(data: dict, link: tuple = LINK, neighbor6: str = "2001:db8:ffff::1",
+               local6: str = "2001:db8:ffff::/127") -> dict:
+    node = data
+    for key in link:
+        node = node[key]
+    node.update(neighbor6=neighbor6, local_address6=local6)
+    return data
+
+
+def test_a_dual_stack_link_validates():
+    network = parse_network(dual_stack(example_network()))
+    link = network.routers["ams01-r1"].links["et-0/0/1"]
+    assert [family for family, _, _ in link.sessions()] == [4, 6]
+
+
+@pytest.mark.parametrize(
+    ("neighbor6", "local6", "expected"),
+    [
+        ("2001:db8:ffff::", "2001:db8:ffff::/127",
+         f"{P}:neighbor6: equals the router's own interface address (local_address6 2001:db8:ffff::/127), "
+         "got '2001:db8:ffff::'"),
+        ("2001:db8:eeee::1", "2001:db8:ffff::/127",
+         f"{P}:neighbor6: outside the subnet of local_address6 2001:db8:ffff::/127, got '2001:db8:eeee::1'"),
+    ],
+)
+def test_neighbor6_must_be_another_address_of_its_subnet(neighbor6, local6, expected):
+    assert problems(dual_stack(example_network(), neighbor6=neighbor6, local6=local6)) == [expected]
+
+
+def test_two_links_may_not_share_an_ipv6_neighbor_in_any_spelling():
+    data = dual_stack(example_network(), neighbor6="2001:db8:ffff::1", local6="2001:db8:ffff::/126")
+    data = dual_stack(data, (*R1, "links", "et-0/0/0"), neighbor6="2001:DB8:FFFF::1", local6="2001:db8:eeee::/127")
+    assert problems(data) == [
+        "traffic:routers:ams01-r1:links:et-0/0/0:neighbor6: outside the subnet of local_address6 "
+        "2001:db8:eeee::/127, got '2001:DB8:FFFF::1'",
+        "traffic:routers:ams01-r1:links:et-0/0/1:neighbor6: duplicate neighbor, also on et-0/0/0, "
+        "got '2001:db8:ffff::1'",
+    ]
+
+
+def test_overlapping_ipv6_interface_subnets_name_both_links():
+    data = dual_stack(example_network(), neighbor6="2001:db8:ffff::1", local6="2001:db8:ffff::/127")
+    data = dual_stack(data, (*R1, "links", "et-0/0/0"), neighbor6="2001:db8:ffff::3", local6="2001:db8:ffff::2/126")
+    found = problems(data)
+    assert len(found) == 2 and all("local_address6: subnet overlaps 2001:db8:ffff::" in p for p in found)
+    assert {p.split(":local_address6")[0] for p in found} == {
+        "traffic:routers:ams01-r1:links:et-0/0/0", "traffic:routers:ams01-r1:links:et-0/0/1"}
