@@ -8,7 +8,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 
 CHILD = """
 import json, resource, sys, time

@@ -79,7 +79,7 @@ class Projection:
         # -- egress projection: every prefix on its preferred link -------------------------------------
         # the hot part at 200k prefixes: C-level maps over the demands, one plain loop for the link sums
         egress = self.egress = load.egress
-        self.prefixes = prefixes = list(map(attrgetter("prefix"), egress))
+        self.prefixes = list(map(attrgetter("prefix"), egress))
         self.demand_bps = demand_bps = list(map(attrgetter("bps"), egress))
         self.demand_link = demand_link = list(map(attrgetter("link"), egress))
         totals: defaultdict[str, float] = defaultdict(float)

@@ -423,6 +423,8 @@ def _link_addresses(root: str, loc: tuple, link: Mapping, subnets: list) -> list
         if local is None:
             continue
         local = ipaddress.ip_interface(local)
+        if local_key == "local_address6" and local.version != 6:
+            continue  # the model reports the family
         subnets.append((local.network, (*loc, local_key), loc))
         neighbor = _parsed(host_address, link.get(neighbor_key))
         if neighbor is None:

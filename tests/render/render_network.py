@@ -157,3 +157,29 @@ def provisioned_golden_routers(baseline_config, routers=None):
         finally:
             for driver in opened.values():
                 driver.close()
+
+
+# -- on the lab: what both the IPv4 and the dual-stack golden routers are checked with ----------------------
+def apply(driver, config: str) -> str:
+    """Load, compare and commit `config`; the diff NAPALM showed."""
+    driver.load_merge_candidate(config=config)
+    diff = driver.compare_config()
+    driver.commit_config()
+    return diff
+
+
+def assert_reapplies_empty(driver, config: str) -> None:
+    """What the router committed is what was rendered: loading it again changes nothing."""
+    driver.load_merge_candidate(config=config)
+    assert driver.compare_config().strip() == ""
+    driver.discard_config()
+
+
+def assert_removing_shifts_restores(driver, network, router: str, intents, baseline_running: str) -> None:
+    """Shifts on, then all off: the running config is the baseline again, byte for byte."""
+    from trafficshift.render import render_shift
+
+    apply(driver, render_shift(network, router, intents))
+    assert driver.get_config(retrieve="running")["running"] != baseline_running
+    apply(driver, render_shift(network, router, ()))
+    assert driver.get_config(retrieve="running")["running"] == baseline_running

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from announcements import (ANNOUNCEMENTS, eos_address_family_neighbors, eos_announcements,
                            expected_announcements)
-from render_network import (DUALSTACK_ROUTER, GOLDEN_ROUTER, NETWORK, dualstack_case_intents,
+from render_network import (apply, assert_reapplies_empty, assert_removing_shifts_restores,
+                            DUALSTACK_ROUTER, GOLDEN_ROUTER, NETWORK, dualstack_case_intents,
                             provisioned_golden_routers)
 from render_statements import STATEMENTS, split_managed
 from trafficshift.errors import ValidationError
@@ -117,13 +118,6 @@ def baseline_running(drivers):
     return {vendor: driver.get_config(retrieve="running")["running"] for vendor, driver in drivers.items()}
 
 
-def apply(driver, config: str) -> str:
-    driver.load_merge_candidate(config=config)
-    diff = driver.compare_config()
-    driver.commit_config()
-    return diff
-
-
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_dualstack_baseline_commits_every_statement_and_reapplies_empty(vendor, drivers, baseline_running):
     statements, driver = STATEMENTS[vendor], drivers[vendor]
@@ -131,9 +125,7 @@ def test_dualstack_baseline_commits_every_statement_and_reapplies_empty(vendor, 
     text = golden(vendor, "baseline") + golden(vendor, "empty")
     assert [s for s in statements(text) if s not in running] == []
     assert text == render_router(NETWORK, DUALSTACK_ROUTER[vendor])
-    driver.load_merge_candidate(config=text)
-    assert driver.compare_config().strip() == ""
-    driver.discard_config()
+    assert_reapplies_empty(driver, text)
 
 
 @pytest.mark.parametrize("case", SHIFT_CASES)
@@ -150,18 +142,13 @@ def test_dualstack_case_commits_exactly_its_statements_and_reapplies_empty(vendo
     intents, _ = dualstack_case_intents(vendor)[case]
     assert read_intents(NETWORK, router, running) == sort_intents(
         dataclasses.replace(i, from_link=None) if isinstance(i, Detour) else i for i in intents)
-    driver.load_merge_candidate(config=text)
-    assert driver.compare_config().strip() == ""
-    driver.discard_config()
+    assert_reapplies_empty(driver, text)
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_removing_all_shifts_restores_the_dualstack_baseline(vendor, drivers, baseline_running):
-    router, driver = DUALSTACK_ROUTER[vendor], drivers[vendor]
-    apply(driver, render_shift(NETWORK, router, dualstack_case_intents(vendor)["mixed"][0]))
-    assert driver.get_config(retrieve="running")["running"] != baseline_running[vendor]
-    apply(driver, render_shift(NETWORK, router, ()))
-    assert driver.get_config(retrieve="running")["running"] == baseline_running[vendor]
+    assert_removing_shifts_restores(drivers[vendor], NETWORK, DUALSTACK_ROUTER[vendor], dualstack_case_intents(vendor)["mixed"][0],
+                                    baseline_running[vendor])
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

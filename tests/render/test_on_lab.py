@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from jnpr.junos.exception import CommitError
 
-from render_network import GOLDEN_ROUTER, NETWORK, case_intents, provisioned_golden_routers
+from render_network import (GOLDEN_ROUTER, NETWORK, apply, assert_reapplies_empty, assert_removing_shifts_restores,
+                            case_intents, provisioned_golden_routers)
 from render_statements import STATEMENTS, split_managed
 from trafficshift.errors import LintError
 from trafficshift.render.lint import lint
-from trafficshift.render import generator, render_router, render_shift
+from trafficshift.render import generator, render_router
 from trafficshift.render.structure import build
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -42,13 +43,6 @@ def golden(vendor: str, case: str) -> str:
     return (GOLDEN / vendor / f"{case}.conf").read_text()
 
 
-def apply(driver, config: str) -> str:
-    driver.load_merge_candidate(config=config)
-    diff = driver.compare_config()
-    driver.commit_config()
-    return diff
-
-
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_baseline_provisions_every_rendered_statement(vendor, baseline_running):
     statements = STATEMENTS[vendor]
@@ -72,18 +66,13 @@ def test_golden_case_commits_exactly_its_statements_and_reapplies_empty(vendor, 
     assert managed == expected_managed
     assert rest == split_managed(statements(baseline_running[vendor]))[1]  # nothing outside it changed
 
-    driver.load_merge_candidate(config=text)
-    assert driver.compare_config().strip() == ""
-    driver.discard_config()
+    assert_reapplies_empty(driver, text)
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_removing_all_shifts_restores_the_baseline_byte_for_byte(vendor, drivers, baseline_running):
-    router, driver = GOLDEN_ROUTER[vendor], drivers[vendor]
-    apply(driver, render_shift(NETWORK, router, case_intents(vendor)["mixed"][0]))
-    assert driver.get_config(retrieve="running")["running"] != baseline_running[vendor]
-    apply(driver, render_shift(NETWORK, router, ()))
-    assert driver.get_config(retrieve="running")["running"] == baseline_running[vendor]
+    assert_removing_shifts_restores(drivers[vendor], NETWORK, GOLDEN_ROUTER[vendor], case_intents(vendor)["mixed"][0],
+                                    baseline_running[vendor])
 
 
 @pytest.mark.parametrize("broken, message", [

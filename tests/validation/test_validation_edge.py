@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from trafficshift.errors import ValidationError
-from trafficshift.model import INTERFACE_PATTERNS, canonical_interface
+from trafficshift.model import canonical_interface
 from trafficshift.validation import parse_network
 
 from validation_examples import example_network

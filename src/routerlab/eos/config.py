@@ -154,7 +154,7 @@ _NEIGHBOR_SETTINGS = (r"remote-as|description|update-source|ebgp-multihop|local-
 
 def _neighbor_rules(af: bool) -> list[Rule]:
     rules = [
-        _rule(rf"neighbor (\S+) (?:route-map|prefix-list) \S+ (in|out)",
+        _rule(r"neighbor (\S+) (?:route-map|prefix-list) \S+ (in|out)",
               key=lambda m: f"neighbor {m.group(1)} {m.group(0).split()[2]} {m.group(2)}"),
     ]
     if af:
