@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from jnpr.junos.exception import CommitError
+from napalm.base.exceptions import MergeConfigException
 
 from render_network import (GOLDEN_ROUTER, NETWORK, apply, assert_reapplies_empty, assert_removing_shifts_restores,
                             case_intents, provisioned_golden_routers)
@@ -122,4 +123,30 @@ def test_eos_commits_an_undefined_route_map_so_the_lint_refuses_it(drivers, base
     running = driver.get_config(retrieve="running")["running"]
     assert f"neighbor {broken_neighbor.address} route-map TS-OUT-gone out" in running
     apply(driver, render_router(NETWORK, router))
+    assert driver.get_config(retrieve="running")["running"] == baseline_running["eos"]
+
+
+@pytest.mark.parametrize("malformed", ["99999:1", "64500:65536", "64500"])
+def test_junos_commit_refuses_a_malformed_community_value(malformed, drivers, baseline_running):
+    driver = drivers["junos"]
+    text = golden("junos", "mixed")
+    assert "members 64500:4242;" in text
+    driver.load_merge_candidate(config=text.replace("members 64500:4242;", f"members {malformed};"))
+    try:
+        with pytest.raises(CommitError, match=f"Invalid community value: {malformed}"):
+            driver.commit_config()
+    finally:
+        driver.discard_config()
+    assert driver.get_config(retrieve="running")["running"] == baseline_running["junos"]
+
+
+@pytest.mark.parametrize("malformed", ["99999:1", "64500:65536", "64500"])
+def test_eos_refuses_a_malformed_community_value(malformed, drivers, baseline_running):
+    driver = drivers["eos"]
+    text = golden("eos", "mixed")
+    assert "set community 64500:4242 additive" in text
+    with pytest.raises(MergeConfigException, match=f"Invalid input .*'{malformed}'"):
+        driver.load_merge_candidate(config=text.replace("set community 64500:4242 additive",
+                                                        f"set community {malformed} additive"))
+    driver.discard_config()
     assert driver.get_config(retrieve="running")["running"] == baseline_running["eos"]

@@ -84,6 +84,25 @@ def _check_prefix(prefix: str, version: int, token: int) -> None:
         raise ConfigError(f"Invalid input (at token {token}: '{prefix}')")
 
 
+#: what `set community` takes besides `AS:value` numbers (EOS User Manual, "set community (route-map)")
+_COMMUNITY_WORDS = frozenset({"GSHUT", "internet", "local-as", "no-advertise", "no-export", "none", "additive",
+                              "delete"})
+
+
+def _set_community_line(match: re.Match, parent: Node) -> str:
+    """`set community` values: `AS:value` with 16-bit parts, a well-known name, or a community-list."""
+    words = match.group(0).split()
+    if words[2:3] == ["community-list"]:
+        return match.group(0)
+    for token, word in enumerate(words[2:], 3):
+        if word in _COMMUNITY_WORDS:
+            continue
+        parts = word.split(":")
+        if len(parts) != 2 or not all(part.isdigit() and int(part) <= 65535 for part in parts):
+            raise ConfigError(f"Invalid input (at token {token}: '{word}')")
+    return match.group(0)
+
+
 def _check_ge_le(rest: str | None, max_len: int) -> None:
     for bound in re.findall(r"(?:ge|le) (\d+)", rest or ""):
         if not 1 <= int(bound) <= max_len:
@@ -272,7 +291,8 @@ GRAMMAR: dict[str, list[Rule]] = {
         _rule(r"set (?:local-preference|metric|weight|origin|tag|distance) \S+", key=_first(2)),
         _rule(r"set (?:ip|ipv6) next-hop \S+", key=_first(3)),
         _rule(r"set as-path prepend(?: (?:\d+(?:\.\d+)?|auto|last-as \d+))+", key=_first(3)),
-        _rule(r"set (?:community|extcommunity|large-community) .+", key=_first(2)),
+        _rule(r"set community .+", key=_first(2), canonical=_set_community_line),
+        _rule(r"set (?:extcommunity|large-community) .+", key=_first(2)),
         _rule(r"continue(?: \d+)?", key=_first(1)),
         _rule(r"sub-route-map \S+", key=_first(1)),
     ],

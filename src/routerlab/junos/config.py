@@ -621,6 +621,43 @@ def reference_errors(tree: Node) -> list[tuple[str, str]]:
     return errors
 
 
+#: community members Junos names instead of numbering (RFC 1997 and later well-known communities)
+WELL_KNOWN_COMMUNITIES = frozenset({"no-export", "no-advertise", "no-export-subconfed", "llgr-stale", "no-llgr"})
+_REGEX_CHARACTERS = set("^$*+?.[]()|\\")
+
+
+def community_member_error(member: str) -> str | None:
+    """Why Junos refuses `member` of a `community ... members` list, or None. A member with regular
+    expression characters is a pattern (only for matching; not checked here); a literal is `AS:value` with
+    16-bit parts, `large:A:B:C` with 32-bit parts, an extended `target:`/`origin:` community, or a
+    well-known name."""
+    if member in WELL_KNOWN_COMMUNITIES or _REGEX_CHARACTERS & set(member):
+        return None
+    parts = member.split(":")
+    if parts[0] in ("target", "origin") and len(parts) == 3:
+        return None
+    numbers = parts[1:] if parts[0] == "large" else parts
+    limit = 4294967295 if parts[0] == "large" else 65535
+    if len(numbers) == (3 if parts[0] == "large" else 2) and all(n.isdigit() and int(n) <= limit for n in numbers):
+        return None
+    return f"Invalid community value: {member}"
+
+
+def community_errors(tree: Node) -> list[tuple[str, str]]:
+    """(error path, message) for every community member Junos refuses at commit."""
+    errors = []
+    options = tree.find("policy-options")
+    for key, node in (options.children.items() if options is not None else ()):
+        if not key.startswith("community "):
+            continue
+        members = node.find("members")
+        for member in (members.values if members is not None else ()):
+            message = community_member_error(member)
+            if message is not None:
+                errors.append((f"[edit policy-options {key}]", message))
+    return errors
+
+
 def default_config(hostname: str) -> str:
     return (
         "system {\n"

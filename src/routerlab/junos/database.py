@@ -192,7 +192,8 @@ class ConfigDatabase:
     # -- commit -----------------------------------------------------------------------------------
     def check(self, client: Client) -> None:
         errors = [RpcErrorInfo(message=message, path=path, error_type="protocol")
-                  for path, message in cfg.reference_errors(self.candidate_for(client))]
+                  for path, message in cfg.reference_errors(self.candidate_for(client))
+                  + cfg.community_errors(self.candidate_for(client))]
         if errors:
             errors.append(RpcErrorInfo(message="configuration check-out failed"))
             raise DatabaseError(*errors)
