@@ -593,30 +593,43 @@ def _(net):
     net["routers"]["ams01-r1"]["asn"] = 23456
 
 
-@network_case("net-peer-as-zero", f"{L0}:peer_as", why="AS 0 is reserved (RFC 7607)")
-def _(net):
-    _link(net)["peer_as"] = 0
+#: cases that set one field of the first link: (id, field, value, why)
+LINK_FIELD_CASES = [
+    ("net-peer-as-zero", "peer_as", 0, "AS 0 is reserved (RFC 7607)"),
+    ("net-peer-as-as-trans", "peer_as", 23456, "no real peer is AS 23456"),
+    ("net-peer-as-65535", "peer_as", 65535, "last 16-bit ASN, reserved (RFC 7300)"),
+    ("net-peer-as-4294967295", "peer_as", 4294967295, "last 32-bit ASN, reserved (RFC 7300)"),
+    ("net-peer-as-documentation-16bit", "peer_as", 64496,
+     "RFC 5398 documentation ASN copied from an example; only `lab: true` allows it"),
+    ("net-neighbor-unspecified", "neighbor", "0.0.0.0", ""),
+    ("net-neighbor-unspecified-v6", "neighbor", "::", ""),
+    ("net-neighbor-broadcast", "neighbor", "255.255.255.255", ""),
+    ("net-neighbor-multicast", "neighbor", "224.0.0.5", "224.0.0.5 is OSPF's, never an eBGP peer"),
+    ("net-neighbor-loopback", "neighbor", "127.0.0.1", "a session to the router itself"),
+    ("net-neighbor-link-local", "neighbor", "169.254.0.1", ""),
+    ("net-neighbor-link-local-v6", "neighbor", "fe80::1", "ambiguous without a scope, and scopes are refused"),
+    ("net-neighbor-ipv4-mapped", "neighbor", "::ffff:100.64.0.1", "IPv4 written as IPv6: a v6 session to a v4 peer"),
+    ("net-neighbor-own-address", "neighbor", "100.64.0.0", "the neighbor is the router's own interface address"),
+    ("net-neighbor-outside-subnet", "neighbor", "100.64.0.9", "not reachable on the link: the session never comes up"),
+    ("net-local-address-length-zero", "local_address", "100.64.0.0/0", "a /0 interface address claims every address"),
+    ("net-local-address-loopback", "local_address", "127.0.0.0/31", ""),
+    ("net-group-dotted-leading-zero", "group", "010.0.0.1", "dotted numbers, whatever a parser makes of them"),
+]
+for case_id, key, value, why in LINK_FIELD_CASES:
+    network_case(case_id, f"{L0}:{key}", why=why)(lambda net, key=key, value=value: _link(net).__setitem__(key, value))
 
-
-@network_case("net-peer-as-as-trans", f"{L0}:peer_as", why="no real peer is AS 23456")
-def _(net):
-    _link(net)["peer_as"] = 23456
-
-
-@network_case("net-peer-as-65535", f"{L0}:peer_as", why="last 16-bit ASN, reserved (RFC 7300)")
-def _(net):
-    _link(net)["peer_as"] = 65535
-
-
-@network_case("net-peer-as-4294967295", f"{L0}:peer_as", why="last 32-bit ASN, reserved (RFC 7300)")
-def _(net):
-    _link(net)["peer_as"] = 4294967295
-
-
-@network_case("net-peer-as-documentation-16bit", f"{L0}:peer_as",
-              why="RFC 5398 documentation ASN copied from an example; only `lab: true` allows it")
-def _(net):
-    _link(net)["peer_as"] = 64496
+#: marker communities that are not the operator's own: (id, value, why)
+MARKER_CASES = [
+    ("net-marker-blackhole", "65535:666", "RFC 7999 BLACKHOLE: a provider honouring it drops the pool's traffic"),
+    ("net-marker-no-export", "65535:65281", "NO_EXPORT: well-known, it changes how routers propagate the route"),
+    ("net-marker-graceful-shutdown", "65535:0", "RFC 8326 GRACEFUL_SHUTDOWN: lowers the route's preference"),
+    ("net-marker-reserved-zero", "0:666", "0:* is reserved (RFC 1997)"),
+    ("net-marker-other-as", "174:666", "another AS's namespace, and the blackhole value many providers use"),
+    ("net-marker-out-of-range", "65536:1", "a standard community's parts are 16-bit"),
+]
+for case_id, value, why in MARKER_CASES:
+    network_case(case_id, "traffic:policy:marker_community", why=why)(
+        lambda net, value=value: net.setdefault("policy", {}).__setitem__("marker_community", value))
 
 
 @network_case("net-peer-as-documentation-32bit", "traffic:routers:fra01-r2:links:Ethernet1:peer_as",
@@ -628,66 +641,6 @@ def _(net):
 @network_case("net-lab-not-a-boolean", "traffic:lab", why="`lab: yes` as a string must not switch checks off")
 def _(net):
     net["lab"] = "yes"
-
-
-@network_case("net-neighbor-unspecified", f"{L0}:neighbor")
-def _(net):
-    _link(net)["neighbor"] = "0.0.0.0"
-
-
-@network_case("net-neighbor-unspecified-v6", f"{L0}:neighbor")
-def _(net):
-    _link(net)["neighbor"] = "::"
-
-
-@network_case("net-neighbor-broadcast", f"{L0}:neighbor")
-def _(net):
-    _link(net)["neighbor"] = "255.255.255.255"
-
-
-@network_case("net-neighbor-multicast", f"{L0}:neighbor", why="224.0.0.5 is OSPF's, never an eBGP peer")
-def _(net):
-    _link(net)["neighbor"] = "224.0.0.5"
-
-
-@network_case("net-neighbor-loopback", f"{L0}:neighbor", why="a session to the router itself")
-def _(net):
-    _link(net)["neighbor"] = "127.0.0.1"
-
-
-@network_case("net-neighbor-link-local", f"{L0}:neighbor")
-def _(net):
-    _link(net)["neighbor"] = "169.254.0.1"
-
-
-@network_case("net-neighbor-link-local-v6", f"{L0}:neighbor", why="ambiguous without a scope, and scopes are refused")
-def _(net):
-    _link(net)["neighbor"] = "fe80::1"
-
-
-@network_case("net-neighbor-ipv4-mapped", f"{L0}:neighbor", why="IPv4 written as IPv6: a v6 session to a v4 peer")
-def _(net):
-    _link(net)["neighbor"] = "::ffff:100.64.0.1"
-
-
-@network_case("net-neighbor-own-address", f"{L0}:neighbor", why="the neighbor is the router's own interface address")
-def _(net):
-    _link(net)["neighbor"] = "100.64.0.0"
-
-
-@network_case("net-neighbor-outside-subnet", f"{L0}:neighbor", why="not reachable on the link: the session never comes up")
-def _(net):
-    _link(net)["neighbor"] = "100.64.0.9"
-
-
-@network_case("net-local-address-length-zero", f"{L0}:local_address", why="a /0 interface address claims every address")
-def _(net):
-    _link(net)["local_address"] = "100.64.0.0/0"
-
-
-@network_case("net-local-address-loopback", f"{L0}:local_address")
-def _(net):
-    _link(net)["local_address"] = "127.0.0.0/31"
 
 
 @network_case("net-local-subnets-overlap", f"{L0}:local_address", problems=2,
@@ -766,11 +719,6 @@ def _(net):
               why="EOS reads `neighbor 10.0.0.1 ...` as a neighbor, not a peer group")
 def _(net):
     _link(net, "ams01-r2", "Ethernet1")["group"] = "10.0.0.1"
-
-
-@network_case("net-group-dotted-leading-zero", f"{L0}:group", why="dotted numbers, whatever a parser makes of them")
-def _(net):
-    _link(net)["group"] = "010.0.0.1"
 
 
 @network_case("net-domain-empty-label", "traffic:baseline:domain_name")

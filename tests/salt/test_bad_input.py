@@ -23,7 +23,15 @@ from corpus import LOAD_CASES, NETWORK_CASES, OPERATOR_CASES, SECRET  # noqa: E4
 NETWORK_THROUGH_SALT = ("net-capacity-nan", "net-asn-string", "net-router-site-unknown", "net-duplicate-router-id",
                         "net-policy-target-above-overload", "net-inject-router-name", "net-inject-peer",
                         "net-inject-ntp", "net-unicode-lookalike-site", "net-unknown-key-with-secret",
-                        "net-oversize-router-id")
+                        "net-oversize-router-id",
+                        # safe on a real Internet edge: reserved values, overlaps, vendor interface names
+                        "net-asn-as-trans", "net-peer-as-65535", "net-peer-as-documentation-16bit",
+                        "net-neighbor-unspecified", "net-neighbor-loopback", "net-neighbor-own-address",
+                        "net-neighbor-outside-subnet", "net-local-address-length-zero", "net-local-subnets-overlap",
+                        "net-router-id-multicast", "net-pool-default-route", "net-pool-ipv4-mapped",
+                        "net-pool-overlaps-other-pool", "net-group-is-an-address", "net-domain-empty-label",
+                        "net-junos-interface-on-eos", "net-eos-interface-leading-zero", "net-eos-same-port-twice",
+                        "net-marker-blackhole", "net-marker-other-as")
 
 
 @pytest.fixture(scope="module")
