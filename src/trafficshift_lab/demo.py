@@ -29,7 +29,7 @@ import yaml
 
 from routerlab import DeviceSpec, Lab
 from trafficshift.errors import TrafficShiftError
-from trafficshift.loadsource import read_document, restamp
+from trafficshift.sources import read_document, restamp
 from trafficshift.model import Network
 from trafficshift.plan import Plan
 from trafficshift.simulate import measure

@@ -12,7 +12,7 @@ from corpus import CASES, LOAD, LOAD_CASES, NETWORK, NETWORK_CASES, OPERATOR_CAS
 from trafficshift import planner
 from trafficshift.controls import check_element, check_interval, check_limit, check_reason, check_run_id
 from trafficshift.errors import TrafficShiftError, ValidationError
-from trafficshift.loadsource import FileSource
+from trafficshift.sources import FileSource
 from trafficshift.fleet.store import MemoryCache, Store
 from trafficshift.validation import parse_load, parse_network
 

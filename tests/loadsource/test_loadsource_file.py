@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from trafficshift.loadsource import LoadSourceError, fetch_load, get_source, restamp
+from trafficshift.sources import LoadSourceError, fetch_load, get_source, restamp
 from trafficshift.validation import parse_load
 
 from loadsource_scenarios import REPO

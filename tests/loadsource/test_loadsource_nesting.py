@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from trafficshift.loadsource import LoadSourceError, get_source, json_nesting_problem
+from trafficshift.sources import LoadSourceError, get_source, json_nesting_problem
 from trafficshift.validation import MAX_LOAD_DEPTH, nesting_problem
 
 LIMIT = f"nested deeper than the limit of {MAX_LOAD_DEPTH} levels"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from trafficshift.loadsource import LoadSourceError, default_alternates, get_source
+from trafficshift.sources import LoadSourceError, default_alternates, get_source
 from trafficshift.validation import parse_load
 
 from loadsource_scenarios import NONFINITE_LINK, PARTIAL_MISSING_LINK, STALE_LINK

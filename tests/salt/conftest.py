@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from routerlab import DeviceSpec, Lab
-from trafficshift.loadsource import restamp
+from trafficshift.sources import restamp
 from trafficshift_lab.saltenv import master_opts, proxy_opts
 from waiting import wait_for
 

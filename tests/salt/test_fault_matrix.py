@@ -30,7 +30,7 @@ import yaml
 from conftest import HERE, REVERT_IN, ROUTERS, TIME_SCALE
 from routerlab import napalm_optional_args
 from runner_fleet import configs, master_store, reset, salt_run_with_revert_in, wait_for
-from trafficshift.loadsource import restamp
+from trafficshift.sources import restamp
 from trafficshift.fleet.store import HISTORY_BANK, STATE_BANK, read_holder
 
 JUNOS, EOS = "ams01-r1", "ams01-r2"

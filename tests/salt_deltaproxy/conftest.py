@@ -17,7 +17,7 @@ import yaml
 
 from delta_fleet import REVERT_IN
 from routerlab import DeviceSpec, Lab
-from trafficshift.loadsource import restamp
+from trafficshift.sources import restamp
 from trafficshift_lab.saltenv import credentials_file_content, deltaproxy_opts, master_opts, subproxy_pillar
 
 REPO = Path(__file__).resolve().parents[2]

@@ -20,7 +20,7 @@ import salt.utils.event
 import yaml
 
 from routerlab import DeviceSpec, Lab
-from trafficshift.loadsource import restamp
+from trafficshift.sources import restamp
 from trafficshift_lab.saltenv import master_opts, proxy_opts
 
 REPO = Path(__file__).resolve().parents[2]

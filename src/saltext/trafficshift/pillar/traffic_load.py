@@ -1,6 +1,6 @@
 """Salt ext_pillar: measured load under the `traffic_load` pillar key, from a pluggable load source.
 
-Thin adapter; everything happens in `trafficshift.loadsource` (docs/pillar-schema.md#the-ext_pillar).
+Thin adapter; everything happens in `trafficshift.sources` (docs/pillar-schema.md#the-ext_pillar).
 The network (`traffic` key, from pillar/traffic/network.sls) must be compiled before this ext_pillar runs
 (the default, `ext_pillar_first: False`): the prometheus source needs it for alternates and completeness.
 
@@ -25,7 +25,7 @@ pillar without `traffic_load`, so the planner sees no load and fails static.
 from __future__ import annotations
 
 try:
-    from trafficshift import loadsource
+    from trafficshift import sources
 
     HAS_TRAFFICSHIFT = True
 except ImportError:
@@ -42,4 +42,4 @@ def __virtual__():
 
 def ext_pillar(minion_id, pillar, source="file", **options):  # pylint: disable=unused-argument
     """Return ``{"traffic_load": <load dict>}`` (plain, JSON-safe) from the configured source."""
-    return {"traffic_load": loadsource.fetch_load(source, network=pillar.get("traffic"), **options)}
+    return {"traffic_load": sources.fetch_load(source, network=pillar.get("traffic"), **options)}

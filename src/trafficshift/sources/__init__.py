@@ -1,0 +1,60 @@
+"""Load sources: where the `traffic_load` pillar key comes from (docs/pillar-schema.md#load-sources). One
+module per source (`file`, `prometheus`) on a shared `base`; this package names them.
+
+A source turns measurements into a plain, JSON-safe dict in the load format (`trafficshift.model.Load`)
+that carries the time it was measured. Sources only fetch; `trafficshift.validation.parse_load` decides
+whether the load is well-formed and fresh enough to act on. A source that cannot deliver a complete load
+(down, timing out, malformed or partial answers) raises `LoadSourceError` and never returns half a load.
+
+    source = get_source("file", path="pillar/load/normal.yaml")
+    source = get_source("prometheus", url="http://127.0.0.1:9090", timeout_s=5)
+    load = source.fetch(network)          # network: Network or the raw `traffic` pillar mapping
+
+Sources:
+- ``file``: a YAML or JSON file (by suffix: ``.json`` is JSON, anything else YAML) holding one load mapping
+  with its own ``timestamp``. Duplicate keys (also through YAML merge keys ``<<``), YAML aliases,
+  NaN/Infinity, non-JSON values and nesting deeper than `MAX_LOAD_DEPTH` are refused, naming the path;
+  nothing here recurses over the document (the parsers' own nesting limits end in a clear error too).
+- ``prometheus``: instant queries over ``/api/v1/query`` for three gauges (the prefix is configurable)::
+
+      trafficshift_egress_bps{prefix, router, interface}   demand toward `prefix` on its best-path link
+      trafficshift_link_out_bps{router, interface}         the link's output counter rate
+      trafficshift_site_ingress_bps{site}                  a site's total ingress
+      trafficshift_site_ingress_bps{site, pool}            ... of which toward anycast pool `pool`
+
+  Every value's own sample time is read with ``timestamp()``; the load's ``timestamp`` is the OLDEST sample,
+  so staleness is judged conservatively. Prometheus does not know routing, so each prefix's alternates come
+  from configuration: the ``alternates`` option maps a link id to its alternate link ids in order of
+  preference; links not in it get every other transit link in the network, same router first, then the same
+  site, then other sites in the order of `site.neighbors` (at most `DEFAULT_ALTERNATES`). A missing counter
+  for any network link, a missing site total or pool series, no egress at all, a duplicate series, a
+  non-finite value or a Prometheus warning is partial data -> `LoadSourceError`.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from trafficshift.model import Network
+from trafficshift.sources.base import DEFAULT_ALTERNATES, LoadSource, LoadSourceError, restamp
+from trafficshift.sources.file import FileSource, json_nesting_problem, read_document
+from trafficshift.sources.prometheus import PrometheusSource, default_alternates
+
+__all__ = ["DEFAULT_ALTERNATES", "FileSource", "LoadSource", "LoadSourceError", "PrometheusSource",
+           "default_alternates", "fetch_load", "get_source", "json_nesting_problem", "read_document", "restamp"]
+
+SOURCES: dict[str, Callable[..., LoadSource]] = {"file": FileSource, "prometheus": PrometheusSource}
+
+
+def get_source(name: str, **options: Any) -> LoadSource:
+    """A configured load source by name; LoadSourceError for an unknown name or bad options."""
+    if name not in SOURCES:
+        raise LoadSourceError(f"unknown load source {name!r}; available: {', '.join(sorted(SOURCES))}")
+    try:
+        return SOURCES[name](**options)
+    except TypeError as exc:
+        raise LoadSourceError(f"load source {name!r}: bad options: {exc}") from None
+
+
+def fetch_load(source: str = "file", *, network: Network | Mapping | None = None, **options: Any) -> dict:
+    """One complete load from the named source (what the ext_pillar returns under `traffic_load`)."""
+    return get_source(source, **options).fetch(network)
