@@ -1,0 +1,250 @@
+"""Egress (Edge Fabric style): keep or give back the previous detours, then relieve overloaded links by
+detouring prefixes to alternates with room (the package docstring has the order of moves)."""
+from __future__ import annotations
+
+import ipaddress
+from typing import Iterable, Sequence
+
+from trafficshift.plan import Detour, Intent, intent_key
+from trafficshift.projection import Piece
+from trafficshift.tolerance import exceeds
+from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
+                                        RECEIVER_HEADROOM, pct)
+
+
+class EgressPlanning:
+    """The egress half of `core._Planner` (a mixin over its state and helpers)."""
+
+    def plan_egress(self, previous_intents: Sequence[Intent]) -> None:
+        policy = self.policy
+        self.load = dict(self.natural)
+        self.egress_budget = policy.max_moved_fraction * self.total_egress
+        self.egress_moved = 0.0
+        self.parent_pieces: dict[int, int] = {}  # demand index -> how many of its (split) pieces are detoured
+
+        pinned = {intent_key(i): i for i in self.pinned_intents if isinstance(i, Detour)}
+        candidates: dict[str, tuple[Detour, bool]] = {}
+        for intent in previous_intents:
+            if isinstance(intent, Detour):
+                candidates[intent_key(intent)] = (intent, False)
+        for key, intent in pinned.items():
+            candidates[key] = (intent, True)
+
+        kept: list[Piece] = []
+        for key in sorted(candidates):
+            intent, is_pinned = candidates[key]
+            since = self.previous_since.get(key, self.now)
+            piece = self._resolve_detour(intent, since)
+            if piece is None:
+                self.act("remove", f"detour of {intent.prefix}: the prefix, its preferred link {intent.from_link} "
+                         f"or the alternate {intent.router}:{intent.link} is no longer in the load", intent)
+                continue
+            if piece.prefix in self.pieces or self._overlaps(piece):
+                self.act("remove", f"detour of {piece.prefix}: another detour already moves (part of) it", intent)
+                continue
+            piece.pinned = is_pinned
+            if not is_pinned and self.prefixes[piece.parent] in self.pinned_prefixes:
+                self.act("remove", f"operator pinned {self.prefixes[piece.parent]}: it must stay on {piece.src}", intent)
+                continue
+            if not is_pinned and piece.dst in self.drained_links:
+                self.act("remove", f"detour of {piece.prefix}: its alternate {piece.dst} is being drained", intent)
+                continue
+            self._apply(piece)
+            kept.append(piece)
+
+        # a receiver that grew past the high watermark gives detours older than the hold time back, largest
+        # first, until under it; their sources are then relieved afresh below, toward alternates with room
+        # (younger detours stay: the receiver sheds its own prefixes instead, so wobbling load cannot flap)
+        for piece in sorted(kept, key=lambda p: (p.dst, -p.bps, p.prefix)):
+            dst_cap = self.cap[piece.dst]
+            old_enough = self.now - piece.since >= policy.hold_time_s
+            if not piece.pinned and old_enough and exceeds(self.load[piece.dst], policy.overload_threshold * dst_cap):
+                self._unapply(piece)
+                kept.remove(piece)
+                self.act("remove", f"detour of {piece.prefix} leaves {piece.dst}, which carries "
+                         f"{pct(self.load[piece.dst] + piece.bps, dst_cap)} with it, above the high watermark "
+                         f"{policy.overload_threshold:.0%}", self.detour_intent(piece), HIGH_WATERMARK)
+
+        # hysteresis: take a detour back only when its source stays under the low watermark without it
+        for piece in sorted(kept, key=lambda p: (p.src, p.bps, p.prefix)):
+            intent = self.detour_intent(piece)
+            src_cap = self.cap[piece.src]
+            back = self.load[piece.src] + piece.bps
+            if piece.pinned:
+                self.act("keep", f"operator pin keeps {piece.prefix} on {piece.dst}", intent)
+            elif piece.src in self.drained_links:
+                self.act("keep", f"{piece.src} is being drained", intent)
+            elif piece.src in self.undrained_links:
+                if not exceeds(back, policy.target_utilization * src_cap) and self._undrain_room(piece.src, piece.bps):
+                    self._unapply(piece)
+                    self.act("remove", f"undrain {piece.src}: {piece.prefix} returns, link at {pct(back, src_cap)}", intent)
+                else:
+                    self.act("keep", f"undrain {piece.src}: {piece.prefix} returns in a later cycle "
+                             f"(step size or target {policy.target_utilization:.0%})", intent)
+            elif exceeds(back, policy.low_watermark * src_cap):
+                self.act("keep", f"without this detour {piece.src} would be at {pct(back, src_cap)}, above the low "
+                         f"watermark {policy.low_watermark:.0%}", intent, LOW_WATERMARK)
+            elif self.now - piece.since < policy.hold_time_s:
+                self.act("keep", f"{piece.src} would be at {pct(back, src_cap)} without it, but the detour is only "
+                         f"{self.now - piece.since:.0f}s old (hold time {policy.hold_time_s:.0f}s)", intent, HOLD_TIME)
+            else:
+                self._unapply(piece)
+                self.act("remove", f"{piece.src} stays at {pct(back, src_cap)} with {piece.prefix} back, under the low "
+                         f"watermark {policy.low_watermark:.0%}", intent, LOW_WATERMARK)
+        self.previous_pieces = {p.prefix: p for p in kept}
+
+        overloaded = [lid for lid in self.link_ids if exceeds(self.load[lid], policy.overload_threshold * self.cap[lid])]
+        self.index_links(sorted(self.drained_links | set(overloaded)))
+        for lid in sorted(self.drained_links):
+            self._drain_link(lid)
+        for lid in sorted(overloaded, key=lambda lid: (-self.load[lid] / self.cap[lid], lid)):
+            if lid not in self.drained_links:
+                self._relieve_link(lid)
+
+    def _undrain_room(self, lid: str, bps: float) -> bool:
+        budget = self.policy.drain_step_fraction * self.natural[lid]
+        used = self._undrain_used.get(lid, 0.0)
+        if used > 0 and exceeds(used + bps, budget):
+            return False
+        self._undrain_used[lid] = used + bps
+        return True
+
+    def _apply(self, piece: Piece) -> None:
+        self.pieces[piece.prefix] = piece
+        # known piece: evaluating the finished plan needs no prefix index
+        self._resolved.setdefault(piece.prefix, (piece.parent, piece.bps / self.demand_bps[piece.parent]))
+        self.parent_pieces[piece.parent] = self.parent_pieces.get(piece.parent, 0) + 1
+        self.load[piece.src] -= piece.bps
+        self.load[piece.dst] += piece.bps
+
+    def _overlaps(self, piece: Piece) -> bool:
+        """A whole prefix and a piece of it (or two pieces where one contains the other) cannot both move."""
+        if not self.parent_pieces.get(piece.parent):
+            return False
+        net = ipaddress.ip_network(piece.prefix)
+        return any(other.parent == piece.parent and net.overlaps(ipaddress.ip_network(other.prefix))
+                   for other in self.pieces.values())
+
+    def _unapply(self, piece: Piece) -> None:
+        del self.pieces[piece.prefix]
+        self.parent_pieces[piece.parent] -= 1
+        self.load[piece.src] += piece.bps
+        self.load[piece.dst] -= piece.bps
+
+    def detour_intent(self, piece: Piece) -> Detour:
+        router, _, interface = piece.dst.partition(":")
+        return Detour(router, interface, piece.prefix, piece.src, self.policy.detour_local_pref)
+
+    def index_links(self, lids: Iterable[str]) -> None:
+        """Which demands prefer each of `lids` (one pass over all demands for all of them)."""
+        wanted = {lid: [] for lid in lids if lid not in self.by_link}
+        if wanted:
+            get = wanted.get
+            for i, lid in enumerate(self.demand_link):
+                members = get(lid)
+                if members is not None:
+                    members.append(i)
+            self.by_link.update(wanted)
+
+    def _movable(self, lid: str) -> list[int]:
+        self.index_links((lid,))
+        taken = {p.parent for p in self.pieces.values() if p.src == lid}
+        bps, prefixes, pinned = self.demand_bps, self.prefixes, self.pinned_prefixes
+        members = [i for i in self.by_link[lid] if bps[i] > 0 and i not in taken and prefixes[i] not in pinned]
+        members.sort(key=lambda i: (-bps[i], prefixes[i]))
+        return members
+
+    def _place(self, i: int, prefix: str, bps: float, src: str) -> bool:
+        """Detour one piece to its first alternate with room; False when no alternate or a cap refuses."""
+        if exceeds(self.egress_moved + bps, self.egress_budget):
+            self.block(src, MAX_MOVED)
+            return False
+        if len(self.pieces) + self.ingress_intent_count >= self.policy.max_overrides:
+            self.block(src, MAX_OVERRIDES)
+            return False
+        for alt in self.alternates(i):
+            if alt in self.drained_links:
+                continue
+            if not exceeds(self.load[alt] + bps, self.recv_limit[alt]):
+                self._apply(Piece(prefix, i, bps, src, alt, self.now))
+                self.egress_moved += bps
+                self.act("add", f"detour {prefix} ({bps:.0f} bps) from {src} to {alt}: {src} at "
+                         f"{pct(self.load[src] + bps, self.cap[src])}, {alt} goes to {pct(self.load[alt], self.cap[alt])}",
+                         self.detour_intent(self.pieces[prefix]))
+                return True
+        self.block(src, RECEIVER_HEADROOM)
+        return False
+
+    def _move(self, i: int, prefix: str, bps: float, src: str, need: float) -> float:
+        """Move `prefix` (a demand or a half of one), splitting when it is too big; returns bps moved."""
+        net = None
+        if bps > self.policy.split_threshold_bps:
+            net = ipaddress.ip_network(prefix)
+            if net.prefixlen >= (24 if net.version == 4 else 48):
+                net = None
+        if net is not None and not exceeds(need, bps / 2):
+            return self._move_halves(i, net, bps, src, need)
+        if self._place(i, prefix, bps, src):
+            return bps
+        if net is not None and not exceeds(bps / 2, self._room(i)):  # halves only help when one can fit somewhere
+            return self._move_halves(i, net, bps, src, need)
+        return 0.0
+
+    def _room(self, i: int) -> float:
+        """The most any alternate of demand `i` can still take."""
+        rooms = [self.recv_limit[a] - self.load[a] for a in self.alternates(i) if a not in self.drained_links]
+        return max(rooms, default=0.0)
+
+    def _move_halves(self, i: int, net, bps: float, src: str, need: float) -> float:
+        moved = 0.0
+        for half in net.subnets(prefixlen_diff=1):
+            if not exceeds(need, moved):
+                break
+            moved += self._move(i, str(half), bps / 2, src, need - moved)
+        return moved
+
+    def _relieve_link(self, lid: str) -> None:
+        policy, cap = self.policy, self.cap[lid]
+        start = self.load[lid]
+        target = policy.target_utilization * cap
+        deferred: list[int] = []
+        for i in self._movable(lid):
+            if not exceeds(self.load[lid], target):
+                break
+            need = self.load[lid] - target
+            if not exceeds(self.demand_bps[i], need):
+                self._move(i, self.prefixes[i], self.demand_bps[i], lid, need)
+            else:
+                deferred.append(i)
+        for i in reversed(deferred):  # smallest prefix that covers what is left
+            if not exceeds(self.load[lid], target):
+                break
+            self._move(i, self.prefixes[i], self.demand_bps[i], lid, self.load[lid] - target)
+        self._report(lid, exceeds(self.load[lid], target), start, self.load[lid], cap, sorted(self.blocked.get(lid, ())))
+
+    def _report(self, element: str, unresolved: bool, start: float, end: float, cap: float, rails: list[str]) -> None:
+        """Name every guard rail that stopped a move on `element`, and say so when it stays above target."""
+        if unresolved:
+            self.unresolved.add(element)
+            rails = rails or [RECEIVER_HEADROOM]  # nothing refused: no alternate/receiver had any room
+            self.act("refuse", f"{element} stays at {pct(end, cap)} (was {pct(start, cap)}), above the target "
+                     f"{self.policy.target_utilization:.0%}: blocked by {', '.join(rails)}", None, rails[0])
+            rails = rails[1:]
+        for rail in rails:
+            self.act("refuse", f"{element}: {rail} stopped a move"
+                     + ("" if unresolved else f"; other moves brought it to {pct(end, cap)}"), None, rail)
+
+    def _drain_link(self, lid: str) -> None:
+        budget = self.policy.drain_step_fraction * self.natural[lid]
+        moved = 0.0
+        for i in self._movable(lid):
+            bps = self.demand_bps[i]
+            if moved > 0 and exceeds(moved + bps, budget):
+                continue
+            if self._place(i, self.prefixes[i], bps, lid):
+                moved += bps
+        remaining = sum(self.demand_bps[i] for i in self._movable(lid))
+        self.act("keep",
+                 f"drain {lid}: moved {moved:.0f} bps this cycle, {remaining:.0f} bps of prefixes still on it"
+                 + (f" (blocked by {', '.join(sorted(self.blocked[lid]))})" if lid in self.blocked and exceeds(remaining, 0.0) else ""),
+                 None, min(self.blocked[lid]) if lid in self.blocked and exceeds(remaining, 0.0) else None)

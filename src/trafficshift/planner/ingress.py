@@ -1,0 +1,188 @@
+"""Anycast ingress (Traffic Manager style): keep or unwind the previous prepends and withdrawals, then relieve
+overloaded sites a prepend step at a time (the package docstring has the order of moves)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from trafficshift.plan import Detour, Intent, Prepend, Withdraw, intent_key
+from trafficshift.tolerance import exceeds
+from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
+                                        MAX_WITHDRAW, RECEIVER_HEADROOM, pct)
+
+
+class IngressPlanning:
+    """The ingress half of `core._Planner` (a mixin over its state and helpers)."""
+
+    def plan_ingress(self, previous_intents: Sequence[Intent]) -> None:
+        policy = self.policy
+        self.level_since: dict[tuple[str, str, str], float] = {}
+        self.level_pinned: set[tuple[str, str, str]] = set()
+        self.site_load = dict(self.site_natural)
+
+        candidates: dict[tuple[str, str, str], tuple[Intent, bool]] = {}
+        for intent in previous_intents:
+            if not isinstance(intent, Detour):
+                slot = self._ingress_slot(intent)
+                if slot is None:
+                    self.act("remove", f"{intent.kind} of pool {intent.pool} on {intent.router}:{intent.link}: the link "
+                             "or the pool at its site no longer exists", intent)
+                else:
+                    candidates[slot] = (intent, False)
+        for intent in self.pinned_intents:
+            if not isinstance(intent, Detour):
+                slot = self._ingress_slot(intent)
+                if slot is not None:
+                    candidates[slot] = (intent, True)
+        for slot in sorted(candidates):
+            intent, is_pinned = candidates[slot]
+            self.level_since[slot] = self.previous_since.get(intent_key(intent), self.now)
+            self._set_level(slot, self._intent_level(intent))
+            if is_pinned:
+                self.level_pinned.add(slot)
+        self.previous_levels = dict(self.levels)
+
+        # hysteresis, most aggressive shift first: withdrawals, then the highest prepend counts
+        for slot in sorted(self.previous_levels, key=lambda s: (-self.levels[s], s)):
+            site, pool, lid = slot
+            intent = self.ingress_intent(slot)
+            cap = self.site_cap[site]
+            back = self.site_load[site] + self.moved_out(site, pool, lid, self.levels[slot])
+            since = self.level_since[slot]
+            if slot in self.level_pinned:
+                self.act("keep", f"operator pin keeps {intent.kind} of {pool} on {lid}", intent)
+            elif site in self.drained_sites:
+                continue  # the drain below keeps and escalates it
+            elif site in self.undrained_sites:
+                lower = self.levels[slot] - 1
+                back = self.site_load[site] + self.moved_out(site, pool, lid, self.levels[slot]) - self.moved_out(site, pool, lid, lower)
+                if not exceeds(back, policy.target_utilization * cap):
+                    self._set_level(slot, lower)
+                    self.act("remove" if lower == 0 else "add", f"undrain {site}: {pool} on {lid} steps back to "
+                             f"{'no shift' if lower == 0 else f'prepend {lower}'}, site at {pct(back, cap)}",
+                             intent if lower == 0 else self.ingress_intent(slot))
+                else:
+                    self.act("keep", f"undrain {site}: {pool} on {lid} steps back later (site would be at {pct(back, cap)})",
+                             intent, HIGH_WATERMARK)
+            elif exceeds(back, policy.low_watermark * cap):
+                self.act("keep", f"without it {site} would be at {pct(back, cap)}, above the low watermark "
+                         f"{policy.low_watermark:.0%}", intent, LOW_WATERMARK)
+            elif self.now - since < policy.hold_time_s:
+                self.act("keep", f"{site} would be at {pct(back, cap)} without it, but the shift is only "
+                         f"{self.now - since:.0f}s old (hold time {policy.hold_time_s:.0f}s)", intent, HOLD_TIME)
+            else:
+                self._set_level(slot, 0)
+                self.act("remove", f"{site} stays at {pct(back, cap)} with {pool} back on {lid}, under the low "
+                         f"watermark {policy.low_watermark:.0%}", intent, LOW_WATERMARK)
+
+        self.ingress_budget = policy.max_moved_fraction * sum(self.site_natural.values())
+        self.ingress_moved = 0.0
+        for site in sorted(self.drained_sites):
+            self._drain_site(site)
+        overloaded = [s for s in self.site_ids if exceeds(self.site_load[s], policy.overload_threshold * self.site_cap[s])]
+        for site in sorted(overloaded, key=lambda s: (-self.site_load[s] / self.site_cap[s], s)):
+            if site not in self.drained_sites:
+                self._relieve_site(site)
+
+    @property
+    def ingress_intent_count(self) -> int:
+        return len(self.levels)
+
+    def _set_level(self, slot: tuple[str, str, str], level: int) -> None:
+        """Change one (site, pool, link) shift level and update the predicted site loads."""
+        site, pool, lid = slot
+        old = self.levels.get(slot, 0)
+        change = self.moved_out(site, pool, lid, level) - self.moved_out(site, pool, lid, old)
+        self.site_load[site] -= change
+        for receiver, fraction in self.landing[(site, pool)]:
+            self.site_load[receiver] += change * fraction
+        if level > 0:
+            self.levels[slot] = level
+            self.level_since.setdefault(slot, self.now)
+        else:
+            self.levels.pop(slot, None)
+            self.level_since.pop(slot, None)
+
+    def ingress_intent(self, slot: tuple[str, str, str]) -> Intent:
+        site, pool, lid = slot
+        router, _, interface = lid.partition(":")
+        level = self.levels.get(slot, 0)
+        if level > self.policy.max_prepend:
+            return Withdraw(router, interface, pool)
+        return Prepend(router, interface, pool, max(level, 1))
+
+    def withdrawn_sites(self, pool: str) -> set[str]:
+        return {site for (site, p, _), level in self.levels.items() if p == pool and level > self.policy.max_prepend}
+
+    def _try_step(self, slot: tuple[str, str, str], level: int, operator: bool) -> str | None:
+        """Raise one shift to `level` if every guard rail allows; returns the guard rail that refused."""
+        site, pool, lid = slot
+        if not self.landing[(site, pool)]:
+            return RECEIVER_HEADROOM
+        old = self.levels.get(slot, 0)
+        change = self.moved_out(site, pool, lid, level) - self.moved_out(site, pool, lid, old)
+        if not exceeds(change, 0.0):
+            return None
+        if level > self.policy.max_prepend:
+            withdrawn = self.withdrawn_sites(pool)
+            if site not in withdrawn and len(withdrawn) >= self.policy.max_withdraw_sites:
+                return MAX_WITHDRAW
+        if not operator and exceeds(self.ingress_moved + change, self.ingress_budget):
+            return MAX_MOVED
+        if old == 0 and len(self.pieces) + self.ingress_intent_count >= self.policy.max_overrides:
+            return MAX_OVERRIDES
+        for receiver, fraction in self.landing[(site, pool)]:
+            if exceeds(self.site_load[receiver] + change * fraction, self.site_recv_limit[receiver]):
+                return RECEIVER_HEADROOM
+        self._set_level(slot, level)
+        self.ingress_moved += change
+        cap = self.site_cap[site]
+        self.act("add", f"{'withdraw' if level > self.policy.max_prepend else f'prepend {level}x'} {pool} toward {lid}: "
+                 f"moves {change:.0f} bps off {site} (now {pct(self.site_load[site], cap)})", self.ingress_intent(slot))
+        return None
+
+    def _relieve_site(self, site: str) -> None:
+        """Pools lowest priority first; within a pool each link climbs prepend 1..max_prepend, and only when
+        every pool is exhausted, withdrawal (never on the site's last link). Each round takes, among the
+        pool's next one-step raises, the smallest that covers the remaining excess, or else the largest
+        (ties: the lowest count first, then link order), so moves stay close to the excess."""
+        policy, cap = self.policy, self.site_cap[site]
+        start = self.site_load[site]
+        target = policy.target_utilization * cap
+        refused: set[str] = set()
+        links = self.site_links[site]
+        for withdraw in (False, True):
+            for pool in self.site_pools[site]:
+                closed: set[str] = set()
+                while exceeds(self.site_load[site], target):
+                    steps = []
+                    for lid in links:
+                        level = self.levels.get((site, pool, lid), 0)
+                        ceiling = policy.max_prepend + 1 if withdraw and lid != links[-1] else policy.max_prepend
+                        if lid in closed or level >= ceiling:
+                            continue
+                        change = self.moved_out(site, pool, lid, level + 1) - self.moved_out(site, pool, lid, level)
+                        if exceeds(change, 0.0):
+                            steps.append((change, lid, level + 1))
+                    if not steps:
+                        break
+                    need = self.site_load[site] - target
+                    covering = [step for step in steps if not exceeds(need, step[0])]
+                    change, lid, level = min(covering, key=lambda s: (s[0], s[2])) if covering else max(steps, key=lambda s: (s[0], -s[2]))
+                    rail = self._try_step((site, pool, lid), level, operator=False)
+                    if rail:
+                        refused.add(rail)
+                        closed.add(lid)
+        self._report(site, exceeds(self.site_load[site], target), start, self.site_load[site], cap, sorted(refused))
+
+    def _drain_site(self, site: str) -> None:
+        """One step per cycle: every link of every pool one prepend further, then explicit withdrawal."""
+        for pool in self.site_pools[site]:
+            for lid in self.site_links[site]:
+                slot = (site, pool, lid)
+                level = self.levels.get(slot, 0)
+                if level > self.policy.max_prepend:
+                    self.act("keep", f"drain {site}: {pool} stays withdrawn toward {lid}", self.ingress_intent(slot))
+                    continue
+                rail = self._try_step(slot, level + 1, operator=True)
+                if rail:
+                    self.act("refuse", f"drain {site}: {pool} toward {lid} cannot go to step {level + 1}", None, rail)

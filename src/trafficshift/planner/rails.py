@@ -1,0 +1,19 @@
+"""The guard rails' names as they appear in `Action.guard_rail` (docs/guard-rails.md has one section each),
+and how plans print utilization."""
+from __future__ import annotations
+
+# guard-rail names as they appear in Action.guard_rail (docs/guard-rails.md has one section each)
+HIGH_WATERMARK = "overload_threshold"
+LOW_WATERMARK = "low_watermark"
+HOLD_TIME = "hold_time_s"
+MAX_MOVED = "max_moved_fraction"
+MAX_OVERRIDES = "max_overrides"
+RECEIVER_HEADROOM = "receiver_headroom"
+CIRCUIT_BREAKER = "max_shifting_elements"
+MAX_WITHDRAW = "max_withdraw_sites"
+FAIL_STATIC = "fail_static"
+MAX_PLAN_CHANGE = "max_plan_change"
+
+
+def pct(bps: float, capacity: float) -> str:
+    return f"{100.0 * bps / capacity:.1f}%"
