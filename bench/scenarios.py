@@ -253,7 +253,7 @@ def lp_reference(network: Network, load: Load) -> LpResult:
     import highspy
     import numpy as np
 
-    from trafficshift.projection import Projection
+    from trafficshift.model.projection import Projection
 
     started = time.perf_counter()
     helper = Projection(network, load)  # the planner's own routing projection, so both predict alike

@@ -40,7 +40,7 @@ import yaml
 
 from trafficshift import planner, simulate
 from trafficshift.model import EgressDemand, LinkCounter, Load, Network, SiteLoad
-from trafficshift.plan import Detour, Plan, Prepend, Withdraw
+from trafficshift.model.plan import Detour, Plan, Prepend, Withdraw
 from trafficshift.render import render_shift
 from trafficshift.validation import check_load, parse_load, parse_network
 

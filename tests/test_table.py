@@ -1,5 +1,5 @@
 """The human plan table: loaded or changed elements with before -> after and their actions, then reasons."""
-from trafficshift.plan import Action, Detour, Plan, Prepend, Utilization, intent_to_dict
+from trafficshift.model.plan import Action, Detour, Plan, Prepend, Utilization, intent_to_dict
 from trafficshift.present.table import format_plan, format_runner_return
 
 DETOUR = Detour(router="r2", link="Ethernet1", prefix="198.51.100.0/24", from_link="r1:et-0/0/0", local_pref=200)

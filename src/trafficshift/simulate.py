@@ -4,8 +4,8 @@ predicts the active plan moves it."""
 from __future__ import annotations
 
 from trafficshift.model import LinkCounter, Load, Network, SiteLoad
-from trafficshift.plan import Plan
-from trafficshift.projection import expected_link_load
+from trafficshift.model.plan import Plan
+from trafficshift.model.projection import expected_link_load
 
 
 def measure(network: Network, natural: Load, active: Plan | None) -> Load:

@@ -31,7 +31,7 @@ from routerlab import DeviceSpec, Lab
 from trafficshift.errors import TrafficShiftError
 from trafficshift.sources import read_document, restamp
 from trafficshift.model import Network
-from trafficshift.plan import Plan
+from trafficshift.model.plan import Plan
 from trafficshift.simulate import measure
 from trafficshift.validation import parse_load, parse_network
 from trafficshift_lab.localsalt import LocalSalt

@@ -3,7 +3,7 @@ the path its error must name (docs/reliability.md, "Bad input").
 
 One corpus, two layers: tests/badinput/test_corpus.py runs every case through the pure boundary (load file
 source, `parse_network`, `parse_load`, the planner's fail-static, the operator argument checks in
-`trafficshift.controls`), tests/salt/test_bad_input.py through the real master (`salt-run`), where the load
+`trafficshift.validation.arguments`), tests/salt/test_bad_input.py through the real master (`salt-run`), where the load
 cases go through the file the traffic_load ext_pillar reads and the network cases through the test pillar.
 
 Cases start from the Salt tests' network (tests/salt/pillar/traffic/network.sls) and normal load

@@ -1,7 +1,7 @@
 """Every bad-input case through the pure boundary, as the Salt path takes it: a load goes through the file
 source (the traffic_load ext_pillar) then `parse_load` and, when well-formed but stale, the planner; a
 network through `parse_network`; an operator command line through Salt's own argument parsing then the
-checks in `trafficshift.controls`. The error names the case's path, is one problem, and shows no secret."""
+checks in `trafficshift.validation.arguments`. The error names the case's path, is one problem, and shows no secret."""
 from __future__ import annotations
 
 import pytest
@@ -10,7 +10,7 @@ import yaml
 
 from corpus import CASES, LOAD, LOAD_CASES, NETWORK, NETWORK_CASES, OPERATOR_CASES, SECRET
 from trafficshift import planner
-from trafficshift.controls import check_element, check_interval, check_limit, check_reason, check_run_id
+from trafficshift.validation.arguments import check_element, check_interval, check_limit, check_reason, check_run_id
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.sources import FileSource
 from trafficshift.fleet.store import MemoryCache, Store

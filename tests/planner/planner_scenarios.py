@@ -8,7 +8,7 @@ import ipaddress
 
 from trafficshift.model import Load, Network, Policy
 from trafficshift.planner import plan
-from trafficshift.projection import apply_plan
+from trafficshift.model.projection import apply_plan
 
 NOW = 1_700_000_000.0
 

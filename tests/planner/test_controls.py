@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes, util
 
-from trafficshift.controls import (Drain, Freeze, PinIntent, PinPrefix, Undrain, control_from_dict, controls_from_list,
-                                   controls_to_list)
-from trafficshift.plan import Detour, Prepend, Withdraw
+from trafficshift.model.controls import (Drain, Freeze, PinIntent, PinPrefix, Undrain, control_from_dict,
+                                         controls_from_list, controls_to_list)
+from trafficshift.model.plan import Detour, Prepend, Withdraw
 from trafficshift.planner import plan
 
 A, B, C = "ams-r1:et-0/0/0", "ams-r1:et-0/0/1", "fra-r1:et-0/0/0"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes, util
 
-from trafficshift.plan import Detour
+from trafficshift.model.plan import Detour
 from trafficshift.planner import plan
 
 HOT, SPARE, BACKUP = "ams-r1:et-0/0/0", "ams-r1:et-0/0/1", "ams-r1:et-0/0/2"
@@ -107,7 +107,7 @@ def test_no_flapping_when_load_wobbles_around_the_high_watermark():
 def test_previous_detours_of_vanished_prefixes_are_removed_with_a_reason():
     net = two_links()
     stale = Detour("ams-r1", "et-0/0/1", "203.0.113.0/24", HOT, 200)
-    from trafficshift.plan import Plan, intent_key
+    from trafficshift.model.plan import Plan, intent_key
 
     previous = Plan(created=NOW - 60, status="ok", intents=(stale,), since={intent_key(stale): NOW - 60})
     result = plan(net, make_load([(p, 1e9, HOT, [SPARE]) for p in prefixes(5)]), previous, (), NOW)
@@ -127,7 +127,7 @@ def test_ipv6_prefixes_split_no_finer_than_slash_48():
 
 
 def test_overlapping_previous_detours_of_one_prefix_keep_only_the_first():
-    from trafficshift.plan import Plan
+    from trafficshift.model.plan import Plan
 
     whole = Detour("ams-r1", "et-0/0/1", "198.18.0.0/23", HOT, 200)
     half = Detour("ams-r1", "et-0/0/2", "198.18.0.0/24", HOT, 200)
@@ -139,7 +139,7 @@ def test_overlapping_previous_detours_of_one_prefix_keep_only_the_first():
 
 
 def test_expected_link_load_follows_the_active_detours():
-    from trafficshift.projection import expected_link_load
+    from trafficshift.model.projection import expected_link_load
 
     net = two_links()
     load = make_load([(p, 1e9, HOT, [SPARE]) for p in prefixes(10)])

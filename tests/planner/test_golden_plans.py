@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from trafficshift.planner import plan
-from trafficshift.projection import apply_plan
+from trafficshift.model.projection import apply_plan
 from trafficshift.validation import parse_load, parse_network
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from planner_scenarios import NOW, cycle, make_load, make_network, util
 
-from trafficshift.plan import Prepend, Withdraw
+from trafficshift.model.plan import Prepend, Withdraw
 from trafficshift.planner import plan
 
 LINKS = {"ams-r1:et-0/0/0": ("private", 10e9), "ams-r1:et-0/0/1": ("transit", 10e9),

@@ -6,9 +6,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes
 
-from trafficshift.plan import Detour, intent_key
+from trafficshift.model.plan import Detour, intent_key
 from trafficshift.planner import plan
-from trafficshift.projection import apply_plan
+from trafficshift.model.projection import apply_plan
 from trafficshift.tolerance import exceeds
 
 SITES = ("ams", "fra", "par", "lon")
@@ -169,7 +169,7 @@ def test_every_added_intent_has_an_action_with_a_reason(scenario):
 
 
 def intent_key_of(data: dict) -> str:
-    from trafficshift.plan import intent_from_dict
+    from trafficshift.model.plan import intent_from_dict
 
     return intent_key(intent_from_dict(data))
 
@@ -193,7 +193,7 @@ def test_no_shift_is_undone_within_hold_time_while_load_wobbles(scenario, factor
 
 @given(scenarios(), st.data())
 def test_drains_never_push_receivers_over_target(scenario, data):
-    from trafficshift.controls import Drain
+    from trafficshift.model.controls import Drain
 
     network, load = scenario
     element = data.draw(st.sampled_from(["site", "router", "link"]))

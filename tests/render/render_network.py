@@ -13,7 +13,7 @@ from napalm import get_network_driver
 
 from routerlab import DeviceSpec, Lab, napalm_optional_args
 from trafficshift.model import Baseline, Link, Network, Pool, Router, Site
-from trafficshift.plan import Detour, Plan, Prepend, Withdraw
+from trafficshift.model.plan import Detour, Plan, Prepend, Withdraw
 
 
 def construct(model, **changes):

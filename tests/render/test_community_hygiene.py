@@ -13,7 +13,7 @@ from render_network import GOLDEN_ROUTER, NETWORK, construct, plan_of
 from render_statements import eos_statements, junos_statements
 from trafficshift.errors import RenderError
 from trafficshift.model import DEFAULT_MARKER_VALUE
-from trafficshift.plan import Detour, Prepend, Withdraw
+from trafficshift.model.plan import Detour, Prepend, Withdraw
 from trafficshift.render import render_router
 from trafficshift.validation import parse_network
 

@@ -28,7 +28,7 @@ from render_network import (apply, assert_reapplies_empty, assert_removing_shift
 from render_statements import STATEMENTS, split_managed
 from trafficshift.errors import ValidationError
 from trafficshift.model import Link, Network, Pool, Router, Site
-from trafficshift.plan import Detour, Prepend, Withdraw, sort_intents
+from trafficshift.model.plan import Detour, Prepend, Withdraw, sort_intents
 from trafficshift.render import render_baseline, render_router, render_shift
 from trafficshift.render.readback import read_intents
 from trafficshift.validation import parse_network

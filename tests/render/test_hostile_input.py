@@ -8,7 +8,7 @@ import pytest
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents, construct, plan_of
 from trafficshift.errors import RenderError
 from trafficshift.model import Network
-from trafficshift.plan import Detour, Prepend, Withdraw
+from trafficshift.model.plan import Detour, Prepend, Withdraw
 from trafficshift.render import render_baseline, render_router
 
 HOSTILE = [

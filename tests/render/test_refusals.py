@@ -12,7 +12,7 @@ from render_network import GOLDEN_ROUTER, NETWORK, case_intents, plan_of
 from trafficshift.errors import LintError, RenderError
 from trafficshift.render.lint import lint
 from trafficshift.model import Link
-from trafficshift.plan import Detour, Prepend, Withdraw
+from trafficshift.model.plan import Detour, Prepend, Withdraw
 from trafficshift.render import VENDORS, generator, render_baseline, render_router, render_shift
 from trafficshift.render.base import TEMPLATE_ROOT
 from trafficshift.render.structure import MARKER_COMMUNITY, Term, build

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from render_network import GOLDEN_ROUTER, NETWORK
 from render_statements import STATEMENTS, split_managed
-from trafficshift.plan import Detour, Prepend, Withdraw
+from trafficshift.model.plan import Detour, Prepend, Withdraw
 from trafficshift.render import render_shift
 
 POOLS = sorted(name for name, pool in NETWORK.pools.items() if "ams01" in pool.sites)  # the golden routers' site

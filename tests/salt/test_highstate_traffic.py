@@ -12,7 +12,7 @@ from routerlab.junos.config import default_config
 from trafficshift.device import deploy
 from trafficshift.render import render_baseline, render_shift
 from trafficshift.validation import parse_network
-from trafficshift.plan import intent_from_dict
+from trafficshift.model.plan import intent_from_dict
 from conftest import NETWORK
 
 ROUTER, LINK = "ams01-r1", "et-0/0/0"

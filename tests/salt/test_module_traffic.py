@@ -10,7 +10,7 @@ import pytest
 from conftest import NETWORK
 from trafficshift.render import render_shift
 from trafficshift.validation import parse_network
-from trafficshift.plan import intent_from_dict
+from trafficshift.model.plan import intent_from_dict
 
 #: one router per vendor, with one link each of them has
 ROUTERS = {"junos": ("ams01-r1", "et-0/0/1"), "eos": ("ams01-r2", "Ethernet1")}

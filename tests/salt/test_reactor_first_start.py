@@ -11,7 +11,7 @@ import napalm
 from routerlab.junos.config import default_config
 from runner_fleet import master_store
 from trafficshift.device import deploy
-from trafficshift.plan import intent_from_dict
+from trafficshift.model.plan import intent_from_dict
 from trafficshift.render import render_baseline, render_shift
 from trafficshift.fleet.store import MINIONS_BANK
 from trafficshift.validation import parse_network

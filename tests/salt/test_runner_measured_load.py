@@ -9,7 +9,7 @@ import pytest
 from conftest import HERE, NETWORK
 from runner_fleet import master_store
 from trafficshift.sources import restamp
-from trafficshift.plan import Plan
+from trafficshift.model.plan import Plan
 from trafficshift.simulate import measure
 from trafficshift.validation import parse_load, parse_network
 

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import soak  # noqa: E402
 
-from trafficshift.plan import Detour, Plan, Prepend  # noqa: E402
+from trafficshift.model.plan import Detour, Plan, Prepend  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents, provisioned_golden_routers
 from trafficshift.device import deploy
-from trafficshift.plan import Detour, Prepend, Withdraw, sort_intents
+from trafficshift.model.plan import Detour, Prepend, Withdraw, sort_intents
 from trafficshift.render.readback import ReadbackError, read_intents
 from trafficshift.render import render_router, render_shift
 

@@ -112,7 +112,7 @@ def test_a_recorded_run_replays_to_the_same_plan():
     import yaml
 
     from trafficshift import planner
-    from trafficshift.controls import Drain
+    from trafficshift.model.controls import Drain
     from trafficshift.fleet.store import replay
     from trafficshift.validation import parse_load, parse_network
 

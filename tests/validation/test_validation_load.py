@@ -5,7 +5,7 @@ import pytest
 
 from trafficshift.errors import ValidationError
 from trafficshift.model import Load, Network
-from trafficshift.plan import Detour, Plan
+from trafficshift.model.plan import Detour, Plan
 from trafficshift.validation import Limits, check_load, parse_load
 
 from validation_examples import example_load

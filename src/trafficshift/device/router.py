@@ -14,7 +14,7 @@ import re
 from trafficshift.device import deploy
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
-from trafficshift.plan import Intent, intent_from_dict, intent_to_dict
+from trafficshift.model.plan import Intent, intent_from_dict, intent_to_dict
 from trafficshift.render.readback import read_intents
 from trafficshift.render import render_baseline, render_shift
 from trafficshift.validation import parse_network

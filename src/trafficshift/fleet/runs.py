@@ -20,10 +20,10 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from trafficshift import planner
 from trafficshift.fleet import rollout
-from trafficshift.controls import (Drain, Freeze, Undrain, check_element, check_interval, check_limit,
-                                   check_reason, check_run_id, control_from_dict, controls_from_list)
+from trafficshift.model.controls import Drain, Freeze, Undrain, control_from_dict, controls_from_list
+from trafficshift.validation.arguments import check_element, check_interval, check_limit, check_reason, check_run_id
 from trafficshift.errors import TrafficShiftError
-from trafficshift.plan import Plan
+from trafficshift.model.plan import Plan
 from trafficshift.fleet.store import LockHeld, Store, new_run_id
 from trafficshift.fleet.store import replay as store_replay
 from trafficshift.present.table import format_plan

@@ -7,7 +7,7 @@ so does `MemoryCache` in unit tests. Values are plain JSON-safe dicts.
 
 Banks (all under ``trafficshift/``):
 - ``trafficshift/state``: ``active`` (the plan the fleet is on, as Plan.to_dict plus the run id that put it
-  there), ``controls`` (operator controls, trafficshift.controls dicts), ``settings`` (e.g. the periodic
+  there), ``controls`` (operator controls, trafficshift.model.controls dicts), ``settings`` (e.g. the periodic
   rebalance interval).
 - ``trafficshift/minions``: one key per proxy seen starting, for first-start provisioning.
 - ``trafficshift/history``: one record per run, key = run id (sortable: ``YYYYmmddTHHMMSS.ffffff-<pid>``),
@@ -219,8 +219,8 @@ def replay(record: dict):
     """Plan again from a history record's inputs snapshot (network, load, previous plan, controls, now):
     the planner is a pure function, so an apply/rebalance run's plan comes back byte for byte."""
     from trafficshift import planner
-    from trafficshift.controls import controls_from_list
-    from trafficshift.plan import Plan
+    from trafficshift.model.controls import controls_from_list
+    from trafficshift.model.plan import Plan
     from trafficshift.validation import parse_load, parse_network
 
     inputs = record.get("inputs", {})

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from trafficshift.controls import Control, Drain, Freeze, PinIntent, PinPrefix, Undrain
+from trafficshift.model.controls import Control, Drain, Freeze, PinIntent, PinPrefix, Undrain
 from trafficshift.model import Load, Network
-from trafficshift.plan import Action, Intent, Plan, Utilization, intent_key, intent_to_dict, sort_intents
-from trafficshift.projection import Piece, Projection
+from trafficshift.model.plan import Action, Intent, Plan, Utilization, intent_key, intent_to_dict, sort_intents
+from trafficshift.model.projection import Piece, Projection
 from trafficshift.planner.rails import CIRCUIT_BREAKER, FAIL_STATIC, MAX_PLAN_CHANGE
 from trafficshift.planner.egress import EgressPlanning
 from trafficshift.planner.ingress import IngressPlanning
 
 
 class _Planner(EgressPlanning, IngressPlanning, Projection):
-    """One cycle's decisions over the routing projection (trafficshift.projection)."""
+    """One cycle's decisions over the routing projection (trafficshift.model.projection)."""
 
     def __init__(self, network: Network, load: Load, previous: Plan | None, controls: Sequence[Control], now: float):
         drained_sites = {c.name for c in controls if isinstance(c, Drain) and c.element == "site" and c.name in network.sites}

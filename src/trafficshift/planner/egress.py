@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable, Sequence
 
-from trafficshift.plan import Detour, Intent, intent_key
-from trafficshift.projection import Piece
+from trafficshift.model.plan import Detour, Intent, intent_key
+from trafficshift.model.projection import Piece
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         RECEIVER_HEADROOM, pct)

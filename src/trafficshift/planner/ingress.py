@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from trafficshift.plan import Detour, Intent, Prepend, Withdraw, intent_key
+from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, intent_key
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         MAX_WITHDRAW, RECEIVER_HEADROOM, pct)

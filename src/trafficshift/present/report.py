@@ -71,7 +71,7 @@ def _ratio(used: float, capacity: float) -> float:
 
 
 def describe_intent(intent: Mapping | None) -> str:
-    """One line for an intent dict (trafficshift.plan.intent_to_dict)."""
+    """One line for an intent dict (trafficshift.model.plan.intent_to_dict)."""
     if not intent:
         return ""
     kind = intent.get("kind")

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from trafficshift.plan import Intent, Plan, Utilization
+from trafficshift.model.plan import Intent, Plan, Utilization
 
 
 def _pct(value: float) -> str:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from trafficshift.errors import RenderError
 from trafficshift.render import lint as linting
 from trafficshift.model import Network
-from trafficshift.plan import Plan
+from trafficshift.model.plan import Plan
 from trafficshift.render import structure
 from trafficshift.render.base import Generator
 from trafficshift.render.eos import EosGenerator

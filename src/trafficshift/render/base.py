@@ -17,7 +17,7 @@ from typing import ClassVar
 import jinja2
 
 from trafficshift.errors import RenderError
-from trafficshift.plan import Detour, Prepend, Withdraw
+from trafficshift.model.plan import Detour, Prepend, Withdraw
 
 #: the vendor templates, shipped as package data (src/trafficshift/render/templates/<vendor>/)
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"

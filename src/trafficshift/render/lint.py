@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from trafficshift.errors import LintError
 from trafficshift.model import Network
-from trafficshift.plan import Withdraw
+from trafficshift.model.plan import Withdraw
 from trafficshift.render.structure import MANAGED_PREFIX, MARKER_COMMUNITY, RouterConfig, announce_list
 
 

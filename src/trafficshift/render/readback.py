@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from trafficshift.errors import TrafficShiftError
 from trafficshift.model import Network
-from trafficshift.plan import Detour, Intent, Prepend, Withdraw, sort_intents
+from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, sort_intents
 from trafficshift.render.structure import MANAGED_PREFIX, object_suffix
 
 POOL_LIST = re.compile(r"POOL6?-(?P<pool>.+)")

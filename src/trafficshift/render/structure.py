@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from trafficshift.errors import RenderError
 from trafficshift.model import NAME_PATTERN, Network, Router, standard_community
-from trafficshift.plan import Detour, Intent, Prepend, Withdraw, sort_intents
+from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, sort_intents
 
 if TYPE_CHECKING:
     from trafficshift.render.base import Generator

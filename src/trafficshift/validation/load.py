@@ -13,9 +13,9 @@ from trafficshift.model import (
     Load,
     Network,
 )
-from trafficshift.plan import Plan
+from trafficshift.model.plan import Plan
 from trafficshift.problems import component, location, number, problem
-from trafficshift.projection import expected_link_load
+from trafficshift.model.projection import expected_link_load
 from trafficshift.validation.base import (DEFAULT_LIMITS, Limits, LoadCheck, _canonical_prefix, _count, _map, _model,
                                           _raise, _seq, _too_long)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Iterable, Mapping
 
-from .model import LinkCounter, Load, Network, SiteLoad
-from .plan import Detour, Intent, Plan, Prepend, Withdraw
+from trafficshift.model import LinkCounter, Load, Network, SiteLoad
+from trafficshift.model.plan import Detour, Intent, Plan, Prepend, Withdraw
 
 #: which alternate a detour prefers (Edge Fabric: private > public exchange > transit)
 DETOUR_KIND_RANK = {"private": 0, "public-ix": 1, "transit": 2}
