@@ -29,10 +29,10 @@ import salt.pillar
 import salt.utils.event
 
 try:
-    from trafficshift.fleet import rollout
-    from trafficshift.errors import TrafficShiftError
-    from trafficshift.fleet.runs import DEFAULTS, Fleet, Ports, fail
     from saltext.trafficshift.master import store_for
+    from trafficshift.errors import TrafficShiftError
+    from trafficshift.fleet import rollout
+    from trafficshift.fleet.runs import DEFAULTS, Fleet, Ports, fail
     from trafficshift.fleet.store import FleetLock, read_holder
 
     HAS_TRAFFICSHIFT = True
@@ -42,6 +42,7 @@ except ImportError:
 log = logging.getLogger(__name__)
 
 __virtualname__ = "traffic"
+
 
 def __virtual__():
     if not HAS_TRAFFICSHIFT:
