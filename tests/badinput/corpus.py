@@ -284,34 +284,35 @@ WRAP = 2**64  # a wrapped (or signed-as-unsigned) 64-bit counter
 HOT = "ams01-r1:et-0/0/0"  # 100G, its one prefix at 50G
 
 
-@load_case("load-counter-wrap-2-64", f"traffic_load:links:{HOT}:out_bps", stale=True,
-           why="the issue's case: 2**64 on a 100G link; with the prefixes read off the same counter it was fresh")
-def _(load, now):
-    load["links"][HOT]["out_bps"] = WRAP
+def _set(data: dict, keys: tuple, value) -> None:
+    for key in keys[:-1]:
+        data = data[key]
+    data[keys[-1]] = value
 
 
-@load_case("load-counter-bits-times-8", f"traffic_load:links:{HOT}:out_bps", stale=True,
-           why="a rate already in bits multiplied by 8 again: 400G on a 100G link")
-def _(load, now):
-    load["links"][HOT]["out_bps"] = 400000000000
-
-
-@load_case("load-counter-kbit-as-bit", "traffic_load:links:fra01-r2:Ethernet1:out_bps", stale=True,
-           why="kbit/s where bit/s belong, times 1000: 50 Tbit/s on a 100G link")
-def _(load, now):
-    load["links"]["fra01-r2:Ethernet1"]["out_bps"] = 50000000000000
-
-
-@load_case("load-demand-wrap-2-64", "traffic_load:egress:0:bps", stale=True,
-           why="one prefix's demand wrapped; the link's counter and the consistency check are not the reason")
-def _(load, now):
-    load["egress"][0]["bps"] = WRAP
-
-
-@load_case("load-demand-bits-times-8", "traffic_load:egress:3:bps", stale=True,
-           why="a flow collector scaling sampled bytes to bits twice")
-def _(load, now):
-    load["egress"][3]["bps"] = 400000000000
+#: well-formed loads with one number no link or site can carry: (id, path, keys into the load, value, why)
+IMPLAUSIBLE_RATE_CASES = [
+    ("load-counter-wrap-2-64", f"traffic_load:links:{HOT}:out_bps", ("links", HOT, "out_bps"), WRAP,
+     "the issue's case: 2**64 on a 100G link; with the prefixes read off the same counter it was fresh"),
+    ("load-counter-bits-times-8", f"traffic_load:links:{HOT}:out_bps", ("links", HOT, "out_bps"), 400000000000,
+     "a rate already in bits multiplied by 8 again: 400G on a 100G link"),
+    ("load-counter-kbit-as-bit", "traffic_load:links:fra01-r2:Ethernet1:out_bps",
+     ("links", "fra01-r2:Ethernet1", "out_bps"), 50000000000000,
+     "kbit/s where bit/s belong, times 1000: 50 Tbit/s on a 100G link"),
+    ("load-demand-wrap-2-64", "traffic_load:egress:0:bps", ("egress", 0, "bps"), WRAP,
+     "one prefix's demand wrapped; the link's counter and the consistency check are not the reason"),
+    ("load-demand-bits-times-8", "traffic_load:egress:3:bps", ("egress", 3, "bps"), 400000000000,
+     "a flow collector scaling sampled bytes to bits twice"),
+    ("load-site-ingress-wrap-2-64", "traffic_load:sites:ams01:ingress_bps", ("sites", "ams01", "ingress_bps"), WRAP,
+     "a wrapped ingress total hides pools exceeding it"),
+    ("load-site-ingress-bits-times-8", "traffic_load:sites:fra01:ingress_bps",
+     ("sites", "fra01", "ingress_bps"), 1600000000000,
+     "1.6 Tbit/s into a 400G site"),
+    ("load-pool-ingress-wrap-2-64", "traffic_load:sites:fra01:pools:web", ("sites", "fra01", "pools", "web"), WRAP,
+     "named at the pool, not as pools exceeding the total"),
+]
+for case_id, path, keys, value, why in IMPLAUSIBLE_RATE_CASES:
+    load_case(case_id, path, stale=True, why=why)(lambda load, now, keys=keys, value=value: _set(load, keys, value))
 
 
 @load_case("load-prefix-sum-above-capacity", f"traffic_load:links:{HOT}: per-prefix sum", stale=True,
@@ -319,24 +320,6 @@ def _(load, now):
 def _(load, now):
     load["egress"][0]["bps"] = 100000000000
     load["egress"].append({"prefix": "100.96.80.0/20", "bps": 100000000000, "link": HOT, "alternates": []})
-
-
-@load_case("load-site-ingress-wrap-2-64", "traffic_load:sites:ams01:ingress_bps", stale=True,
-           why="a wrapped ingress total hides pools exceeding it")
-def _(load, now):
-    load["sites"]["ams01"]["ingress_bps"] = WRAP
-
-
-@load_case("load-site-ingress-bits-times-8", "traffic_load:sites:fra01:ingress_bps", stale=True,
-           why="1.6 Tbit/s into a 400G site")
-def _(load, now):
-    load["sites"]["fra01"]["ingress_bps"] = 1600000000000
-
-
-@load_case("load-pool-ingress-wrap-2-64", "traffic_load:sites:fra01:pools:web", stale=True,
-           why="named at the pool, not as pools exceeding the total")
-def _(load, now):
-    load["sites"]["fra01"]["pools"]["web"] = WRAP
 
 
 # -- load: prefixes canonical before the duplicate check -------------------------------------------------
@@ -418,54 +401,53 @@ R1 = "traffic:routers:ams01-r1"
 L0 = f"{R1}:links:et-0/0/0"
 
 
-@network_case("net-capacity-negative", f"{L0}:capacity_bps")
-def _(net):
-    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["capacity_bps"] = -100000000000
+def _set_path(data: dict, keys: tuple, value) -> None:
+    for key in keys[:-1]:
+        data = data[key]
+    data[keys[-1]] = value
 
 
-@network_case("net-capacity-unit-string", f"{L0}:capacity_bps")
-def _(net):
-    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["capacity_bps"] = "100G"
-
-
-@network_case("net-capacity-nan", f"{L0}:capacity_bps")
-def _(net):
-    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["capacity_bps"] = float("nan")
-
-
-@network_case("net-site-capacity-zero", "traffic:sites:ams01:ingress_capacity_bps")
-def _(net):
-    net["sites"]["ams01"]["ingress_capacity_bps"] = 0
-
-
-@network_case("net-asn-string", f"{R1}:asn")
-def _(net):
-    net["routers"]["ams01-r1"]["asn"] = "AS64512"
-
-
-@network_case("net-asn-too-big", f"{L0}:peer_as")
-def _(net):
-    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["peer_as"] = 2**32
-
-
-@network_case("net-peer-as-own-asn", f"{L0}:peer_as")
-def _(net):
-    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["peer_as"] = 64512
-
-
-@network_case("net-vendor-unknown", "traffic:routers:fra01-r1:vendor")
-def _(net):
-    net["routers"]["fra01-r1"]["vendor"] = "cisco"
-
-
-@network_case("net-schema-version", "traffic:schema_version")
-def _(net):
-    net["schema_version"] = 2
-
-
-@network_case("net-router-site-unknown", "traffic:routers:fra01-r2:site")
-def _(net):
-    net["routers"]["fra01-r2"]["site"] = "zrh01"
+#: cases that set one value of the network, refused at that value's path: (id, keys under `traffic`, value, why)
+NETWORK_FIELD_CASES = [
+    ("net-capacity-negative", ("routers", "ams01-r1", "links", "et-0/0/0", "capacity_bps"), -100000000000, ""),
+    ("net-capacity-unit-string", ("routers", "ams01-r1", "links", "et-0/0/0", "capacity_bps"), "100G", ""),
+    ("net-capacity-nan", ("routers", "ams01-r1", "links", "et-0/0/0", "capacity_bps"), float("nan"), ""),
+    ("net-site-capacity-zero", ("sites", "ams01", "ingress_capacity_bps"), 0, ""),
+    ("net-asn-string", ("routers", "ams01-r1", "asn"), "AS64512", ""),
+    ("net-asn-too-big", ("routers", "ams01-r1", "links", "et-0/0/0", "peer_as"), 2**32, ""),
+    ("net-peer-as-own-asn", ("routers", "ams01-r1", "links", "et-0/0/0", "peer_as"), 64512, ""),
+    ("net-vendor-unknown", ("routers", "fra01-r1", "vendor"), "cisco", ""),
+    ("net-schema-version", ("schema_version",), 2, ""),
+    ("net-router-site-unknown", ("routers", "fra01-r2", "site"), "zrh01", ""),
+    ("net-policy-target-above-overload", ("policy", "target_utilization"), 0.95, ""),
+    ("net-hold-time-negative", ("policy", "hold_time_s"), -1, ""),
+    ("net-inject-peer", ("routers", "ams01-r1", "links", "et-0/0/0", "peer"),
+     'arelion"\n}\nsystem { root-authentication', ""),
+    ("net-inject-group", ("routers", "ams01-r2", "links", "Ethernet1", "group"),
+     "transit\nusername admin secret x", ""),
+    ("net-inject-neighbor", ("routers", "ams01-r1", "links", "et-0/0/0", "neighbor"), "100.64.0.1 remote-as 666", ""),
+    ("net-inject-scoped-address", ("routers", "ams01-r1", "links", "et-0/0/0", "local_address"),
+     "fe80::1%eth0;reboot/64", ""),
+    ("net-inject-domain", ("baseline", "domain_name"), "lab.example.net; rm", ""),
+    ("net-unknown-key-with-secret", ("routers", "ams01-r1", "password"), SECRET, "unknown key, value never shown"),
+    ("net-oversize-router-id", ("routers", "ams01-r1", "router_id"), "1" * 100_000, ""),
+    ("net-marker-community-injection", ("policy", "marker_community"), "65535:666 no-export; }", ""),
+    ("net-asn-zero", ("routers", "ams01-r1", "asn"), 0, "AS 0 is reserved (RFC 7607); BGP speakers refuse it"),
+    ("net-asn-as-trans", ("routers", "ams01-r1", "asn"), 23456, "23456 is AS_TRANS (RFC 6793), only a 2-byte stand-in"),
+    ("net-lab-not-a-boolean", ("lab",), "yes", "`lab: yes` as a string must not switch checks off"),
+    ("net-router-id-unspecified", ("routers", "ams01-r1", "router_id"), "0.0.0.0", ""),
+    ("net-router-id-multicast", ("routers", "ams01-r1", "router_id"), "224.0.0.1", ""),
+    ("net-router-id-loopback", ("routers", "fra01-r2", "router_id"), "127.0.0.1", "every router would share it"),
+    ("net-domain-empty-label", ("baseline", "domain_name"), "lab..example.net", ""),
+    ("net-domain-label-too-long", ("baseline", "domain_name"), "a" * 64 + ".example.net", ""),
+    ("net-domain-too-long", ("baseline", "domain_name"),
+     ".".join(["a" * 63] * 4)[:254], "254 characters of valid labels"),
+    ("net-domain-label-leading-hyphen", ("baseline", "domain_name"), "-lab.example.net", ""),
+    ("net-domain-label-trailing-hyphen", ("baseline", "domain_name"), "lab.example-.net", ""),
+]
+for case_id, keys, value, why in NETWORK_FIELD_CASES:
+    network_case(case_id, "traffic:" + ":".join(keys), why=why)(
+        lambda net, keys=keys, value=value: _set_path(net, keys, value))
 
 
 @network_case("net-site-neighbor-unknown", "traffic:sites:ams01:neighbors:0")
@@ -488,16 +470,6 @@ def _(net):
     net["routers"]["ams01-r2"]["router_id"] = net["routers"]["ams01-r1"]["router_id"]
 
 
-@network_case("net-policy-target-above-overload", "traffic:policy:target_utilization")
-def _(net):
-    net["policy"]["target_utilization"] = 0.95
-
-
-@network_case("net-hold-time-negative", "traffic:policy:hold_time_s")
-def _(net):
-    net["policy"]["hold_time_s"] = -1
-
-
 @network_case("net-catchment-over-one", "traffic:catchment:ams01:fra01")
 def _(net):
     net["catchment"] = {"ams01": {"fra01": 1.5}}
@@ -514,26 +486,6 @@ def _(net):
     links["et-0/0/0; delete"] = links.pop("et-0/0/0")
 
 
-@network_case("net-inject-peer", f"{L0}:peer")
-def _(net):
-    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["peer"] = 'arelion"\n}\nsystem { root-authentication'
-
-
-@network_case("net-inject-group", "traffic:routers:ams01-r2:links:Ethernet1:group")
-def _(net):
-    net["routers"]["ams01-r2"]["links"]["Ethernet1"]["group"] = "transit\nusername admin secret x"
-
-
-@network_case("net-inject-neighbor", f"{L0}:neighbor")
-def _(net):
-    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["neighbor"] = "100.64.0.1 remote-as 666"
-
-
-@network_case("net-inject-scoped-address", f"{L0}:local_address")
-def _(net):
-    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["local_address"] = "fe80::1%eth0;reboot/64"
-
-
 @network_case("net-inject-pool-prefix", "traffic:pools:web:prefixes:0")
 def _(net):
     net["pools"]["web"]["prefixes"] = ["203.0.113.0/24 exact; }"]
@@ -544,29 +496,9 @@ def _(net):
     net["baseline"]["ntp_servers"] = ["192.0.2.123\nset system login user x"]
 
 
-@network_case("net-inject-domain", "traffic:baseline:domain_name")
-def _(net):
-    net["baseline"]["domain_name"] = "lab.example.net; rm"
-
-
 @network_case("net-unicode-lookalike-site", "traffic:sites:'ams01\\u0430'")
 def _(net):
     net["sites"]["ams01\u0430"] = net["sites"]["ams01"]  # Cyrillic a
-
-
-@network_case("net-unknown-key-with-secret", f"{R1}:password", why="unknown key, value never shown")
-def _(net):
-    net["routers"]["ams01-r1"]["password"] = SECRET
-
-
-@network_case("net-oversize-router-id", f"{R1}:router_id")
-def _(net):
-    net["routers"]["ams01-r1"]["router_id"] = "1" * 100_000
-
-
-@network_case("net-marker-community-injection", "traffic:policy:marker_community")
-def _(net):
-    net["policy"]["marker_community"] = "65535:666 no-export; }"
 
 
 # -- network: safe on a real Internet edge (reserved values, overlaps, vendor interface names) -----------------
@@ -581,16 +513,6 @@ def _link(net, router="ams01-r1", interface="et-0/0/0"):
 def _rename(net, router, old, new):
     links = net["routers"][router]["links"]
     links[new] = links.pop(old)
-
-
-@network_case("net-asn-zero", f"{R1}:asn", why="AS 0 is reserved (RFC 7607); BGP speakers refuse it")
-def _(net):
-    net["routers"]["ams01-r1"]["asn"] = 0
-
-
-@network_case("net-asn-as-trans", f"{R1}:asn", why="23456 is AS_TRANS (RFC 6793), only a 2-byte stand-in")
-def _(net):
-    net["routers"]["ams01-r1"]["asn"] = 23456
 
 
 #: cases that set one field of the first link: (id, field, value, why)
@@ -638,30 +560,10 @@ def _(net):
     _link(net, "fra01-r2", "Ethernet1")["peer_as"] = 65551
 
 
-@network_case("net-lab-not-a-boolean", "traffic:lab", why="`lab: yes` as a string must not switch checks off")
-def _(net):
-    net["lab"] = "yes"
-
-
 @network_case("net-local-subnets-overlap", f"{L0}:local_address", problems=2,
               why="two interfaces of one router in one subnet: both links are named")
 def _(net):
     _link(net, "ams01-r1", "et-0/0/1")["local_address"] = "100.64.0.2/30"
-
-
-@network_case("net-router-id-unspecified", f"{R1}:router_id")
-def _(net):
-    net["routers"]["ams01-r1"]["router_id"] = "0.0.0.0"
-
-
-@network_case("net-router-id-multicast", f"{R1}:router_id")
-def _(net):
-    net["routers"]["ams01-r1"]["router_id"] = "224.0.0.1"
-
-
-@network_case("net-router-id-loopback", "traffic:routers:fra01-r2:router_id", why="every router would share it")
-def _(net):
-    net["routers"]["fra01-r2"]["router_id"] = "127.0.0.1"
 
 
 @network_case("net-ntp-loopback", "traffic:baseline:ntp_servers:0")
@@ -719,31 +621,6 @@ def _(net):
               why="EOS reads `neighbor 10.0.0.1 ...` as a neighbor, not a peer group")
 def _(net):
     _link(net, "ams01-r2", "Ethernet1")["group"] = "10.0.0.1"
-
-
-@network_case("net-domain-empty-label", "traffic:baseline:domain_name")
-def _(net):
-    net["baseline"]["domain_name"] = "lab..example.net"
-
-
-@network_case("net-domain-label-too-long", "traffic:baseline:domain_name")
-def _(net):
-    net["baseline"]["domain_name"] = "a" * 64 + ".example.net"
-
-
-@network_case("net-domain-too-long", "traffic:baseline:domain_name", why="254 characters of valid labels")
-def _(net):
-    net["baseline"]["domain_name"] = ".".join(["a" * 63] * 4)[:254]
-
-
-@network_case("net-domain-label-leading-hyphen", "traffic:baseline:domain_name")
-def _(net):
-    net["baseline"]["domain_name"] = "-lab.example.net"
-
-
-@network_case("net-domain-label-trailing-hyphen", "traffic:baseline:domain_name")
-def _(net):
-    net["baseline"]["domain_name"] = "lab.example-.net"
 
 
 @network_case("net-junos-interface-on-eos", f"{R2}:links:et-0/0/0", why="only the renderer refused it before")
