@@ -5,20 +5,12 @@ A thin adapter: every decision is in trafficshift.fleet.runs (unit-tested withou
 builds its ports from Salt (the LocalClient calling the `traffic.*` execution module on the proxies, the
 master bus under ``trafficshift/``, the compiled pillar, the store on Salt's master cache, the fleet lock in
 the master cachedir) and hands the returns to the `traffic` outputter. Everything that changes routers holds
-the fleet lock; a second run is refused with the holder and since when.
-
-Master config (all optional)::
-
-    trafficshift:
-      canary: 1              # routers in the first stage
-      batch_size: 2          # routers per later stage
-      revert_in: 600         # commit-confirmed timer, seconds (multiple of 60)
-      timeout: 60            # seconds to wait for each proxy call
-      pillar_minion: ams01-r1   # whose pillar has the network and the load (default: the master's id)
-      rebalance_interval: 300   # periodic rebalance (the traffic_tick engine); 0: off
-      provision_on_first_start: true   # highstate a proxy the first time it starts (reactor)
+the fleet lock; a second run is refused with the holder and since when. Master config: the optional
+`trafficshift:` key (canary, batch_size, revert_in, timeout, pillar_minion, rebalance_interval,
+provision_on_first_start), docs/salt-integration.md.
 """
 import atexit
+import contextlib
 import logging
 import os
 import threading
@@ -87,10 +79,8 @@ def _reused(name, make):
 @atexit.register
 def _close_reused():
     for obj in _OPEN:
-        try:
+        with contextlib.suppress(Exception):  # closing at exit: nothing left to tell
             obj.destroy()
-        except Exception:  # pylint: disable=broad-except
-            pass
 
 
 def _fire(tag, data):
