@@ -35,7 +35,6 @@ import getpass
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,7 @@ from routerlab.control import ControlClient
 from trafficshift import planner
 from trafficshift.device import router as ops
 from trafficshift.validation import parse_load, parse_network
+from trafficshift_lab.localsalt import free_ports
 from trafficshift_lab.saltenv import (credentials_file_content, deltaproxy_opts, master_opts, proxy_opts,
                                       subproxy_pillar)
 
@@ -127,12 +127,6 @@ def load(fleet: list[tuple[str, str]], now: float, overload: bool = True) -> dic
 
 
 # -- processes and memory ------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def tree(pid: int) -> list[int]:
     pids, frontier = [pid], [pid]
     while frontier:
@@ -225,7 +219,7 @@ class Deployment:
         size = -(-len(self.names) // controllers)
         self.slices = {f"proxyhost-{k + 1}": self.names[k * size:(k + 1) * size] for k in range(controllers)}
         self.user = getpass.getuser()
-        self.publish_port, self.ret_port = free_port(), free_port()
+        self.publish_port, self.ret_port = free_ports(2)
         self.procs: list[subprocess.Popen] = []
         self.load_file = root / "load.yaml"
         self.stages = stages

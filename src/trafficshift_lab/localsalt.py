@@ -7,6 +7,7 @@ Stopping terminates every process group it started (Ctrl-C included, via the con
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -25,10 +26,13 @@ from trafficshift_lab.saltenv import LOOPBACK, master_opts, proxy_opts
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports free on loopback now: held open together, so never the same one twice."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind((LOOPBACK, 0))
+        return [sock.getsockname()[1] for sock in sockets]
 
 
 class LocalSalt:
@@ -56,7 +60,7 @@ class LocalSalt:
                 "sock_dir": str(root / "sock"), "pidfile": str(root / "pid")}
 
     def write_config(self) -> None:
-        publish_port, ret_port = free_port(), free_port()
+        publish_port, ret_port = free_ports(2)
         master = {**master_opts(self.repo, pillar_roots=self.pillar_roots,
                                 load_source={"source": "file", "path": str(self.load_file)}, runner=self.runner),
                   **self._common(self.master_dir), "publish_port": publish_port, "ret_port": ret_port,
