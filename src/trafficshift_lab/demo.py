@@ -69,6 +69,9 @@ class LoadFeeder(threading.Thread):
         self.path = path
         self.stopped = threading.Event()
         self.lock = threading.Lock()
+        # the main thread (a new scenario) and this one (every second) both write: one writer at a time, or
+        # one renames the temporary file away under the other
+        self.writing = threading.Lock()
         self.scenario, self.active = "normal", None
         self.write()
 
@@ -78,15 +81,16 @@ class LoadFeeder(threading.Thread):
         self.write()
 
     def write(self) -> None:
-        with self.lock:
-            scenario, active = self.scenario, self.active
-        now = self.clock.now()
-        natural = parse_load(restamp(read_document(self.pillar_dir / "load" / f"{scenario}.yaml"), now),
-                             self.network, now=now).load
-        data = json.dumps(measure(self.network, natural, active).model_dump(mode="json"), sort_keys=True)
-        partial = self.path.with_suffix(".tmp")
-        partial.write_text(data)
-        partial.replace(self.path)  # the ext_pillar never reads a half-written file
+        with self.writing:
+            with self.lock:
+                scenario, active = self.scenario, self.active
+            now = self.clock.now()
+            natural = parse_load(restamp(read_document(self.pillar_dir / "load" / f"{scenario}.yaml"), now),
+                                 self.network, now=now).load
+            data = json.dumps(measure(self.network, natural, active).model_dump(mode="json"), sort_keys=True)
+            partial = self.path.with_suffix(".tmp")
+            partial.write_text(data)
+            partial.replace(self.path)  # the ext_pillar never reads a half-written file
 
     def run(self) -> None:
         while not self.stopped.wait(1.0):
@@ -179,7 +183,9 @@ class Demo:
                 before = {r: self.lab.control(r).config() for r in self.network.routers}
                 self.show("salt-run", "traffic.apply")
                 self.read_back(before)
-                if not plan["intents"]:
+                # the apply plans again: by then more shifts may have passed their hold time (x60 clock)
+                applied = self.active_plan()
+                if applied is not None and not applied.intents:
                     say("all shifts unwound; every router is back on its baseline policy")
                     return
             elif not active_intents:
