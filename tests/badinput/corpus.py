@@ -401,12 +401,6 @@ R1 = "traffic:routers:ams01-r1"
 L0 = f"{R1}:links:et-0/0/0"
 
 
-def _set_path(data: dict, keys: tuple, value) -> None:
-    for key in keys[:-1]:
-        data = data[key]
-    data[keys[-1]] = value
-
-
 #: cases that set one value of the network, refused at that value's path: (id, keys under `traffic`, value, why)
 NETWORK_FIELD_CASES = [
     ("net-capacity-negative", ("routers", "ams01-r1", "links", "et-0/0/0", "capacity_bps"), -100000000000, ""),
@@ -447,7 +441,7 @@ NETWORK_FIELD_CASES = [
 ]
 for case_id, keys, value, why in NETWORK_FIELD_CASES:
     network_case(case_id, "traffic:" + ":".join(keys), why=why)(
-        lambda net, keys=keys, value=value: _set_path(net, keys, value))
+        lambda net, keys=keys, value=value: _set(net, keys, value))
 
 
 @network_case("net-site-neighbor-unknown", "traffic:sites:ams01:neighbors:0")
