@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from fakes import FakeFleet
-from trafficshift.fleet.runs import Fleet, Ports
+from trafficshift.fleet.runs import Fleet, Ports, clock
 from trafficshift.fleet.store import FleetLock, MemoryCache, Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,7 +34,8 @@ class Harness:
         self.highstates: list[str] = []
         self.fleet = Fleet(Ports(store=self.store, call=self.routers, fire=lambda tag, data: self.events.append((tag, data)),
                                  pillar=self.pillar, lock=lambda who: FleetLock(self.lock_path, who),
-                                 now=lambda: self.clock, settings={"pillar_minion": "master"},
+                                 now=lambda: self.clock,
+                                 settings={"pillar_minion": "master", "state_dir": str(tmp_path / "state")},
                                  wall=lambda: self.clock))
 
     def pillar(self) -> dict:
@@ -174,3 +175,24 @@ def test_plan_shows_each_routers_diff_and_changes_nothing(h):
     assert ret["result"] is True and ret["status"] == "ok"
     assert ret["diffs"]["ams01-r2"] and all(ret["diffs"][r] == "" for r in ROUTERS if r != "ams01-r2")
     assert not [c for c in h.routers.calls if c[0] != "traffic.diff"] and h.store.history() == []
+
+
+def test_report_writes_the_plan_or_a_run_under_the_state_dir_or_where_asked(h, tmp_path):
+    of_plan = h.fleet.report()
+    assert of_plan["result"] is True and of_plan["path"] == str(tmp_path / "state" / "reports" / f"{of_plan['run']}.html")
+    run = h.fleet.apply()["run"]
+    asked = h.fleet.report(run, path=tmp_path / "out" / "run.html")
+    assert asked == {"result": True, "path": str(tmp_path / "out" / "run.html"), "run": run}
+    assert run in (tmp_path / "out" / "run.html").read_text()
+    unknown = h.fleet.report("20991231T000000.000000-0001")
+    assert unknown["result"] is False and "20991231T000000.000000-0001" in unknown["error"]
+    (tmp_path / "blocked").write_text("a file where the report's folder would be")
+    blocked = h.fleet.report(run, path=tmp_path / "blocked" / "run.html")
+    assert blocked["result"] is False and blocked["error"].startswith("traffic.report: cannot write")
+
+
+def test_the_lab_clock_runs_scaled_from_its_anchor_and_the_default_is_wall_time(monkeypatch):
+    monkeypatch.setattr("time.monotonic", lambda: 110.0)
+    assert clock({"clock": {"anchor": 1_000.0, "monotonic": 100.0, "scale": 60}})() == 1_600.0
+    monkeypatch.setattr("time.time", lambda: 42.0)
+    assert clock({})() == 42.0

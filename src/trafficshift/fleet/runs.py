@@ -6,7 +6,8 @@ returns `{router: rollout.Reply}`; `fire(tag, data)` puts an event on the master
 is also a progress line for the operator); `pillar()` is the compiled pillar holding `traffic` and
 `traffic_load`; `store` is the runner's state (trafficshift.fleet.store); `lock(who)` is the fleet lock
 (`acquire()` raising `LockHeld`, `release()`); `now()` is the clock the routers and the load data live in;
-`wall()` stamps the history records; `settings` are the master's `trafficshift:` options with defaults.
+`wall()` stamps the history records; `settings` are the master's `trafficshift:` options with defaults, plus
+`state_dir` (where reports are written by default) and `pillar_minion`.
 
 Returns are plain dicts as `salt-run` shows them. A refusal or failure is ``{"result": False, "retcode": 1,
 "error": "<one line>"}`` plus context; the runner marks the job failed when a return carries a retcode.
@@ -14,6 +15,7 @@ Returns are plain dicts as `salt-run` shows them. A refusal or failure is ``{"re
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
@@ -26,6 +28,7 @@ from trafficshift.errors import TrafficShiftError
 from trafficshift.model.plan import Plan
 from trafficshift.fleet.store import LockHeld, Store, new_run_id
 from trafficshift.fleet.store import replay as store_replay
+from trafficshift.present.report import write_report
 from trafficshift.present.table import format_plan
 from trafficshift.validation import parse_load, parse_network
 
@@ -54,6 +57,15 @@ class Ports:
     now: Callable[[], float]
     settings: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
     wall: Callable[[], float] = time.time
+
+
+def clock(settings: Mapping[str, Any]) -> Callable[[], float]:
+    """Epoch seconds; with ``clock: {anchor, monotonic, scale}`` in the settings (the lab's accelerated device
+    clock, tests and demo only) the time the routers and the load data live in."""
+    lab = settings.get("clock")
+    if not lab:
+        return time.time
+    return lambda: lab["anchor"] + (time.monotonic() - lab["monotonic"]) * lab["scale"]
 
 
 def fail(message: object, **extra: Any) -> dict:
@@ -362,6 +374,19 @@ class Fleet:
         if run_id in (None, "", "plan"):
             return self.plan_record()
         return self.store.run(check_run_id("traffic.report", run_id))
+
+    @guarded
+    def report(self, run_id: object = None, path: object = None) -> dict:
+        """Write the HTML report of run `run_id` (or of the current plan) to `path`, by default
+        ``<state_dir>/reports/<id>.html``."""
+        record = self.report_record(run_id)
+        target = os.path.abspath(str(path)) if path else \
+            os.path.join(self.settings["state_dir"], "reports", f"{record['id']}.html")
+        try:
+            written = write_report(record, target)
+        except OSError as exc:
+            return fail(f"traffic.report: cannot write {target}: {exc}")
+        return {"result": True, "path": written, "run": record["id"]}
 
     @guarded
     def replay(self, run_id: object) -> dict:

@@ -14,7 +14,6 @@ import contextlib
 import logging
 import os
 import threading
-import time
 
 import salt.client
 import salt.pillar
@@ -22,9 +21,8 @@ import salt.utils.event
 
 try:
     from saltext.trafficshift.master import store_for
-    from trafficshift.errors import TrafficShiftError
     from trafficshift.fleet import rollout
-    from trafficshift.fleet.runs import DEFAULTS, Fleet, Ports, fail
+    from trafficshift.fleet.runs import DEFAULTS, Fleet, Ports, clock
     from trafficshift.fleet.store import FleetLock, read_holder
 
     HAS_TRAFFICSHIFT = True
@@ -47,17 +45,12 @@ def _conf():
     return {**DEFAULTS, **(__opts__.get("trafficshift") or {})}
 
 
+def _state_dir():
+    return os.path.join(__opts__["cachedir"], "trafficshift")
+
+
 def _lock(who):
-    return FleetLock(os.path.join(__opts__["cachedir"], "trafficshift", "fleet.lock"), who)
-
-
-def _now():
-    """Epoch seconds; with ``trafficshift: {clock: {anchor, monotonic, scale}}`` (the lab's accelerated
-    device clock, tests and demo only) the time the routers and the load data live in."""
-    clock = _conf().get("clock")
-    if not clock:
-        return time.time()
-    return clock["anchor"] + (time.monotonic() - clock["monotonic"]) * clock["scale"]
+    return FleetLock(os.path.join(_state_dir(), "fleet.lock"), who)
 
 
 # One master-bus connection and one LocalClient per thread of the process running the runner (salt-run, or a
@@ -116,8 +109,9 @@ def _pillar():
 
 def _fleet():
     conf = _conf()
-    ports = Ports(store=store_for(__opts__), call=_call, fire=_fire, pillar=_pillar, lock=_lock, now=_now,
-                  settings={**conf, "pillar_minion": conf.get("pillar_minion") or __opts__["id"]})
+    ports = Ports(store=store_for(__opts__), call=_call, fire=_fire, pillar=_pillar, lock=_lock, now=clock(conf),
+                  settings={**conf, "pillar_minion": conf.get("pillar_minion") or __opts__["id"],
+                            "state_dir": _state_dir()})
     return Fleet(ports)
 
 
@@ -232,19 +226,7 @@ def report(run_id=None, path=None):
         salt-run traffic.report 20261127T041500.123456-4242 path=/tmp/run.html
         salt-run traffic.report
     """
-    from trafficshift.present.report import write_report
-
-    try:
-        record = _fleet().report_record(run_id)
-    except TrafficShiftError as exc:
-        return _done(fail(exc))
-    target = os.path.abspath(str(path)) if path else \
-        os.path.join(__opts__["cachedir"], "trafficshift", "reports", f"{record['id']}.html")
-    try:
-        written = write_report(record, target)
-    except OSError as exc:
-        return _done(fail(f"traffic.report: cannot write {target}: {exc}"))
-    return _done({"result": True, "path": written, "run": record["id"]})
+    return _done(_fleet().report(run_id, path))
 
 
 def replay(run_id):
@@ -368,4 +350,4 @@ def lock_holder():
 
         salt-run traffic.lock_holder
     """
-    return read_holder(os.path.join(__opts__["cachedir"], "trafficshift", "fleet.lock"))
+    return read_holder(os.path.join(_state_dir(), "fleet.lock"))
