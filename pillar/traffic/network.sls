@@ -1,6 +1,7 @@
 # The demo network (pillar schema v1, docs/pillar-schema.md): 6 sites, 12 routers (one Junos, one EOS per
-# site), each with one transit link and one private (PNI) or public-IX link. Our side is private AS 64512;
-# link nets are /31s from 100.64.0.0/10, router ids 192.0.2.0/24, anycast pools 198.51.100.0/24,
+# site), each with one transit link and one private (PNI) or public-IX link, every link dual-stack (an IPv4
+# and an IPv6 session; IPv6 link nets /126s from 2001:db8:ffff::/48). Our side is private AS 64512;
+# IPv4 link nets are /31s from 100.64.0.0/10, router ids 192.0.2.0/24, anycast pools 198.51.100.0/24,
 # 203.0.113.0/24 and 2001:db8::/32. Numbers are plain integers (bits per second): PyYAML reads 100e9 as a
 # string and the model rejects it.
 traffic:
@@ -65,6 +66,8 @@ traffic:
           peer: arelion
           neighbor: 100.64.0.1
           local_address: 100.64.0.0/31
+          neighbor6: '2001:db8:ffff::2'
+          local_address6: '2001:db8:ffff::1/126'
           peer_as: 1299
           kind: transit
           capacity_bps: 100000000000
@@ -73,6 +76,8 @@ traffic:
           peer: bigisp-ams
           neighbor: 100.64.0.3
           local_address: 100.64.0.2/31
+          neighbor6: '2001:db8:ffff:1::2'
+          local_address6: '2001:db8:ffff:1::1/126'
           peer_as: 3320
           kind: private
           capacity_bps: 100000000000
@@ -87,6 +92,8 @@ traffic:
           peer: cogent
           neighbor: 100.64.1.1
           local_address: 100.64.1.0/31
+          neighbor6: '2001:db8:ffff:80::2'
+          local_address6: '2001:db8:ffff:80::1/126'
           peer_as: 174
           kind: transit
           capacity_bps: 100000000000
@@ -95,6 +102,8 @@ traffic:
           peer: amsix-rs
           neighbor: 100.64.1.3
           local_address: 100.64.1.2/31
+          neighbor6: '2001:db8:ffff:81::2'
+          local_address6: '2001:db8:ffff:81::1/126'
           peer_as: 6777
           kind: public-ix
           capacity_bps: 40000000000
@@ -109,6 +118,8 @@ traffic:
           peer: lumen
           neighbor: 100.64.2.1
           local_address: 100.64.2.0/31
+          neighbor6: '2001:db8:ffff:100::2'
+          local_address6: '2001:db8:ffff:100::1/126'
           peer_as: 3356
           kind: transit
           capacity_bps: 100000000000
@@ -117,6 +128,8 @@ traffic:
           peer: bigisp-fra
           neighbor: 100.64.2.3
           local_address: 100.64.2.2/31
+          neighbor6: '2001:db8:ffff:101::2'
+          local_address6: '2001:db8:ffff:101::1/126'
           peer_as: 3320
           kind: private
           capacity_bps: 100000000000
@@ -131,6 +144,8 @@ traffic:
           peer: arelion
           neighbor: 100.64.3.1
           local_address: 100.64.3.0/31
+          neighbor6: '2001:db8:ffff:180::2'
+          local_address6: '2001:db8:ffff:180::1/126'
           peer_as: 1299
           kind: transit
           capacity_bps: 100000000000
@@ -139,6 +154,8 @@ traffic:
           peer: decix-rs
           neighbor: 100.64.3.3
           local_address: 100.64.3.2/31
+          neighbor6: '2001:db8:ffff:181::2'
+          local_address6: '2001:db8:ffff:181::1/126'
           peer_as: 6695
           kind: public-ix
           capacity_bps: 40000000000
@@ -153,6 +170,8 @@ traffic:
           peer: cogent
           neighbor: 100.64.4.1
           local_address: 100.64.4.0/31
+          neighbor6: '2001:db8:ffff:200::2'
+          local_address6: '2001:db8:ffff:200::1/126'
           peer_as: 174
           kind: transit
           capacity_bps: 100000000000
@@ -161,6 +180,8 @@ traffic:
           peer: cable-lon
           neighbor: 100.64.4.3
           local_address: 100.64.4.2/31
+          neighbor6: '2001:db8:ffff:201::2'
+          local_address6: '2001:db8:ffff:201::1/126'
           peer_as: 5089
           kind: private
           capacity_bps: 100000000000
@@ -175,6 +196,8 @@ traffic:
           peer: lumen
           neighbor: 100.64.5.1
           local_address: 100.64.5.0/31
+          neighbor6: '2001:db8:ffff:280::2'
+          local_address6: '2001:db8:ffff:280::1/126'
           peer_as: 3356
           kind: transit
           capacity_bps: 100000000000
@@ -183,6 +206,8 @@ traffic:
           peer: linx-rs
           neighbor: 100.64.5.3
           local_address: 100.64.5.2/31
+          neighbor6: '2001:db8:ffff:281::2'
+          local_address6: '2001:db8:ffff:281::1/126'
           peer_as: 8714
           kind: public-ix
           capacity_bps: 40000000000
@@ -197,6 +222,8 @@ traffic:
           peer: arelion
           neighbor: 100.64.6.1
           local_address: 100.64.6.0/31
+          neighbor6: '2001:db8:ffff:300::2'
+          local_address6: '2001:db8:ffff:300::1/126'
           peer_as: 1299
           kind: transit
           capacity_bps: 100000000000
@@ -205,6 +232,8 @@ traffic:
           peer: fiber-par
           neighbor: 100.64.6.3
           local_address: 100.64.6.2/31
+          neighbor6: '2001:db8:ffff:301::2'
+          local_address6: '2001:db8:ffff:301::1/126'
           peer_as: 3215
           kind: private
           capacity_bps: 100000000000
@@ -219,6 +248,8 @@ traffic:
           peer: cogent
           neighbor: 100.64.7.1
           local_address: 100.64.7.0/31
+          neighbor6: '2001:db8:ffff:380::2'
+          local_address6: '2001:db8:ffff:380::1/126'
           peer_as: 174
           kind: transit
           capacity_bps: 100000000000
@@ -227,6 +258,8 @@ traffic:
           peer: franceix-rs
           neighbor: 100.64.7.3
           local_address: 100.64.7.2/31
+          neighbor6: '2001:db8:ffff:381::2'
+          local_address6: '2001:db8:ffff:381::1/126'
           peer_as: 51706
           kind: public-ix
           capacity_bps: 40000000000
@@ -241,6 +274,8 @@ traffic:
           peer: lumen
           neighbor: 100.64.8.1
           local_address: 100.64.8.0/31
+          neighbor6: '2001:db8:ffff:400::2'
+          local_address6: '2001:db8:ffff:400::1/126'
           peer_as: 3356
           kind: transit
           capacity_bps: 100000000000
@@ -249,6 +284,8 @@ traffic:
           peer: cable-nyc
           neighbor: 100.64.8.3
           local_address: 100.64.8.2/31
+          neighbor6: '2001:db8:ffff:401::2'
+          local_address6: '2001:db8:ffff:401::1/126'
           peer_as: 7922
           kind: private
           capacity_bps: 100000000000
@@ -263,6 +300,8 @@ traffic:
           peer: cogent
           neighbor: 100.64.9.1
           local_address: 100.64.9.0/31
+          neighbor6: '2001:db8:ffff:480::2'
+          local_address6: '2001:db8:ffff:480::1/126'
           peer_as: 174
           kind: transit
           capacity_bps: 100000000000
@@ -271,6 +310,8 @@ traffic:
           peer: nyiix-rs
           neighbor: 100.64.9.3
           local_address: 100.64.9.2/31
+          neighbor6: '2001:db8:ffff:481::2'
+          local_address6: '2001:db8:ffff:481::1/126'
           peer_as: 6939
           kind: public-ix
           capacity_bps: 40000000000
@@ -285,6 +326,8 @@ traffic:
           peer: arelion
           neighbor: 100.64.10.1
           local_address: 100.64.10.0/31
+          neighbor6: '2001:db8:ffff:500::2'
+          local_address6: '2001:db8:ffff:500::1/126'
           peer_as: 1299
           kind: transit
           capacity_bps: 100000000000
@@ -293,6 +336,8 @@ traffic:
           peer: fiber-sjc
           neighbor: 100.64.10.3
           local_address: 100.64.10.2/31
+          neighbor6: '2001:db8:ffff:501::2'
+          local_address6: '2001:db8:ffff:501::1/126'
           peer_as: 7018
           kind: private
           capacity_bps: 100000000000
@@ -307,6 +352,8 @@ traffic:
           peer: lumen
           neighbor: 100.64.11.1
           local_address: 100.64.11.0/31
+          neighbor6: '2001:db8:ffff:580::2'
+          local_address6: '2001:db8:ffff:580::1/126'
           peer_as: 3356
           kind: transit
           capacity_bps: 100000000000
@@ -315,6 +362,8 @@ traffic:
           peer: anyix-rs
           neighbor: 100.64.11.3
           local_address: 100.64.11.2/31
+          neighbor6: '2001:db8:ffff:581::2'
+          local_address6: '2001:db8:ffff:581::1/126'
           peer_as: 6939
           kind: public-ix
           capacity_bps: 40000000000

@@ -611,6 +611,12 @@ def _(net):
     net["pools"]["cdn"] = {"prefixes": ["203.0.113.128/25"], "priority": 20, "sites": ["ams01"]}
 
 
+@network_case("net-pool-family-without-sessions", "traffic:pools:v6:sites:0",
+              why="no session of ams01 carries IPv6: the pool could be neither announced nor shifted there")
+def _(net):
+    net["pools"]["v6"] = {"prefixes": ["2001:db8:80::/48"], "priority": 20, "sites": ["ams01"]}
+
+
 @network_case("net-group-is-an-address", "traffic:routers:ams01-r2:links:Ethernet1:group",
               why="EOS reads `neighbor 10.0.0.1 ...` as a neighbor, not a peer group")
 def _(net):

@@ -15,8 +15,11 @@ NOW = 1_700_000_000.0
 
 def make_network(links: dict[str, tuple[str, float]], sites: dict[str, float] | None = None,
                  neighbors: dict[str, list[str]] | None = None, pools: dict[str, tuple[int, list[str]]] | None = None,
-                 catchment: dict[str, dict[str, float]] | None = None, **policy) -> Network:
-    """links: {link id: (kind, capacity bps)}; sites: {site: ingress capacity}; pools: {pool: (priority, sites)}."""
+                 catchment: dict[str, dict[str, float]] | None = None, ipv4_only: tuple[str, ...] = (),
+                 pool_prefixes: dict[str, list[str]] | None = None, **policy) -> Network:
+    """links: {link id: (kind, capacity bps)}, each with an IPv4 and an IPv6 session unless in `ipv4_only`;
+    sites: {site: ingress capacity}; pools: {pool: (priority, sites)}, each an IPv4 /29 unless
+    `pool_prefixes` names its prefixes."""
     routers: dict[str, dict] = {}
     site_names = set(sites or {})
     for k, (lid, (kind, capacity)) in enumerate(sorted(links.items())):
@@ -26,12 +29,14 @@ def make_network(links: dict[str, tuple[str, float]], sites: dict[str, float] | 
         entry = routers.setdefault(router, {"site": site, "vendor": "junos", "asn": 64512,
                                             "router_id": str(ipaddress.IPv4Address(0x0A000001 + len(routers))), "links": {}})
         entry["links"][interface] = {"peer": f"peer{k}", "neighbor": str(ipaddress.IPv4Address(0xC0000200 + 2 * k)),
-                                     "peer_as": 65000 + k, "kind": kind, "capacity_bps": capacity, "group": kind}
+                                     "peer_as": 65000 + k, "kind": kind, "capacity_bps": capacity, "group": kind,
+                                     "neighbor6": None if lid in ipv4_only else f"2001:db8:ffff::{k + 1:x}"}
     return Network.model_validate({
         "sites": {s: {"ingress_capacity_bps": (sites or {}).get(s, 100e9), "neighbors": (neighbors or {}).get(s, [])}
                   for s in sorted(site_names)},
         "routers": routers,
-        "pools": {name: {"prefixes": [f"192.0.2.{8 * i}/29"], "priority": priority, "sites": members}
+        "pools": {name: {"prefixes": (pool_prefixes or {}).get(name, [f"192.0.2.{8 * i}/29"]), "priority": priority,
+                         "sites": members}
                   for i, (name, (priority, members)) in enumerate(sorted((pools or {}).items()))},
         "catchment": catchment or {},
         "policy": Policy(**policy).model_dump(),

@@ -163,3 +163,16 @@ def test_a_receiver_past_the_high_watermark_gives_old_detours_back_and_the_sourc
     assert util(second, SPARE)[1] <= 0.9 and util(second, HOT)[1] <= 0.8
     assert {i.link for i in second.intents} >= {"et-0/0/2"}
     assert any(a.verb == "remove" and a.guard_rail == "overload_threshold" for a in second.actions)
+
+
+def test_an_ipv6_prefix_is_never_detoured_onto_a_link_without_an_ipv6_session():
+    net = make_network({HOT: ("transit", 10e9), SPARE: ("private", 10e9), BACKUP: ("transit", 10e9)},
+                       ipv4_only=(SPARE,), max_moved_fraction=1.0)
+    demands = [("2001:db8:1::/48", 1.5e9, HOT, [SPARE, BACKUP]), ("198.18.0.0/24", 8e9, HOT, [])]
+    result = plan(net, make_load(demands), None, (), NOW)
+    # SPARE is preferred but cannot carry IPv6 routes: the prefix goes to BACKUP
+    assert [(i.prefix, i.link) for i in result.intents] == [("2001:db8:1::/48", "et-0/0/2")]
+
+    only_ipv4 = [("2001:db8:1::/48", 1.5e9, HOT, [SPARE]), ("198.18.0.0/24", 8e9, HOT, [])]
+    stuck = plan(net, make_load(only_ipv4), None, (), NOW)
+    assert stuck.intents == () and stuck.status != "ok"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from planner_scenarios import NOW, cycle, make_load, make_network, util
 
-from trafficshift.model.plan import Prepend, Withdraw
+from trafficshift.model.plan import Plan, Prepend, Withdraw
 from trafficshift.planner import plan
 
 LINKS = {"ams-r1:et-0/0/0": ("private", 10e9), "ams-r1:et-0/0/1": ("transit", 10e9),
@@ -79,3 +79,26 @@ def test_replanning_with_the_measured_load_of_the_applied_plan_keeps_the_same_sh
     assert second.intents == first.intents and second.since == first.since
     assert second.ingress_delta == first.ingress_delta and second.moved_bps == 0.0
     assert [u.after_bps for u in second.sites] == [u.after_bps for u in first.sites]
+
+
+def test_an_ipv6_pool_arrives_and_is_prepended_only_over_links_with_an_ipv6_session():
+    # et-0/0/0 has only an IPv4 session: the IPv6 pool's ingress at ams all arrives over et-0/0/1
+    pools = {"bulk": (10, ["ams", "fra", "par"]), "paid": (50, ["ams", "fra", "par"])}
+    net = make_network(LINKS, sites={"ams": 10e9, "fra": 20e9, "par": 20e9}, neighbors={"ams": ["fra", "par"]},
+                       pools=pools, ipv4_only=("ams-r1:et-0/0/0",), max_moved_fraction=1.0,
+                       pool_prefixes={"bulk": ["2001:db8:b::/48"]})
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 5.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}})
+    result = plan(net, load, None, (), NOW)
+
+    # a step moves 25% of the whole 4 Gbps (on dual-stack links it would be 25% of each link's half):
+    # 1.5 Gbps of excess takes two steps, both toward the one link that carries IPv6
+    assert result.intents == (Prepend("ams-r1", "et-0/0/1", "bulk", 2),)
+    assert util(result, "ams") == (0.95, 0.75)
+    assert result.ingress_delta["ams"]["bulk"] == -2e9
+
+    # a previous prepend of the IPv6 pool toward the IPv4-only link moves nothing and is removed
+    stale = Prepend("ams-r1", "et-0/0/0", "bulk", 1)
+    again = plan(net, make_load([], {"ams": {"bulk": 4e9, "paid": 1e9}}),
+                 Plan(created=NOW - 60, status="ok", intents=(stale,)), (), NOW)
+    assert stale not in again.intents
+    assert any(a.verb == "remove" and "address families" in a.reason for a in again.actions)

@@ -26,7 +26,7 @@ from render_network import (apply, assert_reapplies_empty, assert_removing_shift
                             DUALSTACK_ROUTER, GOLDEN_ROUTER, NETWORK, dualstack_case_intents,
                             provisioned_golden_routers)
 from render_statements import STATEMENTS, split_managed
-from trafficshift.errors import ValidationError
+from trafficshift.errors import RenderError, ValidationError
 from trafficshift.model import Link, Network, Pool, Router, Site
 from trafficshift.model.plan import Detour, Prepend, Withdraw, sort_intents
 from trafficshift.render import render_baseline, render_router, render_shift
@@ -248,6 +248,8 @@ def networks(draw, vendor):
     intents = []
     for link in sorted(links):
         for pool in sorted(pools):
+            if not set(links[link].families) & set(pools[pool].families):
+                continue  # nothing to shift: the renderer refuses it (test below)
             action = draw(st.sampled_from(["none", "prepend", "withdraw"]))
             if action == "prepend":
                 intents.append(Prepend("par01-r1", link, pool, draw(st.integers(1, 3))))
@@ -272,3 +274,18 @@ def test_generated_sessions_announce_only_their_own_familys_pools(data):
             named = eos_address_family_neighbors(text)
             assert all(ipaddress.ip_address(n).version == 6 for n in named[4] | named[6])
             assert not any(p.startswith("UNFILTERED") for ps in eos_announcements(text).values() for p in ps)
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_a_shift_on_a_link_without_a_session_of_its_family_is_refused(vendor):
+    router = DUALSTACK_ROUTER[vendor]
+    v4, _, v6 = sorted(NETWORK.routers[router].links)
+    refusals = {
+        Detour(router, v4, "2001:db8:8000::/48", f"{router}:{v6}", 200): f"{v4} has no IPv6 session to learn the prefix from",
+        Detour(router, v6, "100.64.0.0/16", f"{router}:{v4}", 200): f"{v6} has no IPv4 session to learn the prefix from",
+        Prepend(router, v4, "v6web", 1): f"{v4} has no session of pool v6web's address families \\(IPv6\\)",
+        Withdraw(router, v6, "web"): f"{v6} has no session of pool web's address families \\(IPv4\\)",
+    }
+    for intent, message in refusals.items():
+        with pytest.raises(RenderError, match=message):
+            render_shift(NETWORK, router, (intent,))

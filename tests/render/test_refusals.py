@@ -189,7 +189,7 @@ def test_the_renderer_output_passes_its_own_lint():
 def test_lint_refuses_unsafe_policies(breakage, message):
     cfg = _mixed_cfg()
     terms = _policy(cfg, "TS-OUT-et-0-0-0").terms
-    assert [t.action for t in terms] == ["modify", "reject", "reject", "pass"]
+    assert [t.action for t in terms] == ["modify", "reject", "pass"]  # PREPEND-web, WITHDRAW-dns (IPv4 link), PASS
     with pytest.raises(LintError, match=message):
         lint(_with_policy_terms(cfg, "TS-OUT-et-0-0-0", breakage(terms)), NETWORK, ())
 

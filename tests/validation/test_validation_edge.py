@@ -11,7 +11,7 @@ from trafficshift.errors import ValidationError
 from trafficshift.model import canonical_interface
 from trafficshift.validation import parse_network
 
-from validation_examples import example_network
+from validation_examples import example_network, ipv4_only
 
 R1 = ("routers", "ams01-r1")  # junos: et-0/0/0 (100.64.0.0/31), et-0/0/1 (100.64.0.2/31)
 R2 = ("routers", "ams01-r2")  # eos: Ethernet1 (100.64.1.0/31), Ethernet2 (100.64.1.2/31)
@@ -21,6 +21,13 @@ P = "traffic:routers:ams01-r1:links:et-0/0/1"
 DOC = "is a documentation ASN (RFC 5398: 64496-64511, 65536-65551), no real peer's; only a lab network (traffic:lab: true) may use one"
 EOS_NAMES = "Ethernet1, Ethernet1/1, Ethernet49/1, Port-Channel10"
 JUNOS_NAMES = "et-0/0/1, xe-0/0/0:1, ge-1/0/0, ae0"
+
+
+@pytest.fixture
+def network_data() -> dict:
+    """The example network with IPv4 sessions only: each IPv4 rule is seen alone, and the IPv6 tests below
+    add the one IPv6 session they need."""
+    return ipv4_only(example_network())
 
 
 def mutate(data: dict, path: tuple, value) -> dict:
@@ -306,7 +313,7 @@ def dual_stack(data: dict, link: tuple = LINK, neighbor6: str = "2001:db8:ffff::
 
 
 def test_a_dual_stack_link_validates():
-    network = parse_network(dual_stack(example_network()))
+    network = parse_network(dual_stack(ipv4_only(example_network())))
     link = network.routers["ams01-r1"].links["et-0/0/1"]
     assert [family for family, _, _ in link.sessions()] == [4, 6]
 
@@ -322,11 +329,11 @@ def test_a_dual_stack_link_validates():
     ],
 )
 def test_neighbor6_must_be_another_address_of_its_subnet(neighbor6, local6, expected):
-    assert problems(dual_stack(example_network(), neighbor6=neighbor6, local6=local6)) == [expected]
+    assert problems(dual_stack(ipv4_only(example_network()), neighbor6=neighbor6, local6=local6)) == [expected]
 
 
 def test_two_links_may_not_share_an_ipv6_neighbor_in_any_spelling():
-    data = dual_stack(example_network(), neighbor6="2001:db8:ffff::1", local6="2001:db8:ffff::/126")
+    data = dual_stack(ipv4_only(example_network()), neighbor6="2001:db8:ffff::1", local6="2001:db8:ffff::/126")
     data = dual_stack(data, (*R1, "links", "et-0/0/0"), neighbor6="2001:DB8:FFFF::1", local6="2001:db8:eeee::/127")
     assert problems(data) == [
         "traffic:routers:ams01-r1:links:et-0/0/0:neighbor6: outside the subnet of local_address6 "
@@ -337,9 +344,30 @@ def test_two_links_may_not_share_an_ipv6_neighbor_in_any_spelling():
 
 
 def test_overlapping_ipv6_interface_subnets_name_both_links():
-    data = dual_stack(example_network(), neighbor6="2001:db8:ffff::1", local6="2001:db8:ffff::/127")
+    data = dual_stack(ipv4_only(example_network()), neighbor6="2001:db8:ffff::1", local6="2001:db8:ffff::/127")
     data = dual_stack(data, (*R1, "links", "et-0/0/0"), neighbor6="2001:db8:ffff::3", local6="2001:db8:ffff::2/126")
     found = problems(data)
     assert len(found) == 2 and all("local_address6: subnet overlaps 2001:db8:ffff::" in p for p in found)
     assert {p.split(":local_address6")[0] for p in found} == {
         "traffic:routers:ams01-r1:links:et-0/0/0", "traffic:routers:ams01-r1:links:et-0/0/1"}
+
+
+def test_a_pool_needs_a_session_of_its_family_at_each_of_its_sites(network_data):
+    network_data["pools"]["v6"] = {"prefixes": ["2001:db8:80::/48"], "priority": 50, "sites": ["ams01", "fra01"]}
+    dual_stack(network_data, (*R1, "links", "et-0/0/0"), neighbor6="2001:db8:ffff::1", local6="2001:db8:ffff::/127")
+    assert problems(network_data) == [
+        "traffic:pools:v6:sites:1: site has no BGP session carrying IPv6, the pool's prefixes, got 'fra01'"]
+    network_data["pools"]["web"]["prefixes"].append("2001:db8:81::/48")  # a dual-stack pool needs either family
+    assert problems(network_data) == [
+        "traffic:pools:v6:sites:1: site has no BGP session carrying IPv6, the pool's prefixes, got 'fra01'"]
+
+
+def test_overlapping_ipv6_link_nets_quote_the_ipv6_addresses(network_data):
+    dual_stack(network_data, (*R1, "links", "et-0/0/0"), neighbor6="2001:db8:ffff::1", local6="2001:db8:ffff::/126")
+    dual_stack(network_data, neighbor6="2001:db8:ffff::3", local6="2001:db8:ffff::2/127")
+    assert problems(network_data) == [
+        "traffic:routers:ams01-r1:links:et-0/0/0:local_address6: subnet overlaps 2001:db8:ffff::2/127 of "
+        "traffic:routers:ams01-r1:links:et-0/0/1:local_address6, got '2001:db8:ffff::/126'",
+        "traffic:routers:ams01-r1:links:et-0/0/1:local_address6: subnet overlaps 2001:db8:ffff::/126 of "
+        "traffic:routers:ams01-r1:links:et-0/0/0:local_address6, got '2001:db8:ffff::2/127'",
+    ]

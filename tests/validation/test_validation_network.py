@@ -7,6 +7,8 @@ import yaml
 from trafficshift.errors import ValidationError
 from trafficshift.validation import Limits, parse_network
 
+from validation_examples import ipv4_only
+
 LINK = ("routers", "ams01-r1", "links", "et-0/0/1")
 DELETE = object()
 
@@ -133,7 +135,7 @@ def test_duplicate_router_id_names_both_routers(network_data):
 
 
 def test_strings_over_the_length_limit_are_refused(network_data):
-    assert problems(network_data, limits=Limits(max_string_length=14)) == [
+    assert problems(ipv4_only(network_data), limits=Limits(max_string_length=14)) == [
         "traffic:pools:cdn:prefixes:0: 15 characters, more than the limit of 14",
         "traffic:pools:cdn:prefixes:1: 17 characters, more than the limit of 14",
         "traffic:pools:dns:prefixes:0: 17 characters, more than the limit of 14",

@@ -16,5 +16,14 @@ def example_network() -> dict:
     return copy.deepcopy(_NETWORK)
 
 
+def ipv4_only(data: dict) -> dict:
+    """`data` with every link's IPv6 session removed (the example's links are dual-stack)."""
+    for router in data["routers"].values():
+        for link in router["links"].values():
+            link.pop("neighbor6", None)
+            link.pop("local_address6", None)
+    return data
+
+
 def example_load(name: str = "normal") -> dict:
     return copy.deepcopy(_LOADS[name])

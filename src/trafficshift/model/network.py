@@ -127,6 +127,11 @@ class Pool(Frozen):
     priority: Annotated[int, Field(ge=0, le=1000, strict=True)]
     sites: tuple[Name, ...] = Field(min_length=1)
 
+    @property
+    def families(self) -> tuple[int, ...]:
+        """The IP versions of the pool's prefixes: (4,), (6,) or (4, 6)."""
+        return tuple(sorted({ipaddress.ip_network(prefix).version for prefix in self.prefixes}))
+
 
 class Policy(Frozen):
     """Thresholds and guard rails (docs/guard-rails.md). Utilizations are fractions of capacity."""

@@ -2,12 +2,13 @@
 validation's counter checks, the simulation of the lab's counters, the benchmarks and the soak.
 
 It knows where traffic goes, not what to change: every demand prefix on its preferred link as if no override
-existed, the alternates a detour may use (lowest `preference`, then private < public-ix < transit, then link
-id), where anycast ingress shifted off a site lands (`network.catchment[site]`, else `site.neighbors` with
-weights 1/2, 1/4, ... renormalised, else the pool's other sites evenly; drained sites receive nothing), how
-much a prepend of count c toward one link moves (`min(1, c * prepend_step_fraction)` of the pool's ingress
-arriving over that link, in proportion to link capacity; a withdrawal moves all of it), and the link and site
-loads a set of intents gives (`Projection.evaluate`).
+existed, the alternates a detour may use (those whose BGP sessions carry the prefix's address family, lowest
+`preference` first, then private < public-ix < transit, then link id), where anycast ingress shifted off a
+site lands (`network.catchment[site]`, else `site.neighbors` with weights 1/2, 1/4, ... renormalised, else
+the pool's other sites evenly; drained sites receive nothing), how much a prepend of count c toward one link
+moves (`min(1, c * prepend_step_fraction)` of the pool's ingress arriving over that link; a pool's ingress
+arrives over the site's links whose sessions carry one of its families, in proportion to their capacity; a
+withdrawal moves all of it), and the link and site loads a set of intents gives (`Projection.evaluate`).
 """
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ class Projection:
         self.cap: dict[str, float] = {}
         self.kind: dict[str, str] = {}
         self.link_site: dict[str, str] = {}
+        self.link_families: dict[str, frozenset[int]] = {}
         self.router_links: dict[str, list[str]] = {}
         for rname in sorted(network.routers):
             router = network.routers[rname]
@@ -64,6 +66,7 @@ class Projection:
                 self.cap[lid] = link.capacity_bps
                 self.kind[lid] = link.kind
                 self.link_site[lid] = router.site
+                self.link_families[lid] = frozenset(link.families)
                 lids.append(lid)
             self.router_links[rname] = lids
         self.link_ids = sorted(self.cap)
@@ -104,11 +107,17 @@ class Projection:
             self.pool_natural[s] = {p: max(0.0, pools[p] - moved.get(p, 0.0)) for p in sorted(pools)}
             total = measured.ingress_bps if measured is not None else 0.0
             self.site_natural[s] = max(0.0, total - sum(moved.get(p, 0.0) for p in sorted(moved)))
-        self.link_share: dict[str, float] = {}
-        for s, lids in self.site_links.items():
-            total_cap = sum(self.cap[lid] for lid in lids)
-            for lid in lids:
-                self.link_share[lid] = self.cap[lid] / total_cap
+        #: (site, pool) -> the site's links that can carry the pool (prepend order), and each one's share of
+        #: the pool's ingress there (by capacity)
+        self.pool_links: dict[tuple[str, str], list[str]] = {}
+        self.pool_share: dict[tuple[str, str], dict[str, float]] = {}
+        for p in sorted(network.pools):
+            families = set(network.pools[p].families)
+            for s in network.pools[p].sites:
+                lids = [lid for lid in self.site_links.get(s, ()) if self.link_families[lid] & families]
+                total_cap = sum(self.cap[lid] for lid in lids)
+                self.pool_links[(s, p)] = lids
+                self.pool_share[(s, p)] = {lid: self.cap[lid] / total_cap for lid in lids} if total_cap > 0 else {}
         self._pool_site_cache: dict[str, set[str]] = {}
         self.landing = {
             (s, p): self._landing(s, p)
@@ -125,11 +134,13 @@ class Projection:
         cached = self._alternate_cache.get(i)
         if cached is None:
             src = self.demand_link[i]
+            family = ipaddress.ip_network(self.prefixes[i]).version
             ranked = sorted(
                 self.egress[i].alternates,
                 key=lambda a: (a.preference, DETOUR_KIND_RANK.get(self.kind.get(a.link, ""), 9), a.link),
             )
-            cached = [a.link for a in ranked if a.link in self.cap and a.link != src]
+            cached = [a.link for a in ranked
+                      if a.link in self.cap and a.link != src and family in self.link_families[a.link]]
             self._alternate_cache[i] = cached
         return cached
 
@@ -222,7 +233,7 @@ class Projection:
     def _ingress_slot(self, intent: Prepend | Withdraw) -> tuple[str, str, str] | None:
         lid = f"{intent.router}:{intent.link}"
         site = self.link_site.get(lid)
-        if site is None or (site, intent.pool) not in self.landing:
+        if site is None or (site, intent.pool) not in self.landing or lid not in self.pool_share[(site, intent.pool)]:
             return None
         return (site, intent.pool, lid)
 
@@ -232,7 +243,8 @@ class Projection:
         return max(1, min(intent.count, self.policy.max_prepend))
 
     def moved_out(self, site: str, pool: str, lid: str, level: int) -> float:
-        return self.pool_natural[site].get(pool, 0.0) * self.link_share[lid] * self.level_fraction(level)
+        share = self.pool_share.get((site, pool), {}).get(lid, 0.0)
+        return self.pool_natural[site].get(pool, 0.0) * share * self.level_fraction(level)
 
     def ingress_delta(self, levels: dict[tuple[str, str, str], int]) -> dict[str, dict[str, float]]:
         delta: dict[str, dict[str, float]] = {}

@@ -25,7 +25,8 @@ class IngressPlanning:
                 slot = self._ingress_slot(intent)
                 if slot is None:
                     self.act("remove", f"{intent.kind} of pool {intent.pool} on {intent.router}:{intent.link}: the link "
-                             "or the pool at its site no longer exists", intent)
+                             "or the pool at its site no longer exists, or the link's sessions carry none of the "
+                             "pool's address families", intent)
                 else:
                     candidates[slot] = (intent, False)
         for intent in self.pinned_intents:
@@ -142,16 +143,16 @@ class IngressPlanning:
 
     def _relieve_site(self, site: str) -> None:
         """Pools lowest priority first; within a pool each link climbs prepend 1..max_prepend, and only when
-        every pool is exhausted, withdrawal (never on the site's last link). Each round takes, among the
+        every pool is exhausted, withdrawal (never on the last link carrying the pool at the site). Each round takes, among the
         pool's next one-step raises, the smallest that covers the remaining excess, or else the largest
         (ties: the lowest count first, then link order), so moves stay close to the excess."""
         policy, cap = self.policy, self.site_cap[site]
         start = self.site_load[site]
         target = policy.target_utilization * cap
         refused: set[str] = set()
-        links = self.site_links[site]
         for withdraw in (False, True):
             for pool in self.site_pools[site]:
+                links = self.pool_links[(site, pool)]
                 closed: set[str] = set()
                 while exceeds(self.site_load[site], target):
                     steps = []
@@ -177,7 +178,7 @@ class IngressPlanning:
     def _drain_site(self, site: str) -> None:
         """One step per cycle: every link of every pool one prepend further, then explicit withdrawal."""
         for pool in self.site_pools[site]:
-            for lid in self.site_links[site]:
+            for lid in self.pool_links[(site, pool)]:
                 slot = (site, pool, lid)
                 level = self.levels.get(slot, 0)
                 if level > self.policy.max_prepend:

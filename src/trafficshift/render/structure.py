@@ -304,6 +304,7 @@ def _check_intents(network: Network, router_name: str, router: Router, intents: 
             raise RenderError(f"{where}: {generator.vendor} does not support {type(intent).__name__} intents")
         if intent.link not in router.links:
             raise RenderError(f"{where}: router {router_name} has no link on interface {intent.link!r}")
+        carried = _carried(router_name, router, intent.link, generator)
         if intent.key() in seen:
             raise RenderError(f"{where}: duplicate of {seen[intent.key()]!r}")
         seen[intent.key()] = intent
@@ -315,9 +316,15 @@ def _check_intents(network: Network, router_name: str, router: Router, intents: 
             if detour_lp.setdefault(intent.link, lp) != lp:
                 raise RenderError(f"{where}: detours onto one link must share one local_pref, "
                                   f"{intent.link} already has {detour_lp[intent.link]}")
+            family = ipaddress.ip_network(intent.prefix).version
+            if family not in carried:
+                raise RenderError(f"{where}: {intent.link} has no IPv{family} session to learn the prefix from")
             continue
         if intent.pool not in site_pools:
             raise RenderError(f"{where}: pool {intent.pool!r} is not announced at site {router.site}")
+        if not carried & set(_families(site_pools[intent.pool])):
+            raise RenderError(f"{where}: {intent.link} has no session of pool {intent.pool}'s address families "
+                              f"({', '.join(f'IPv{f}' for f in _families(site_pools[intent.pool]))})")
         other = out_actions.setdefault((intent.link, intent.pool), intent.kind)
         if other != intent.kind:
             raise RenderError(f"{where}: pool {intent.pool} is both prepended and withdrawn on {intent.link}")
@@ -327,6 +334,12 @@ def _check_intents(network: Network, router_name: str, router: Router, intents: 
                 raise RenderError(f"{where}: count must be an integer in 1..{limit}")
 
 
+def _carried(router_name: str, router: Router, interface: str, generator: "Generator") -> set[int]:
+    """The address families the BGP sessions of `interface`'s link carry."""
+    where = f"routers:{router_name}:links:{interface}"
+    return {family for family, _, _ in _sessions(router.links[interface], where, generator)}
+
+
 def _import_terms(detours: list[Detour], interface: str) -> tuple[Term, ...]:
     terms = [Term(f"DETOUR{_tag(family)}", 0, "modify", match_list=detour_list(interface, family), family=family,
                   local_pref=detours[0].local_pref, community=MARKER_COMMUNITY)
@@ -334,15 +347,20 @@ def _import_terms(detours: list[Detour], interface: str) -> tuple[Term, ...]:
     return _numbered(terms)
 
 
-def _export_terms(prepends: list[Prepend], withdraws: list[Withdraw], asn: int, site_pools: dict) -> tuple[Term, ...]:
+def _export_terms(prepends: list[Prepend], withdraws: list[Withdraw], asn: int, site_pools: dict,
+                  carried: set[int]) -> tuple[Term, ...]:
     # terminal rejects after every modifying term, the pass-through last (lint.py checks this order); the
-    # marker stays inside the AS: every route that leaves toward the eBGP neighbor has it removed
+    # marker stays inside the AS: every route that leaves toward the eBGP neighbor has it removed. A pool's
+    # terms exist only for the families the link's sessions carry: an IPv6 term on an IPv4-only link would
+    # never match
     terms = [Term(f"PREPEND{_tag(family)}-{p.pool}", 0, "modify", match_list=pool_list(p.pool, family),
                   family=family, prepend=(asn,) * p.count, strip_community=MARKER_COMMUNITY)
-             for p in sorted(prepends, key=lambda i: i.pool) for family in _families(site_pools[p.pool])]
+             for p in sorted(prepends, key=lambda i: i.pool) for family in _families(site_pools[p.pool])
+             if family in carried]
     terms += [Term(f"WITHDRAW{_tag(family)}-{w.pool}", 0, "reject", match_list=pool_list(w.pool, family),
                    family=family)
-              for w in sorted(withdraws, key=lambda i: i.pool) for family in _families(site_pools[w.pool])]
+              for w in sorted(withdraws, key=lambda i: i.pool) for family in _families(site_pools[w.pool])
+              if family in carried]
     return _numbered(terms, strip_community=MARKER_COMMUNITY)
 
 
@@ -388,7 +406,7 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
         policies.append(Policy(import_policy(interface), _import_terms(detours, interface)))
         policies.append(Policy(export_policy(interface), _export_terms(
             [i for i in on_link if isinstance(i, Prepend)], [i for i in on_link if isinstance(i, Withdraw)],
-            router.asn, site_pools), direction="export"))
+            router.asn, site_pools, {family for family, _, _ in sessions}), direction="export"))
 
     announced = _sorted_prefixes(p for prefixes in site_pools.values() for p in prefixes)
     baseline_lists = [PrefixList(pool_list(name, family), family, _sorted_prefixes(prefixes, family))

@@ -97,7 +97,7 @@ def _network_references(data: Mapping, root: str) -> list[str]:
             problems += _link_addresses(root, loc, link, subnets)
         for loc, (other, other_loc) in _overlaps(subnets, report_equal=True).items():
             message = f"subnet overlaps {other} of {location(root, other_loc)}"
-            problems.append(problem(root, loc, message, _raw_link(routers, loc).get("local_address")))
+            problems.append(problem(root, loc, message, _raw_link(routers, loc).get(loc[-1])))
         problems += _interface_names(root, name, router)
     for router_id, names in router_ids.items():
         if len(names) > 1:
@@ -253,6 +253,23 @@ def _marker_community(network: Network, root: str) -> list[str]:
     return []
 
 
+def _pool_families(network: Network, root: str) -> list[str]:
+    """A site announces a pool over its BGP sessions: one without a session of any of the pool's address
+    families could neither announce the pool nor have its ingress shifted."""
+    problems = []
+    carried: dict[str, set[int]] = {}
+    for router in network.routers.values():
+        for link in router.links.values():
+            carried.setdefault(router.site, set()).update(link.families)
+    for name, pool in sorted(network.pools.items()):
+        for index, site in enumerate(pool.sites):
+            if site in network.sites and not carried.get(site, set()) & set(pool.families):
+                families = " or ".join(f"IPv{family}" for family in pool.families)
+                problems.append(problem(root, ("pools", name, "sites", index),
+                                        f"site has no BGP session carrying {families}, the pool's prefixes", site))
+    return problems
+
+
 def _unsafe_strings(value: object, loc: tuple = ()) -> Iterable[tuple[tuple, str]]:
     """Every string (key or value) in a dumped model outside SAFE_TEXT, with its location."""
     if isinstance(value, Mapping):
@@ -275,7 +292,7 @@ def parse_network(data: object, root: str = "traffic", *, limits: Limits = DEFAU
     network, problems = _model(Network, data, root)
     problems += _network_references(data, root)
     if network is not None:
-        problems += _marker_community(network, root)
+        problems += _marker_community(network, root) + _pool_families(network, root)
     _raise(problems)
     # defence in depth: whatever the field constraints say, nothing outside the safe set may get through
     unsafe = _unsafe_strings(network.model_dump())
