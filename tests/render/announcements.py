@@ -50,8 +50,8 @@ def _eos_model(text: str) -> dict:
             if words[:2] == ["ip", "prefix-list"] and "seq" in words:
                 seq = words.index("seq")
                 lists.setdefault(words[2], []).append((words[seq + 2], words[seq + 3]))
-            elif words[:2] == ["ipv6", "prefix-list"]:
-                block, route_map = "ipv6-pfx", words[2]
+            elif words[:2] in (["ip", "prefix-list"], ["ipv6", "prefix-list"]):  # block form
+                block, route_map = "pfx", words[2]
                 lists.setdefault(words[2], [])
             elif words[0] == "route-map" and len(words) == 4:
                 block, route_map = "route-map", (words[1], int(words[3]), words[2])
@@ -59,7 +59,7 @@ def _eos_model(text: str) -> dict:
             elif words[:2] == ["router", "bgp"]:
                 block = "bgp"
             continue
-        if block == "ipv6-pfx" and words[0] == "seq":
+        if block == "pfx" and words[0] == "seq":
             lists[route_map].append((words[2], words[3]))
         elif block == "route-map" and words[0] == "match" and "prefix-list" in words:
             name, seq, action = route_map

@@ -32,7 +32,8 @@ def junos_statements(text: str) -> list[str]:
 
 def eos_statements(text: str) -> list[str]:
     """Every configuration line, sub-mode lines prefixed by their header: `route-map X permit 10 :: set ...`;
-    deletions (`no ...`) and comments are left out."""
+    deletions (`no ...`) and comments are left out. A one-line `ip prefix-list L seq N ...` reads as the
+    block form EOS shows: `ip prefix-list L`, then `ip prefix-list L :: seq N ...`."""
     out, headers = [], []
     for line in text.splitlines():
         stripped = line.strip()
@@ -40,6 +41,13 @@ def eos_statements(text: str) -> list[str]:
             continue
         depth = (len(line) - len(line.lstrip(" "))) // 3
         del headers[depth:]
+        words = stripped.split()
+        if depth == 0 and words[:2] == ["ip", "prefix-list"] and words[3:4] == ["seq"]:
+            header = " ".join(words[:3])
+            if not out or not (out[-1] == header or out[-1].startswith(header + " :: ")):
+                out.append(header)
+            out.append(f"{header} :: {' '.join(words[3:])}")
+            continue
         out.append(" :: ".join(headers + [stripped]))
         headers.append(stripped)
     return out

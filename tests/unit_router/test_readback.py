@@ -108,3 +108,25 @@ def test_eos_parser_reads_ipv6_lists_and_deny_entries():
 def test_unbalanced_junos_config_is_a_readback_error():
     with pytest.raises(ReadbackError, match="unterminated"):
         read_intents(NETWORK, "ams01-r1", "policy-options { policy-statement TS-IN-et-0-0-1 {")
+
+
+def test_eos_prefix_lists_read_back_in_either_form():
+    # what we render (one line per entry) and what EOS 4.32 shows (a block of `seq` entries; the lab prints
+    # that form, so the committed cases above read it) give the same intents
+    router = GOLDEN_ROUTER["eos"]
+    intents, _ = case_intents("eos")["detour-many"]
+    one_line = render_router(NETWORK, router) + render_shift(NETWORK, router, intents)
+    assert "ip prefix-list TS-DETOUR-Ethernet2 seq 10 permit" in one_line
+    lines, block, previous = [], [], None
+    for line in one_line.splitlines():
+        words = line.split()
+        if words[:2] == ["ip", "prefix-list"] and words[3:4] == ["seq"]:
+            if words[2] != previous:
+                block.append(f"ip prefix-list {words[2]}")
+            block.append("   " + " ".join(words[3:]))
+            previous = words[2]
+        else:
+            lines.append(line)
+    block_form = "\n".join(block + ["!"] + lines) + "\n"
+    assert read_intents(NETWORK, router, block_form) == read_intents(NETWORK, router, one_line) == \
+        without_from_link(intents)

@@ -1,8 +1,9 @@
 """The EOS configuration database: a mode-aware line parser, the canonical running-config and its diff.
 
 EOS receives configuration as flat CLI lines (napalm strips the indentation), so the parser has to know
-which commands enter a sub-mode (``router bgp``, ``route-map``, ``interface``, ...) and which do not
-(``ip prefix-list``, ``ip community-list``). Like the EOS CLI, a command that is not valid in the current
+which commands enter a sub-mode (``router bgp``, ``route-map``, ``interface``, ``ip prefix-list NAME``, ...)
+and which do not (``ip community-list``; the one-line ``ip prefix-list NAME seq N permit P`` is stored, and
+shown, as an entry of the list's block). Like the EOS CLI, a command that is not valid in the current
 sub-mode is tried in the enclosing modes, leaving the sub-mode when one accepts it; a command that no
 mode accepts is an "Invalid input" error.
 
@@ -47,10 +48,12 @@ class Rule:
     key: Callable[[re.Match], str] | None = None
     #: raises ConfigError for values EOS refuses; may rewrite the line to its canonical form
     canonical: Callable[[re.Match, Node], str] | None = None
+    #: a one-line form of a block entry: -> (block header, entry inside it)
+    into_block: Callable[[re.Match], tuple[str, str]] | None = None
 
 
-def _rule(pattern: str, enters: str | None = None, key=None, canonical=None) -> Rule:
-    return Rule(re.compile(pattern), enters, key, canonical)
+def _rule(pattern: str, enters: str | None = None, key=None, canonical=None, into_block=None) -> Rule:
+    return Rule(re.compile(pattern), enters, key, canonical, into_block)
 
 
 # -- value checks and canonical forms -------------------------------------------------------------------
@@ -109,16 +112,25 @@ def _check_ge_le(rest: str | None, max_len: int) -> None:
             raise ConfigError(f"Invalid input (at token {len(bound)}: '{bound}')")
 
 
-def _prefix_list_line(match: re.Match, parent: Node) -> str:
+def _prefix_list_entry(match: re.Match) -> tuple[str, str]:
+    """The one-line form `ip prefix-list NAME [seq N] permit P` as the block EOS stores and shows (header,
+    entry): `show running-config` prints IPv4 prefix-lists in block form, as IPv6 ones (a recorded
+    running-config of cEOSLab EOS-4.32.5M; Arista AVD's generated configs)."""
     name, seq, action, prefix, rest = match.group("name", "seq", "action", "prefix", "rest")
     _check_prefix(prefix, 4, 5 if seq else 3)
     _check_ge_le(rest, 32)
+    return f"ip prefix-list {name}", f"{f'seq {seq} ' if seq else ''}{action} {prefix}{rest or ''}"
+
+
+def _ip_prefix_line(match: re.Match, parent: Node) -> str:
+    """An entry in prefix-list mode; unsequenced ones go 10 past the list's highest sequence number."""
+    seq, action, prefix, rest = match.group("seq", "action", "prefix", "rest")
+    _check_prefix(prefix, 4, 3 if seq else 1)
+    _check_ge_le(rest, 32)
     if seq is None:
-        # EOS numbers unsequenced entries 10 past the list's highest sequence number
-        seqs = [int(child.text.split()[4]) for child in parent.children
-                if child.text.startswith(f"ip prefix-list {name} seq ")]
+        seqs = [int(child.text.split()[1]) for child in parent.children if child.text.startswith("seq ")]
         seq = str(max(seqs, default=0) + 10)
-    return f"ip prefix-list {name} seq {seq} {action} {prefix}{rest or ''}"
+    return f"seq {seq} {action} {prefix}{rest or ''}"
 
 
 def _ipv6_prefix_line(match: re.Match, parent: Node) -> str:
@@ -156,10 +168,6 @@ def _ipv6_address_line(match: re.Match, parent: Node) -> str:
     if address.ip.is_link_local or address.ip.is_multicast or address.ip.is_unspecified:
         raise ConfigError(f"Invalid input (at token 2: '{match.group(1)}')")
     return f"ipv6 address {address}"
-
-
-def _prefix_list_key(match: re.Match) -> str:
-    return " ".join(match.group(0).split()[:5]) if match.group("seq") else match.group(0)
 
 
 _IP = r"[0-9A-Fa-f:.]+"
@@ -223,7 +231,8 @@ GRAMMAR: dict[str, list[Rule]] = {
         _rule(r"ipv6 unicast-routing"),
         _rule(r"ip route (?:vrf \S+ )?.+"),
         _rule(r"ipv6 route (?:vrf \S+ )?.+"),
-        _rule(_PREFIX_LIST, key=_prefix_list_key, canonical=_prefix_list_line),
+        _rule(r"ip prefix-list [\w.-]+", enters="ip-pfx"),
+        _rule(_PREFIX_LIST, into_block=_prefix_list_entry),
         _rule(r"ipv6 prefix-list [\w.-]+", enters="ipv6-pfx"),
         _rule(r"ip community-list (?:regexp |standard |expanded )?[\w.-]+ (?:permit|deny) .+"),
         _rule(r"ip large-community-list (?:regexp |standard )?[\w.-]+ (?:permit|deny) .+"),
@@ -295,6 +304,10 @@ GRAMMAR: dict[str, list[Rule]] = {
         _rule(r"set (?:extcommunity|large-community) .+", key=_first(2)),
         _rule(r"continue(?: \d+)?", key=_first(1)),
         _rule(r"sub-route-map \S+", key=_first(1)),
+    ],
+    "ip-pfx": [
+        _rule(r"(?:seq (?P<seq>\d+) )?(?P<action>permit|deny) (?P<prefix>\S+)(?P<rest>(?: (?:ge|le) \d+){0,2})",
+              key=_first(2), canonical=_ip_prefix_line),
     ],
     "ipv6-pfx": [
         _rule(r"seq \d+ (?:permit|deny) (?P<prefix>\S+)(?P<rest>(?: (?:ge|le) \d+){0,2})", key=_first(2),
@@ -495,8 +508,8 @@ def _top_level_order(node: Node) -> tuple:
         return rank, _natural(words[1])
     if words[0] == "route-map":
         return rank, (words[1],), (int(words[3]),)
-    if node.text.startswith("ip prefix-list ") and len(words) > 4 and words[3] == "seq":
-        return rank, (words[2],), (int(words[4]),)
+    if node.text.startswith("ip prefix-list "):
+        return rank, (words[2],)
     if words[0] == "vlan":
         return rank, (int(words[1]),)
     return (rank,)
@@ -532,7 +545,7 @@ def _child_order(mode: str | None, node: Node) -> tuple:
         return rank, peer, attribute
     if words[0] == "address-family":
         return rank, words[1:]  # address-family ipv4 before ipv6
-    if mode == "ipv6-pfx" and words[0] == "seq":
+    if mode in ("ip-pfx", "ipv6-pfx") and words[0] == "seq":
         return rank, int(words[1])
     return (rank,)
 
@@ -572,6 +585,13 @@ class Editor:
             parent = self.stack[depth]
             for rule in GRAMMAR[parent.mode]:
                 match = rule.pattern.fullmatch(line)
+                if match and rule.into_block:
+                    header, entry = rule.into_block(match)
+                    del self.stack[depth + 1:]
+                    self.apply(header)
+                    self.apply(entry)
+                    del self.stack[depth + 1:]  # the one-line form leaves the CLI where it was
+                    return False
                 if match:
                     del self.stack[depth + 1:]
                     return self._set(parent, rule, match)

@@ -184,9 +184,11 @@ def _eos_terms(text: str) -> tuple[list[Term], dict]:
     terms = []
     for head, body in _eos_blocks(text):
         words = head.split()
+        # IPv4 prefix-lists come in two forms: one line per entry (what we render), or a block of `seq`
+        # entries (what EOS 4.32 shows, and IPv6 lists always)
         if words[:2] == ["ip", "prefix-list"] and len(words) >= 7 and words[3] == "seq" and words[5] == "permit":
             lists.setdefault(words[2], []).append(words[6])
-        elif words[:2] == ["ipv6", "prefix-list"] and len(words) == 3:
+        elif words[:2] in (["ip", "prefix-list"], ["ipv6", "prefix-list"]) and len(words) == 3:
             lists.setdefault(words[2], []).extend(
                 line.split()[3] for line in body if len(line.split()) >= 4 and line.split()[2] == "permit")
         elif words[:1] == ["route-map"] and len(words) >= 3 and words[1].startswith(MANAGED_PREFIX):

@@ -54,7 +54,8 @@ interface Ethernet2
 !
 interface Ethernet10
 !
-ip prefix-list PL seq 10 permit 10.0.0.0/8 le 24
+ip prefix-list PL
+   seq 10 permit 10.0.0.0/8 le 24
 !
 route-map RM permit 10
    match ip address prefix-list PL
@@ -74,16 +75,32 @@ router bgp 65000
 """
 
 
-@pytest.mark.parametrize("one_line_command", [
-    "ip prefix-list PL seq 20 deny 0.0.0.0/0",
-    "ip community-list NO-EXPORT permit 65000:666",
+@pytest.mark.parametrize(("one_line_command", "shown"), [
+    ("ip prefix-list PL seq 20 deny 0.0.0.0/0", "ip prefix-list PL\n   seq 20 deny 0.0.0.0/0\n!\n"),
+    ("ip community-list NO-EXPORT permit 65000:666", "ip community-list NO-EXPORT permit 65000:666\n!\n"),
 ])
-def test_prefix_and_community_lists_do_not_enter_a_sub_mode(one_line_command):
+def test_one_line_prefix_and_community_lists_do_not_enter_a_sub_mode(one_line_command, shown):
     config = apply(Config(), "route-map RM permit 10", one_line_command)
-    # the route-map mode was left: a route-map clause is no longer valid here
-    with pytest.raises(ConfigError, match="Invalid input"):
-        apply(config, "set local-preference 10")
-    assert one_line_command in config.render().splitlines()
+    # the route-map mode was left, and the prefix-list's own mode was not entered: neither a route-map
+    # clause nor a prefix-list entry is valid here
+    for line in ("set local-preference 10", "seq 30 permit 10.0.0.0/8"):
+        with pytest.raises(ConfigError, match="Invalid input"):
+            apply(config, line)
+    assert shown in config.render()
+
+
+def test_ipv4_prefix_lists_are_shown_in_block_form_whichever_form_configured_them():
+    # EOS 4.32 shows `ip prefix-list NAME` with indented `seq` entries (a recorded cEOSLab running-config)
+    one_line = apply(Config(), "ip prefix-list PL seq 20 permit 10.0.0.0/8 le 24", "ip prefix-list PL seq 10 deny 0.0.0.0/0")
+    block = apply(Config(), "ip prefix-list PL", "seq 10 deny 0.0.0.0/0", "seq 20 permit 10.0.0.0/8 le 24")
+    shown = "ip prefix-list PL\n   seq 10 deny 0.0.0.0/0\n   seq 20 permit 10.0.0.0/8 le 24\n!\n"
+    assert one_line.render() == block.render() == shown
+    assert Config.from_text(shown).render() == shown
+    assert apply(Config.from_text(shown), "no ip prefix-list PL").render() == ""
+    assert apply(Config.from_text(shown), "ip prefix-list PL", "no seq 10").render() == \
+        "ip prefix-list PL\n   seq 20 permit 10.0.0.0/8 le 24\n!\n"
+    with pytest.raises(ConfigError, match="at token 3: '2001:db8::/32'"):
+        apply(Config(), "ip prefix-list PL", "seq 10 permit 2001:db8::/32")
 
 
 def test_ipv6_prefix_list_and_management_api_are_sub_modes():
@@ -110,7 +127,9 @@ def test_same_setting_replaces_and_no_removes():
 
 def test_unsequenced_prefix_list_entries_get_the_next_sequence_number():
     config = apply(Config.from_text(POLICY), "ip prefix-list PL permit 172.16.0.0/12")
-    assert "ip prefix-list PL seq 20 permit 172.16.0.0/12" in config.render()
+    assert "ip prefix-list PL\n   seq 10 permit 10.0.0.0/8 le 24\n   seq 20 permit 172.16.0.0/12\n" in config.render()
+    config = apply(config, "ip prefix-list PL", "permit 192.168.0.0/16")
+    assert "   seq 30 permit 192.168.0.0/16\n" in config.render()
 
 
 def test_interface_names_are_canonical():

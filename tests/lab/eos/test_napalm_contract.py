@@ -61,7 +61,8 @@ def test_merge_commit_applies_policy_and_saves_startup(driver, control):
     driver.load_merge_candidate(config=NEW_POLICY)
     diff = driver.compare_config()
     assert "+   neighbor 192.0.2.2 route-map SHIFT-OUT out" in diff.splitlines()
-    assert "+ip prefix-list SHIFT-OUT seq 10 permit 203.0.113.0/25" in diff.splitlines()
+    lines = diff.splitlines()  # the running-config shows the prefix-list in block form
+    assert lines[lines.index("+ip prefix-list SHIFT-OUT") + 1] == "+   seq 10 permit 203.0.113.0/25"
     assert control.config() == before  # nothing applied before the commit
     driver.commit_config()
     committed = control.config()
