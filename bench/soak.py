@@ -208,7 +208,9 @@ def changed_lines(network: Network, old: Plan | None, new: Plan) -> dict[str, in
 
 
 def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool = True,
-         network_file: Path = REPO / "pillar" / "traffic" / "network.sls") -> dict:
+         network_file: Path = REPO / "pillar" / "traffic" / "network.sls", actual_lagged: bool = False) -> dict:
+    """`actual_lagged`: the load source reports where traffic actually leaves (a detoured prefix on its
+    detour's link) and lags one loop (each cycle plans from the previous cycle's counters)."""
     network = parse_network(yaml.safe_load(network_file.read_text())["traffic"])
     policy = network.policy
     demand = Demand(network, seed)
@@ -225,11 +227,16 @@ def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool 
     lines: dict[str, int] = defaultdict(int)
     max_intents = 0
     started = time.perf_counter()
+    last_measured: Load | None = None
     for cycle in range(cycles):
         t = start + cycle * loop_s
         natural = demand.at(t)
-        measured = simulate.measure(network, natural, active)
-        for who, load in (("controller", measured), ("none", natural)):
+        now_measured = simulate.measure(network, natural, active, actual_egress=actual_lagged)
+        measured = now_measured
+        if actual_lagged:
+            previous = last_measured if last_measured is not None else now_measured
+            measured, last_measured = previous.model_copy(update={"timestamp": now_measured.timestamp}), now_measured
+        for who, load in (("controller", now_measured), ("none", natural)):
             util = utilization(network, load)
             peak[who] = max(peak[who], max(util.values()))
             for name, bound in bounds.items():
@@ -278,8 +285,10 @@ def main(argv=None) -> int:
     parser.add_argument("--loop-s", type=float, default=30.0, help="control loop period, simulated seconds")
     parser.add_argument("--seed", type=int, default=1, help="noise seed")
     parser.add_argument("--no-render", action="store_true", help="skip the rendered-lines churn figure")
+    parser.add_argument("--actual-lagged", action="store_true",
+                        help="the load source reports actual egress links and lags one loop")
     args = parser.parse_args(argv)
-    result = soak(args.hours, args.loop_s, args.seed, render=not args.no_render)
+    result = soak(args.hours, args.loop_s, args.seed, render=not args.no_render, actual_lagged=args.actual_lagged)
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:

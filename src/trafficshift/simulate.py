@@ -4,13 +4,17 @@ predicts the active plan moves it."""
 from __future__ import annotations
 
 from trafficshift.model import LinkCounter, Load, Network, SiteLoad
-from trafficshift.model.plan import Plan
+from trafficshift.model.plan import Detour, Plan
 from trafficshift.model.projection import expected_link_load
 
 
-def measure(network: Network, natural: Load, active: Plan | None) -> Load:
+def measure(network: Network, natural: Load, active: Plan | None, actual_egress: bool = False) -> Load:
     """What the routers would count while `active` is applied. The scenario files hold the demand as it is
-    with no shift in place; the lab forwards no traffic, so the demo moves it the way the planner predicts."""
+    with no shift in place; the lab forwards no traffic, so the demo moves it the way the planner predicts.
+
+    `actual_egress`: the demands are reported on the link they actually leave by (a flow collector's view),
+    so a prefix detoured whole shows on its detour's link; by default each stays on its preferred link, as
+    if no override existed (the routing-table view the load schema describes)."""
     if active is None or not active.intents:
         return natural
     unshifted = expected_link_load(network, natural, None)
@@ -22,4 +26,10 @@ def measure(network: Network, natural: Load, active: Plan | None) -> Load:
         delta = active.ingress_delta.get(name, {})
         sites[name] = SiteLoad(ingress_bps=max(0.0, site.ingress_bps + sum(delta.values())),
                                pools={pool: max(0.0, bps + delta.get(pool, 0.0)) for pool, bps in site.pools.items()})
-    return natural.model_copy(update={"links": links, "sites": sites})
+    update = {"links": links, "sites": sites}
+    if actual_egress:
+        moved = {d.prefix: (d.from_link, f"{d.router}:{d.link}") for d in active.intents if isinstance(d, Detour)}
+        update["egress"] = [demand.model_copy(update={"link": moved[demand.prefix][1]})
+                            if moved.get(demand.prefix, (None,))[0] == demand.link else demand
+                            for demand in natural.egress]
+    return natural.model_copy(update=update)

@@ -176,3 +176,19 @@ def test_an_ipv6_prefix_is_never_detoured_onto_a_link_without_an_ipv6_session():
     only_ipv4 = [("2001:db8:1::/48", 1.5e9, HOT, [SPARE]), ("198.18.0.0/24", 8e9, HOT, [])]
     stuck = plan(net, make_load(only_ipv4), None, (), NOW)
     assert stuck.intents == () and stuck.status != "ok"
+
+
+def test_a_load_that_shows_a_detoured_prefix_on_its_detour_keeps_the_detour():
+    # a flow collector reports where traffic actually leaves: after the detour, the prefix shows on SPARE;
+    # that is the previous plan in effect, not a new preferred path, so the detour stays (no flap)
+    rates = [3e9, 2e9, 1.5e9, 1e9, 1e9, 0.5e9, 0.5e9]
+    names = prefixes(7)
+    first = plan(two_links(), make_load([(p, bps, HOT, [SPARE]) for p, bps in zip(names, rates)]), None, (), NOW)
+    assert [i.prefix for i in first.intents] == [names[2]]
+    actual = make_load([(p, bps, SPARE if p == names[2] else HOT, [HOT] if p == names[2] else [SPARE])
+                        for p, bps in zip(names, rates)], timestamp=NOW + 30)
+    again = plan(two_links(), actual, first, (), NOW + 30)
+    assert again.intents == first.intents
+    assert util(again, HOT) == (0.8, 0.8)  # projected with the detour in effect, as before
+    assert util(again, SPARE) == (0.15, 0.15)  # the 1.5 Gbps detoured prefix, counted once
+    assert not [a for a in again.actions if a.verb == "remove"]

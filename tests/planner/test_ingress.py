@@ -102,3 +102,37 @@ def test_an_ipv6_pool_arrives_and_is_prepended_only_over_links_with_an_ipv6_sess
                  Plan(created=NOW - 60, status="ok", intents=(stale,)), (), NOW)
     assert stale not in again.intents
     assert any(a.verb == "remove" and "address families" in a.reason for a in again.actions)
+
+
+def test_after_a_step_the_site_waits_step_dwell_before_the_next_one():
+    # the load source lags: the cycle after the first step still measures the site as it was, so judging
+    # it then would escalate on a step that has not shown yet
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 5.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}})
+    first = plan(network(), load, None, (), NOW)
+    assert first.intents and first.stepped == {"ams": NOW}
+
+    lagging = make_load([], {"ams": {"bulk": 4e9 + 1.5e9, "paid": 5.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}},
+                        timestamp=NOW + 30)  # not yet showing the step, and the pool grew
+    waiting = plan(network(), lagging, first, (), NOW + 30)
+    assert waiting.intents == first.intents and waiting.status == "partial"
+    assert any(a.verb == "refuse" and a.guard_rail == "step_dwell_s" for a in waiting.actions)
+    assert waiting.stepped == {"ams": NOW}
+
+    later = plan(network(), lagging, waiting, (), NOW + 180)  # step_dwell_s (180 s) has passed
+    assert later.intents != first.intents and later.stepped == {"ams": NOW + 180}
+
+
+def test_a_shift_is_held_for_hold_time_after_the_last_step_at_its_site():
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 5.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}})
+    first = plan(network(), load, None, (), NOW)
+    grown = make_load([], {"ams": {"bulk": 5.5e9, "paid": 5.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}})
+    second = plan(network(), grown, first, (), NOW + 1000)  # a later step at ams, 1000 s after the first
+    assert second.stepped == {"ams": NOW + 1000}
+    quiet = make_load([], {"ams": {"bulk": 1e9, "paid": 1e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}})
+    # 1800 s after the first shift started, but only 800 s after the last step: nothing is undone yet
+    held = plan(network(), quiet, second, (), NOW + 1800)
+    assert held.intents == second.intents
+    assert any(a.guard_rail == "hold_time_s" and "last step at ams" in a.reason for a in held.actions)
+    later = plan(network(), quiet, held, (), NOW + 2800)  # hold time after the last step: unwinding starts
+    assert any(a.verb == "remove" for a in later.actions) and len(later.intents) < len(held.intents)
+    assert not any(a.guard_rail == "hold_time_s" for a in later.actions)

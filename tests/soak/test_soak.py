@@ -23,7 +23,20 @@ def test_a_day_of_load_has_no_flaps(day):
     assert day["cycles"] == 2880
     assert day["flaps"] == 0, day["flap_details"]
     assert day["stale_cycles"] == 0  # the measured load stays consistent with the plan the loop applies
-    assert day["statuses"] == {"ok": 2880}
+    # partial: a site waiting out step_dwell_s after a step while still above target
+    assert set(day["statuses"]) <= {"ok", "partial"} and day["statuses"].get("partial", 0) <= 10
+    assert day["step_backs"] == 0  # no shift lowered within the hold time of the last step at its site
+
+
+def test_a_lagging_load_source_that_reports_actual_egress_causes_no_flaps():
+    # the prefix a detour moved shows on the detour's link, and every cycle plans from the counters of the
+    # cycle before (what a flow collector with a one-window lag gives): no detour is dropped as "no longer
+    # in the load", and no site escalates on a step the load does not show yet
+    lagged = soak.soak(hours=24, loop_s=30, seed=1, render=False, actual_lagged=True)
+    assert lagged["flaps"] == 0, lagged["flap_details"]
+    assert lagged["step_backs"] == 0, lagged["step_back_details"]
+    assert set(lagged["statuses"]) <= {"ok", "partial"} and lagged["stale_cycles"] == 0
+    assert lagged["overload_minutes"]["controller"]["100%"] < lagged["overload_minutes"]["none"]["100%"] / 10
 
 
 def test_the_controller_cuts_overload_minutes(day):

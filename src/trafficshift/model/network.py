@@ -140,6 +140,10 @@ class Policy(Frozen):
     target_utilization: Fraction = 0.80  # shift until at or below this
     low_watermark: Fraction = 0.60  # undo a shift only when the source would stay below this
     hold_time_s: Seconds = 1800.0  # minimum age of a shift before it may be undone
+    #: after an ingress step at a site, the planner raises no shift there again for this long: BGP
+    #: convergence (about a minute) plus two measurement windows, so the next step is judged on load that
+    #: shows the last one
+    step_dwell_s: Seconds = 180.0
     max_moved_fraction: Fraction = 0.25  # of total egress demand moved per cycle
     max_overrides: Annotated[int, Field(ge=0, le=100_000, strict=True)] = 2000
     receiver_headroom: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False, strict=True)] = 0.0

@@ -120,6 +120,9 @@ class Plan:
     #: positive where it lands); the next cycle subtracts it from measured ingress to project the load
     #: the sites would carry without any shift
     ingress_delta: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: when the planner last raised an ingress shift at each site that has one (site -> epoch), for
+    #: `policy.step_dwell_s` across cycles
+    stepped: dict[str, float] = field(default_factory=dict)
 
     @property
     def applies_new_shifts(self) -> bool:
@@ -145,6 +148,7 @@ class Plan:
             "moved_bps": self.moved_bps,
             "actions": [asdict(a) for a in self.actions],
             "ingress_delta": {site: dict(sorted(pools.items())) for site, pools in sorted(self.ingress_delta.items())},
+            "stepped": dict(sorted(self.stepped.items())),
         }
 
     @classmethod
@@ -161,6 +165,7 @@ class Plan:
             moved_bps=data.get("moved_bps", 0.0),
             actions=tuple(Action(**a) for a in data.get("actions", ())),
             ingress_delta={site: dict(pools) for site, pools in data.get("ingress_delta", {}).items()},
+            stepped=dict(data.get("stepped", {})),
         )
 
     def to_json(self) -> str:

@@ -46,7 +46,7 @@ class Projection:
     the projection starts from ingress as it would be without any shift. `drained_sites` take no ingress."""
 
     def __init__(self, network: Network, load: Load, previous_delta: Mapping[str, Mapping[str, float]] | None = None,
-                 drained_sites: Iterable[str] = ()):
+                 drained_sites: Iterable[str] = (), previous_detours: Iterable[Detour] = ()):
         self.network = network
         self.policy = network.policy
         self.drained_sites = set(drained_sites)
@@ -85,6 +85,17 @@ class Projection:
         self.prefixes = list(map(attrgetter("prefix"), egress))
         self.demand_bps = demand_bps = list(map(attrgetter("bps"), egress))
         self.demand_link = demand_link = list(map(attrgetter("link"), egress))
+        # a load source that reports where traffic actually leaves shows a prefix the previous plan detoured
+        # on the detour's link: that is the shift in effect, so the prefix's preferred link is the detour's
+        # source (a load that already reports preferred links never matches)
+        self._detour_target: dict[int, str] = {}
+        shifted = {d.prefix: (d.from_link, f"{d.router}:{d.link}") for d in previous_detours}
+        if shifted:
+            for i, prefix in enumerate(self.prefixes):
+                source, target = shifted.get(prefix, (None, None))
+                if target == demand_link[i] and source in self.cap and source != target:
+                    demand_link[i] = source
+                    self._detour_target[i] = target
         totals: defaultdict[str, float] = defaultdict(float)
         for lid, bps in zip(demand_link, demand_bps):
             totals[lid] += bps
@@ -141,6 +152,9 @@ class Projection:
             )
             cached = [a.link for a in ranked
                       if a.link in self.cap and a.link != src and family in self.link_families[a.link]]
+            target = self._detour_target.get(i)
+            if target is not None and target not in cached:
+                cached.insert(0, target)  # measured there: the link it is detoured to is an alternate
             self._alternate_cache[i] = cached
         return cached
 

@@ -6,7 +6,8 @@ from typing import Iterable, Sequence
 
 from trafficshift.model.controls import Control, Drain, Freeze, PinIntent, PinPrefix, Undrain
 from trafficshift.model import Load, Network
-from trafficshift.model.plan import Action, Intent, Plan, Utilization, intent_key, intent_to_dict, sort_intents
+from trafficshift.model.plan import (Action, Detour, Intent, Plan, Utilization, intent_key, intent_to_dict,
+                                     sort_intents)
 from trafficshift.model.projection import Piece, Projection
 from trafficshift.planner.rails import CIRCUIT_BREAKER, FAIL_STATIC, MAX_PLAN_CHANGE
 from trafficshift.planner.egress import EgressPlanning
@@ -18,7 +19,8 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
 
     def __init__(self, network: Network, load: Load, previous: Plan | None, controls: Sequence[Control], now: float):
         drained_sites = {c.name for c in controls if isinstance(c, Drain) and c.element == "site" and c.name in network.sites}
-        super().__init__(network, load, previous.ingress_delta if previous is not None else None, drained_sites)
+        super().__init__(network, load, previous.ingress_delta if previous is not None else None, drained_sites,
+                         [i for i in previous.intents if isinstance(i, Detour)] if previous is not None else ())
         policy = self.policy
         self.previous = previous
         self.now = now
@@ -44,6 +46,8 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
         self.undrained_links -= self.drained_links
         self.undrained_sites -= self.drained_sites
         self.previous_since = dict(previous.since) if previous is not None else {}
+        self.previous_stepped = dict(previous.stepped) if previous is not None else {}
+        self.raised_at: dict[str, float] = {}  # sites where this cycle raised an ingress shift
 
     # -- helpers --------------------------------------------------------------------------------------
     def _elements(self, controls: Iterable[Control], cls: type) -> tuple[set[str], set[str]]:
@@ -139,6 +143,9 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
                 if old.get(pool, 0.0) < 0 or new.get(pool, 0.0) < 0:  # count where ingress leaves, not lands
                     moved += abs(min(0.0, new.get(pool, 0.0)) - min(0.0, old.get(pool, 0.0)))
         r = lambda x: round(x, 3)  # noqa: E731 - stable bytes across float summation noise
+        shifted_sites = {self.link_site[f"{i.router}:{i.link}"] for i in intents
+                         if not isinstance(i, Detour) and f"{i.router}:{i.link}" in self.link_site}
+        stepped = {site: at for site, at in {**self.previous_stepped, **self.raised_at}.items() if site in shifted_sites}
         return Plan(
             created=self.now,
             status=status,
@@ -149,6 +156,7 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
             moved_bps=r(moved),
             actions=tuple(self.actions),
             ingress_delta={s: {p: r(v) for p, v in sorted(pools.items())} for s, pools in sorted(after_delta.items())},
+            stepped=dict(sorted(stepped.items())),
         )
 
 

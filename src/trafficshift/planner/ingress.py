@@ -7,7 +7,7 @@ from typing import Sequence
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, intent_key
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
-                                        MAX_WITHDRAW, RECEIVER_HEADROOM, pct)
+                                        MAX_WITHDRAW, RECEIVER_HEADROOM, STEP_DWELL, pct)
 
 
 class IngressPlanning:
@@ -48,7 +48,8 @@ class IngressPlanning:
             intent = self.ingress_intent(slot)
             cap = self.site_cap[site]
             back = self.site_load[site] + self.moved_out(site, pool, lid, self.levels[slot])
-            since = self.level_since[slot]
+            # a shift is as young as the last step at its site: lowering it sooner would undo that step
+            since = max(self.level_since[slot], self.previous_stepped.get(site, 0.0))
             if slot in self.level_pinned:
                 self.act("keep", f"operator pin keeps {intent.kind} of {pool} on {lid}", intent)
             elif site in self.drained_sites:
@@ -68,8 +69,9 @@ class IngressPlanning:
                 self.act("keep", f"without it {site} would be at {pct(back, cap)}, above the low watermark "
                          f"{policy.low_watermark:.0%}", intent, LOW_WATERMARK)
             elif self.now - since < policy.hold_time_s:
-                self.act("keep", f"{site} would be at {pct(back, cap)} without it, but the shift is only "
-                         f"{self.now - since:.0f}s old (hold time {policy.hold_time_s:.0f}s)", intent, HOLD_TIME)
+                self.act("keep", f"{site} would be at {pct(back, cap)} without it, but the shift (or the last "
+                         f"step at {site}) is only {self.now - since:.0f}s old (hold time {policy.hold_time_s:.0f}s)",
+                         intent, HOLD_TIME)
             else:
                 self._set_level(slot, 0)
                 self.act("remove", f"{site} stays at {pct(back, cap)} with {pool} back on {lid}, under the low "
@@ -123,6 +125,9 @@ class IngressPlanning:
         change = self.moved_out(site, pool, lid, level) - self.moved_out(site, pool, lid, old)
         if not exceeds(change, 0.0):
             return None
+        last_step = self.previous_stepped.get(site)
+        if not operator and last_step is not None and self.now - last_step < self.policy.step_dwell_s:
+            return STEP_DWELL  # the load does not show the last step yet: judging it now would overshoot
         if level > self.policy.max_prepend:
             withdrawn = self.withdrawn_sites(pool)
             if site not in withdrawn and len(withdrawn) >= self.policy.max_withdraw_sites:
@@ -136,6 +141,7 @@ class IngressPlanning:
                 return RECEIVER_HEADROOM
         self._set_level(slot, level)
         self.ingress_moved += change
+        self.raised_at[site] = self.now
         cap = self.site_cap[site]
         self.act("add", f"{'withdraw' if level > self.policy.max_prepend else f'prepend {level}x'} {pool} toward {lid}: "
                  f"moves {change:.0f} bps off {site} (now {pct(self.site_load[site], cap)})", self.ingress_intent(slot))

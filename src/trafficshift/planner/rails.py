@@ -6,6 +6,7 @@ from __future__ import annotations
 HIGH_WATERMARK = "overload_threshold"
 LOW_WATERMARK = "low_watermark"
 HOLD_TIME = "hold_time_s"
+STEP_DWELL = "step_dwell_s"
 MAX_MOVED = "max_moved_fraction"
 MAX_OVERRIDES = "max_overrides"
 RECEIVER_HEADROOM = "receiver_headroom"
