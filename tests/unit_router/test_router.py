@@ -61,6 +61,39 @@ def test_provisioning_keeps_the_active_shift_and_is_then_a_no_op(vendor, drivers
     assert ops.current(driver, NETWORK, router)["intents"] == []
 
 
+def _with_pools(pools: dict) -> object:
+    data = {**PILLAR["traffic"], "pools": pools}
+    return parse_network(data)
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_provisioning_removes_the_pool_objects_the_pillar_no_longer_has(vendor, drivers):
+    (router, link), driver = ROUTERS[vendor], drivers[vendor]
+    sites = ["ams01", "fra01"]
+    wide = _with_pools({"web": {"prefixes": ["203.0.113.0/24", "198.51.100.0/25"], "priority": 10, "sites": sites},
+                        "cdn": {"prefixes": ["198.51.100.128/25"], "priority": 20, "sites": sites}})
+    ops.provision(driver, wide, router)
+    withdraw_cdn = [{"kind": "withdraw", "router": router, "link": link, "pool": "cdn"}]
+    ops.apply(driver, wide, router, withdraw_cdn, revert_in=3600)
+    ops.confirm(driver, router)
+    before = ops.deploy.running_config(driver, router)
+    assert "198.51.100.0/25" in before and "POOL-cdn" in before
+
+    # the pillar drops a prefix of web and the whole cdn pool: both leave the router, with the withdrawal
+    # of cdn; web's remaining prefix and everything else stay
+    narrow = _with_pools({"web": {"prefixes": ["203.0.113.0/24"], "priority": 10, "sites": sites}})
+    changed = ops.provision(driver, narrow, router)
+    assert changed["changed"] is True
+    after = ops.deploy.running_config(driver, router)
+    assert "198.51.100.0/25" not in after and "198.51.100.128/25" not in after and "POOL-cdn" not in after
+    assert "203.0.113.0/24" in after and "POOL-web" in after
+    if vendor == "eos":
+        assert "network 203.0.113.0/24" in after
+    assert ops.current(driver, narrow, router)["intents"] == []
+    assert ops.provision(driver, narrow, router, test=True) == {"router": router, "changed": False, "diff": ""}
+    assert ops.provision(driver, NETWORK, router, test=True)["changed"] is False  # the test pillar's own pools
+
+
 def test_errors_name_router_and_step(drivers):
     router, _ = ROUTERS["junos"]
     with pytest.raises(DeployError, match=f"^{router}: render failed: .*no-such-link"):

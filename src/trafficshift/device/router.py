@@ -14,8 +14,8 @@ import re
 from trafficshift.device import deploy
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
-from trafficshift.model.plan import Intent, intent_from_dict, intent_to_dict
-from trafficshift.render.readback import read_intents
+from trafficshift.model.plan import Detour, Intent, intent_from_dict, intent_to_dict
+from trafficshift.render.readback import read_intents, read_pool_objects
 from trafficshift.render import render_baseline, render_shift
 from trafficshift.validation import parse_network
 
@@ -112,11 +112,20 @@ def current(driver, network: Network, router: str) -> dict:
 
 def provision(driver, network: Network, router: str, test: bool = False) -> dict:
     """Merge the baseline and the shift block the router already runs (read back, so provisioning never
-    undoes an active shift); committed directly, there is no earlier state worth reverting to.
-    `test`: report the diff, commit nothing."""
-    active = _running_intents(driver, network, router)
+    undoes an active shift that the pillar still allows); the baseline also removes the pool prefix-lists
+    and `network` statements the pillar no longer has. Committed directly, there is no earlier state worth
+    reverting to. `test`: report the diff, commit nothing."""
+    _check_router(network, router)
+    running = deploy.running_config(driver, router)
+    vendor = network.routers[router].vendor
     try:
-        config = render_baseline(network, router) + render_shift(network, router, active, _drained(network, active))
+        active = _still_possible(network, router, read_intents(network, router, running))
+        present = read_pool_objects(vendor, running)
+    except TrafficShiftError as exc:
+        raise deploy.DeployError(router, "read-back", str(exc)) from None
+    try:
+        config = render_baseline(network, router, present=present) + \
+            render_shift(network, router, active, _drained(network, active))
     except TrafficShiftError as exc:
         raise deploy.DeployError(router, "render", str(exc)) from None
     text = deploy.stage(driver, router, config)
@@ -134,6 +143,14 @@ def _running_intents(driver, network: Network, router: str) -> tuple[Intent, ...
         return read_intents(network, router, running)
     except TrafficShiftError as exc:
         raise deploy.DeployError(router, "read-back", str(exc)) from None
+
+
+def _still_possible(network: Network, router: str, intents) -> tuple[Intent, ...]:
+    """The read-back shifts the pillar can still express: a pool it no longer announces at the router's
+    site has nothing to prepend or withdraw (its objects go with the baseline)."""
+    site = network.routers[router].site
+    return tuple(intent for intent in intents if isinstance(intent, Detour)
+                 or (intent.pool in network.pools and site in network.pools[intent.pool].sites))
 
 
 def _drained(network: Network, intents) -> tuple[str, ...]:

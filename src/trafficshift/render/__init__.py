@@ -3,8 +3,9 @@
 Public API (every function returns config text for one router, or raises `RenderError`/`LintError` and
 renders nothing):
 
-- `render_baseline(network, router)`: provisioning config (system, interfaces, BGP, pool prefix-lists)
-  whose BGP neighbors hook the managed `TS-` policies;
+- `render_baseline(network, router, present=None)`: provisioning config (system, interfaces, BGP, pool
+  prefix-lists, each replaced whole) whose BGP neighbors hook the managed `TS-` policies; with the pool
+  objects the router holds (`present`), it also removes those the pillar no longer has;
 - `render_shift(network, router, intents, drained_sites=())`: the managed traffic-shift block alone,
   replaced whole on every load; no intents renders the pass-through policies (back to baseline).
   `intents` may be the whole plan's (only `router`'s are rendered; the drain lint then sees whole sites);
@@ -51,8 +52,13 @@ def _prepare(network: Network, router: str, intents, drained_sites, template_dir
     return gen, cfg
 
 
-def render_baseline(network: Network, router: str, *, template_dir=None) -> str:
+def render_baseline(network: Network, router: str, *, present: structure.PoolObjects | None = None,
+                    template_dir=None) -> str:
+    """`present`: the pool objects the router holds now (`readback.read_pool_objects`); the baseline then
+    also removes the ones the pillar no longer has."""
     gen, cfg = _prepare(network, router, (), (), template_dir)
+    if present is not None:
+        cfg = structure.with_stale(cfg, present)
     return gen.render_template("baseline.j2", cfg=cfg)
 
 

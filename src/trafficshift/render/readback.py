@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from trafficshift.errors import TrafficShiftError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, sort_intents
-from trafficshift.render.structure import MANAGED_PREFIX, object_suffix
+from trafficshift.render.structure import MANAGED_PREFIX, PoolObjects, object_suffix
 
 POOL_LIST = re.compile(r"POOL6?-(?P<pool>.+)")
 DETOUR_LIST = re.compile(rf"{MANAGED_PREFIX}DETOUR6?-.+")
@@ -62,6 +62,28 @@ def read_intents(network: Network, router: str, running_config: str) -> tuple[In
         for intent in _intents(router, link, direction, term, lists):
             intents.setdefault(intent.key(), intent)
     return sort_intents(intents.values())
+
+
+def read_pool_objects(vendor: str, running_config: str) -> PoolObjects:
+    """The pool prefix-lists (and EOS `network` statements) a router's running config holds, so a new
+    baseline can remove what the pillar no longer has (`structure.with_stale`)."""
+    if vendor == "junos":
+        lists = {}
+        for words, children in _junos_tree(running_config):
+            if words != ("policy-options",) or children is None:
+                continue
+            for list_words, body in children:
+                if list_words[:1] == ("prefix-list",) and len(list_words) == 2 and body is not None \
+                        and POOL_LIST.fullmatch(list_words[1]):
+                    lists[list_words[1]] = tuple(entry[0] for entry, _ in body if entry)
+        return PoolObjects(lists)
+    if vendor == "eos":
+        _, all_lists = _eos_terms(running_config)
+        networks = tuple(line.split()[1] for head, body in _eos_blocks(running_config) if head.startswith("router bgp ")
+                         for line in body if line.startswith("network ") and len(line.split()) >= 2)
+        return PoolObjects({name: prefixes for name, prefixes in all_lists.items() if POOL_LIST.fullmatch(name)},
+                           networks)
+    raise ReadbackError(f"cannot read back {vendor!r} configs")
 
 
 def _intents(router: str, link: str, direction: str, term: Term, lists: dict[str, tuple[str, ...]]):

@@ -91,6 +91,15 @@ class Neighbor:
 
 
 @dataclass(frozen=True)
+class PoolObjects:
+    """The anycast objects an earlier baseline left on a router (read from its running config): the pool
+    prefix-lists `POOL[6]-<pool>` by name, and on EOS the `network` statements under `router bgp`."""
+
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    networks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Group:
     name: str
     neighbors: tuple[Neighbor, ...]
@@ -123,6 +132,11 @@ class RouterConfig:
     #: an IPv6 session. One with no prefixes announces nothing (EOS: a deny-all prefix-list, Junos: a
     #: policy of only `term REJECT`)
     announce_families: tuple[int, ...] = (4,)
+    #: (name, family) of pool prefix-lists on the router that no pool of the pillar has any more, and (EOS)
+    #: `network` statements for prefixes those lists, or the current ones, held that the site no longer
+    #: announces: the baseline removes them (`with_stale`)
+    stale_lists: tuple[tuple[str, int], ...] = ()
+    stale_networks: tuple[str, ...] = ()
 
     @property
     def baseline_lists(self) -> tuple[PrefixList, ...]:
@@ -146,6 +160,9 @@ class RouterConfig:
 
     def announced_in(self, family: int) -> tuple[str, ...]:
         return tuple(p for p in self.announced if ipaddress.ip_network(p).version == family)
+
+    def stale_networks_in(self, family: int) -> tuple[str, ...]:
+        return tuple(p for p in self.stale_networks if ipaddress.ip_network(p).version == family)
 
     def prefix_list(self, name: str) -> PrefixList:
         return next(pl for pl in self.prefix_lists if pl.name == name)
@@ -433,3 +450,19 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
         managed_list_slots=tuple(sorted((detour_list(i, family), family) for i in router.links for family in FAMILIES)),
         announce_families=tuple(sorted({4} | session_families)),
     )
+
+
+def with_stale(cfg: RouterConfig, present: PoolObjects) -> RouterConfig:
+    """`cfg` removing what an earlier baseline left that this one no longer renders: a pool prefix-list
+    whose pool is gone, and (EOS) a `network` statement for a prefix a pool list held and the site no longer
+    announces. Only prefixes our own lists held count as ours: the operator's other `network` statements
+    stay."""
+    current = {pl.name for pl in cfg.baseline_lists}
+    stale_lists = tuple(sorted((name, 6 if name.startswith("POOL6-") else 4) for name in present.lists
+                               if name not in current))
+    owned = {ipaddress.ip_network(p, strict=False) for prefixes in present.lists.values() for p in prefixes}
+    announced = {ipaddress.ip_network(p) for p in cfg.announced}
+    stale_networks = tuple(str(n) for n in sorted({ipaddress.ip_network(p, strict=False) for p in present.networks},
+                                                  key=lambda n: (n.version, n))
+                           if n in owned and n not in announced)
+    return dataclasses.replace(cfg, stale_lists=stale_lists, stale_networks=stale_networks)
