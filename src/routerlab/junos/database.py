@@ -204,6 +204,11 @@ class ConfigDatabase:
             denied = self._locked_by_other(client, faults_lock_user)
             if denied is not None:
                 raise DatabaseError(denied)
+        elif confirm_minutes is not None:
+            # Juniper, "Commit the Candidate Configuration Only After Confirmation Using the Junos XML
+            # Protocol": a confirmed commit cannot be performed on a private copy of the configuration
+            raise DatabaseError(RpcErrorInfo(
+                message="commit confirmed is not supported on a private copy of the configuration"))
         elif client.private_base != self.committed:
             raise DatabaseError(RpcErrorInfo(
                 message="configuration database modified: the private candidate is out of date"))

@@ -66,7 +66,7 @@ policy-options {
 #: one device per test (or test group), so no test sees another's commits, locks or faults
 DEVICES = [
     "facts", "rpc-sequence", "merge-text", "merge-set", "replace", "replace-tag", "discard", "rollback", "get-config",
-    "confirm", "auto-revert", "lock-napalm", "lock-modified", "refs", "syntax", "private", "private-refused",
+    "confirm", "auto-revert", "lock-napalm", "lock-modified", "refs", "syntax", "private", "private-refused", "private-confirmed",
     "xml-load", "fault-refuse", "fault-delay", "fault-fail-commit", "fault-lock", "fault-drop", "fault-drop-load",
     "ncclient", "ncclient-standard", "framing", "pyez", "pyez-rollbacks", "commit-check", "reboot", "reboot-down", "shapes",
     "replace-one-line-leaf", "shift-round-trip",

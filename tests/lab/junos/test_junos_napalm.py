@@ -327,6 +327,17 @@ def test_private_candidate_commits_without_touching_the_shared_one(lab, open_dri
     assert "host-name private-edit;" in lab.control("private").config()
 
 
+def test_a_private_candidate_cannot_be_committed_confirmed(lab, open_driver):
+    # Juniper: a confirmed commit cannot be performed on a private copy of the configuration, so NAPALM's
+    # config_private cannot give a commit-confirmed change its own candidate
+    driver = open_driver("private-confirmed", config_private=True)
+    driver.load_merge_candidate(config="set system host-name private-confirmed-edit")
+    with pytest.raises(RpcError, match="commit confirmed is not supported on a private copy"):
+        driver.commit_config(revert_in=60)
+    assert "private-confirmed-edit" not in lab.control("private-confirmed").config()
+    driver.discard_config()
+
+
 def test_private_mode_refused_while_shared_candidate_is_modified(lab, open_driver):
     shared = open_driver("private-refused", lock_disable=True)
     shared.load_merge_candidate(config="set system host-name shared-edit")
