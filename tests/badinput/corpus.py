@@ -617,6 +617,18 @@ def _(net):
     net["pools"]["v6"] = {"prefixes": ["2001:db8:80::/48"], "priority": 20, "sites": ["ams01"]}
 
 
+@network_case("net-max-prefixes-zero", "traffic:routers:ams01-r1:links:et-0/0/0:max_prefixes_v4",
+              why="a limit of 0 would tear the session down on its first route")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["max_prefixes_v4"] = 0
+
+
+@network_case("net-max-prefixes-string", "traffic:routers:ams01-r1:links:et-0/0/0:max_prefixes_v6",
+              why="YAML reads 1e6 as a string")
+def _(net):
+    net["routers"]["ams01-r1"]["links"]["et-0/0/0"]["max_prefixes_v6"] = "1e6"
+
+
 @network_case("net-group-is-an-address", "traffic:routers:ams01-r2:links:Ethernet1:group",
               why="EOS reads `neighbor 10.0.0.1 ...` as a neighbor, not a peer group")
 def _(net):

@@ -202,11 +202,19 @@ def test_eos_shows_ipv6_sessions_activated_for_ipv6_and_deactivated_for_ipv4(bas
     assert "   ipv6 address 2001:db8:ffff:100::2/64\n" in running
 
 
-def test_junos_ipv6_sessions_configure_inet6_unicast_and_ipv4_ones_no_family(baseline_running):
+def test_junos_sessions_each_configure_their_one_family_with_its_prefix_limit(baseline_running):
     statements = STATEMENTS["junos"](baseline_running["junos"])
-    families = [s for s in statements if s.startswith("protocols bgp ") and " family " in s]
-    assert families == ["protocols bgp group peering neighbor 2001:db8:ffff:2::2 family inet6 unicast",
-                        "protocols bgp group transit neighbor 2001:db8:ffff:1::2 family inet6 unicast"]
+    families = {s.split(" family ")[0].split()[-1]: s.split(" family ")[1].split()[0]
+                for s in statements if s.startswith("protocols bgp ") and " family " in s}
+    assert families == {"192.0.2.17": "inet", "192.0.2.19": "inet", "2001:db8:ffff:1::2": "inet6",
+                        "2001:db8:ffff:2::2": "inet6"}
+    # transit sessions get the full-table limit, the private peer the peering one (model.network.PREFIX_LIMITS)
+    assert "protocols bgp group transit neighbor 2001:db8:ffff:1::2 family inet6 unicast prefix-limit maximum " \
+           "400000" in statements
+    assert "protocols bgp group peering neighbor 2001:db8:ffff:2::2 family inet6 unicast prefix-limit maximum " \
+           "150000" in statements
+    assert "protocols bgp group transit neighbor 192.0.2.17 family inet unicast prefix-limit teardown 80 " \
+           "idle-timeout 30" in statements
     assert "interfaces et-0/0/1 unit 0 family inet6 address 2001:db8:ffff:1::1/126" in statements
 
 
@@ -289,3 +297,16 @@ def test_a_shift_on_a_link_without_a_session_of_its_family_is_refused(vendor):
     for intent, message in refusals.items():
         with pytest.raises(RenderError, match=message):
             render_shift(NETWORK, router, (intent,))
+
+
+def test_a_links_prefix_limits_come_from_the_pillar_or_its_kinds_default():
+    v4, dual, v6 = sorted(NETWORK.routers["par01-r2"].links)
+    links = dict(NETWORK.routers["par01-r2"].links)
+    links[dual] = links[dual].model_copy(update={"max_prefixes_v4": 1234, "max_prefixes_v6": 567})
+    router = NETWORK.routers["par01-r2"].model_copy(update={"links": links})
+    network = NETWORK.model_copy(update={"routers": {**NETWORK.routers, "par01-r2": router}})
+    text = render_baseline(network, "par01-r2")
+    assert "neighbor 192.0.2.23 maximum-routes 1234" in text  # the dual-stack link's IPv4 session
+    assert "neighbor 2001:db8:ffff:3::2 maximum-routes 567" in text  # and its IPv6 one
+    assert "neighbor 192.0.2.21 maximum-routes 1500000" in text  # transit default
+    assert "neighbor 2001:db8:ffff:100::7 maximum-routes 150000" in text  # public-ix default

@@ -14,6 +14,14 @@ from trafficshift.model.values import (ASN, DEFAULT_MARKER_VALUE, SCHEMA_VERSION
                                        unusable_address)
 
 
+#: default prefix limits per link kind and session family: a transit's full table with room to grow (about
+#: 1.0 million IPv4 and 230,000 IPv6 routes in 2026), and for peers room for the largest peering tables while
+#: a peer leaking a full table still trips the limit
+PREFIX_LIMITS = {"transit": {4: 1_500_000, 6: 400_000}, "private": {4: 500_000, 6: 150_000},
+                 "public-ix": {4: 500_000, 6: 150_000}}
+MAX_U32 = 4_294_967_295
+
+
 class Link(Frozen):
     """One external link on one router interface: an eBGP session over IPv4, over IPv6, or one of each
     (dual stack: `neighbor` IPv4 plus `neighbor6`). Both sessions of a link share its peer, AS, group,
@@ -33,6 +41,10 @@ class Link(Frozen):
     neighbor6: HostAddress | None = None
     #: the IPv6 interface address (with length) for `neighbor6`; only with `neighbor6`
     local_address6: str | None = None
+    #: the most prefixes the link's IPv4 / IPv6 session may send before the router tears it down (a peer
+    #: leaking a full table); None: `PREFIX_LIMITS` for the link's kind
+    max_prefixes_v4: Annotated[int, Field(ge=1, le=MAX_U32, strict=True)] | None = None
+    max_prefixes_v6: Annotated[int, Field(ge=1, le=MAX_U32, strict=True)] | None = None
 
     @field_validator("local_address", mode="before")
     @classmethod
@@ -91,6 +103,11 @@ class Link(Frozen):
     def families(self) -> tuple[int, ...]:
         """The IP versions the link's sessions carry: (4,), (6,) or (4, 6)."""
         return tuple(family for family, _, _ in self.sessions())
+
+    def prefix_limit(self, family: int) -> int:
+        """The prefix limit of the link's session of `family`."""
+        configured = self.max_prefixes_v4 if family == 4 else self.max_prefixes_v6
+        return configured if configured is not None else PREFIX_LIMITS[self.kind][family]
 
 
 class Router(Frozen):

@@ -88,6 +88,8 @@ class Neighbor:
     #: the baseline filter of what the session announces: the announce prefix-list (EOS) / policy (Junos)
     #: of its family, `ANYCAST-OUT` or `ANYCAST6-OUT`
     announce: str = "ANYCAST-OUT"
+    #: most prefixes the session may receive before the router tears it down (`Link.prefix_limit`)
+    max_prefixes: int = 0
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,13 @@ def _sessions(link, where: str, generator: "Generator") -> tuple[tuple[int, str,
     return tuple(checked)
 
 
+def _prefix_limit(link, family: int, where: str) -> int:
+    limit = link.prefix_limit(family)
+    if type(limit) is not int or not 1 <= limit <= MAX_U32:
+        raise RenderError(f"{where}:max_prefixes_v{family}: must be an integer in 1..{MAX_U32}, got {limit!r}")
+    return limit
+
+
 def _name(value: str, what: str) -> str:
     """Names are validated upstream (model.NAME_PATTERN); checked again because they become parts of
     object names, where the output filter alone cannot tell `POOL-` + `` from a real name."""
@@ -414,7 +423,8 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
                                     local.get(4), local.get(6)))
         group = groups.setdefault(_name(link.group, f"{where}:group"), [])
         group += [Neighbor(address, link.peer, link.peer_as, import_policy(interface), export_policy(interface),
-                           family, announce_list(family)) for family, address, _ in sessions]
+                           family, announce_list(family), _prefix_limit(link, family, where))
+                  for family, address, _ in sessions]
         on_link = [i for i in mine if i.link == interface]
         detours = [i for i in on_link if isinstance(i, Detour)]
         detour_lists += [PrefixList(detour_list(interface, family), family,
