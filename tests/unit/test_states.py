@@ -48,7 +48,7 @@ class FakeModule:
     def rollback(self):
         return {"rolled_back": True}
 
-    def provision(self, test=False):
+    def provision(self, test=False, revert_in=600):
         return {"changed": bool(self.change), "diff": self.change}
 
     def called(self) -> list[str]:
@@ -127,6 +127,7 @@ def test_a_failed_commit_is_the_states_failure(module):
 
 def test_baseline_provisions_and_reports_its_diff(module):
     assert traffic_state.baseline("base") == {"name": "base", "result": True, "changes": {"diff": "+ TS-OUT"},
-                                               "comment": "baseline committed"}
+                                               "comment": "baseline committed and confirmed"}
+    assert module.calls[-1] == ("traffic.provision", {"revert_in": 600})  # committed confirmed, like a shift
     module.fail["traffic.provision"] = "unreachable"
     assert traffic_state.baseline("base")["result"] is False

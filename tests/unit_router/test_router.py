@@ -61,6 +61,26 @@ def test_provisioning_keeps_the_active_shift_and_is_then_a_no_op(vendor, drivers
     assert ops.current(driver, NETWORK, router)["intents"] == []
 
 
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_provisioning_commits_confirmed_and_confirms_after_reading_back(vendor, drivers, lab):
+    (router, link), driver = ROUTERS[vendor], drivers[vendor]
+    ops.apply(driver, NETWORK, router, withdraw(router, link), revert_in=3600)
+    ops.confirm(driver, router)
+    changed_pillar = parse_network({**PILLAR["traffic"], "baseline": {**PILLAR["traffic"]["baseline"],
+                                                                      "domain_name": "provisioned.example.net"}})
+    before = len(lab.control(router).commits())
+    assert ops.provision(driver, changed_pillar, router, revert_in=3600)["changed"] is True
+    kinds = [c.get("kind") for c in lab.control(router).commits()[before:]]
+    # a confirmed commit, then its confirmation: the router would have reverted the baseline by itself
+    # had the read-back (the withdrawal still in place) not come back
+    assert kinds[-1] == "confirm" and len(kinds) == 2, kinds
+    assert ops.pending(driver, router) == {"router": router, "pending": False}
+    assert ops.current(driver, changed_pillar, router)["intents"] == withdraw(router, link)
+    ops.provision(driver, NETWORK, router, revert_in=3600)
+    ops.apply(driver, NETWORK, router, [], revert_in=3600)
+    ops.confirm(driver, router)
+
+
 def _with_pools(pools: dict) -> object:
     data = {**PILLAR["traffic"], "pools": pools}
     return parse_network(data)

@@ -110,11 +110,13 @@ def current(driver, network: Network, router: str) -> dict:
     return {"router": router, "intents": [intent_to_dict(intent) for intent in intents]}
 
 
-def provision(driver, network: Network, router: str, test: bool = False) -> dict:
+def provision(driver, network: Network, router: str, test: bool = False,
+              revert_in: int = DEFAULT_REVERT_IN_S) -> dict:
     """Merge the baseline and the shift block the router already runs (read back, so provisioning never
     undoes an active shift that the pillar still allows); the baseline also removes the pool prefix-lists
-    and `network` statements the pillar no longer has. Committed directly, there is no earlier state worth
-    reverting to. `test`: report the diff, commit nothing."""
+    and `network` statements the pillar no longer has. Like a shift: committed confirmed, then the router
+    must answer and read back the same shifts, then confirmed; otherwise rolled back (or, unreachable, it
+    reverts by itself after `revert_in` device seconds). `test`: report the diff, commit nothing."""
     _check_router(network, router)
     running = deploy.running_config(driver, router)
     vendor = network.routers[router].vendor
@@ -132,8 +134,27 @@ def provision(driver, network: Network, router: str, test: bool = False) -> dict
     if test or not text:
         deploy.discard(driver, router)
         return {"router": router, "changed": False, "diff": scrub(text)}
-    deploy.commit(driver, router)
+    deploy.commit_confirmed(driver, router, revert_in)
+    try:
+        after = _running_intents(driver, network, router)
+    except deploy.DeployError as exc:
+        _roll_back_quietly(driver, router)
+        raise deploy.DeployError(router, "health-check", f"read-back after the commit failed: {exc.reason}") \
+            from None
+    if after != active:
+        _roll_back_quietly(driver, router)
+        raise deploy.DeployError(router, "health-check", f"the router runs {len(after)} shift(s) after the "
+                                                         f"commit, {len(active)} were rendered; rolled back")
+    deploy.confirm(driver, router)
     return {"router": router, "changed": True, "diff": scrub(text)}
+
+
+def _roll_back_quietly(driver, router: str) -> None:
+    # the health-check failure is what the operator needs; an unreachable router reverts by itself
+    try:
+        deploy.rollback(driver, router)
+    except deploy.DeployError:
+        pass
 
 
 def _running_intents(driver, network: Network, router: str) -> tuple[Intent, ...]:

@@ -192,10 +192,10 @@ def current():
         return ops.current(driver, network, _router())
 
 
-def provision(test=False):
+def provision(test=False, revert_in=600):
     """
-    Merge the baseline config and the shift block the router runs now; committed directly.
-    ``test=True``: return the diff, commit nothing.
+    Merge the baseline config and the shift block the router runs now: committed confirmed, read back,
+    confirmed (rolled back when the read-back differs). ``test=True``: return the diff, commit nothing.
 
     CLI Example:
 
@@ -205,4 +205,4 @@ def provision(test=False):
     """
     network = _network()
     with _driver() as driver:
-        return ops.provision(driver, network, _router(), test=bool(test))
+        return ops.provision(driver, network, _router(), test=bool(test), revert_in=int(revert_in))

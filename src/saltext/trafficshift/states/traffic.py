@@ -3,8 +3,8 @@
 Both call the `traffic` execution module through __salt__. `shift_policy` commits confirmed, checks that the
 router still answers with the commit pending, then confirms; if the check fails it rolls back, and if the
 router is unreachable the commit reverts by itself after `revert_in` seconds (so a state run that cuts the
-management session off cannot leave the change behind). `baseline` commits directly: provisioning has no
-earlier state worth reverting to. Without explicit intents, `shift_policy` enforces the active plan the
+management session off cannot leave the change behind). `baseline` goes the same way inside the module
+(`traffic.provision`: commit confirmed, read back, confirm or roll back). Without explicit intents, `shift_policy` enforces the active plan the
 `traffic` runner keeps in pillar `trafficshift_active` ({"intents": [...], "drained_sites": [...]}); absent,
 the plan is empty: the pass-through baseline policy.
 """
@@ -76,7 +76,7 @@ def _check_and_confirm():
     __salt__["traffic.confirm"]()
 
 
-def baseline(name):
+def baseline(name, revert_in=600):
     """
     Provision the router: merge the baseline config (system, interfaces, BGP, pool prefix-lists) and the
     shift block it runs now, so provisioning never undoes an active shift.
@@ -96,12 +96,13 @@ def baseline(name):
     try:
         if __opts__["test"]:
             return _tested(ret, __salt__["traffic.provision"](test=True)["diff"], "baseline")
-        provisioned = __salt__["traffic.provision"]()
+        provisioned = __salt__["traffic.provision"](revert_in=revert_in)
     except CommandExecutionError as exc:
         return {**ret, "comment": str(exc)}
     if not provisioned["changed"]:
         return {**ret, "result": True, "comment": "baseline already in place"}
-    return {**ret, "result": True, "changes": {"diff": provisioned["diff"]}, "comment": "baseline committed"}
+    return {**ret, "result": True, "changes": {"diff": provisioned["diff"]},
+            "comment": "baseline committed and confirmed"}
 
 
 def _tested(ret, diff, what):
