@@ -81,6 +81,44 @@ def test_provisioning_commits_confirmed_and_confirms_after_reading_back(vendor, 
     ops.confirm(driver, router)
 
 
+class PersonCommitsDuringCompare:
+    """The real EOS driver, except that while our change is staged (at its diff) a person commits a change
+    of their own through another session: the race a config session would lose without the check."""
+
+    def __init__(self, driver, person) -> None:
+        self._driver, self._person = driver, person
+
+    def compare_config(self):
+        # `configure terminal` takes effect line by line: a commit of its own
+        self._person.device.run_commands(["configure terminal", "hostname changed-by-a-person", "end"])
+        return self._driver.compare_config()
+
+    def __getattr__(self, name):
+        return getattr(self._driver, name)
+
+
+def test_eos_refuses_to_commit_over_a_change_someone_committed_while_ours_was_staged(lab):
+    router, link = ROUTERS["eos"]
+    entry = lab.inventory()[router]
+    opened = [napalm.get_network_driver("eos")(entry["host"], entry["username"], entry["password"],
+                                               optional_args=napalm_optional_args(entry)) for _ in range(2)]
+    for driver in opened:
+        driver.open()
+    try:
+        ours, person = opened
+        with pytest.raises(DeployError, match="running config changed while the change was staged") as failed:
+            ops.apply(PersonCommitsDuringCompare(ours, person), NETWORK, router, withdraw(router, link),
+                      revert_in=3600)
+        assert failed.value.step == "commit"
+        running = lab.control(router).config()
+        assert "hostname changed-by-a-person" in running  # theirs stays
+        assert ops.current(ours, NETWORK, router)["intents"] == []  # ours was not committed
+        assert ops.pending(ours, router)["pending"] is False
+    finally:
+        for driver in opened:
+            driver.close()
+
+
 def _with_pools(pools: dict) -> object:
     data = {**PILLAR["traffic"], "pools": pools}
     return parse_network(data)

@@ -82,10 +82,19 @@ def apply(driver, network: Network, router: str, intents=None, drained_sites=Non
     if revert_in <= 0 or revert_in % deploy.REVERT_GRANULARITY_S:
         raise deploy.DeployError(router, "commit", f"revert_in must be a positive multiple of "
                                                    f"{deploy.REVERT_GRANULARITY_S} seconds, got {revert_in}")
+    # an EOS config session commits its whole copy of the running config: a change someone commits between
+    # the session's start and ours would be overwritten, so the running config must not move meanwhile
+    # (Junos needs no check: NAPALM holds the configuration lock from the load to the commit)
+    guard = network.routers[router].vendor == "eos"
+    before = deploy.running_config(driver, router) if guard else None
     text = deploy.stage(driver, router, config)
     if not text:
         deploy.discard(driver, router)
         return {"router": router, "changed": False, "diff": "", "pending": False}
+    if guard and deploy.running_config(driver, router) != before:
+        deploy.discard(driver, router)
+        raise deploy.DeployError(router, "commit", "the running config changed while the change was staged "
+                                                   "(someone committed meanwhile); nothing was committed")
     deploy.commit_confirmed(driver, router, revert_in)
     return {"router": router, "changed": True, "diff": scrub(text), "pending": True}
 
