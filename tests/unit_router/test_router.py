@@ -119,6 +119,35 @@ def test_eos_refuses_to_commit_over_a_change_someone_committed_while_ours_was_st
             driver.close()
 
 
+def test_junos_keeps_the_lock_through_the_confirm_window_so_no_one_elses_edit_is_confirmed_with_ours(lab):
+    router, link = ROUTERS["junos"]
+    entry = lab.inventory()[router]
+    ours = napalm.get_network_driver("junos")(entry["host"], entry["username"], entry["password"],
+                                              optional_args=napalm_optional_args(entry))
+    person = napalm.get_network_driver("junos")(entry["host"], entry["username"], entry["password"],
+                                                optional_args={**napalm_optional_args(entry), "lock_disable": True})
+    ours.open()
+    person.open()
+    try:
+        ops.provision(ours, NETWORK, router, revert_in=3600)
+        assert ops.apply(ours, NETWORK, router, withdraw(router, link), revert_in=3600)["pending"]
+        # a person edits the candidate while our commit waits for its confirm: refused, the lock is ours
+        with pytest.raises(Exception, match="locked"):
+            person.load_merge_candidate(config="set system host-name edited-in-our-window")
+        ops.confirm(ours, router)
+        running = lab.control(router).config()
+        assert "edited-in-our-window" not in running
+        assert ops.current(ours, NETWORK, router)["intents"] == withdraw(router, link)
+        # confirmed: the lock is released and the person can edit again
+        person.load_merge_candidate(config="set system host-name edited-after-our-confirm")
+        person.discard_config()
+        ops.apply(ours, NETWORK, router, [], revert_in=3600)
+        ops.confirm(ours, router)
+    finally:
+        person.close()
+        ours.close()
+
+
 def _with_pools(pools: dict) -> object:
     data = {**PILLAR["traffic"], "pools": pools}
     return parse_network(data)

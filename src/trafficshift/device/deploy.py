@@ -58,12 +58,34 @@ def discard(driver, router: str) -> None:
         driver.discard_config()
 
 
+def _keeps_lock(driver) -> bool:
+    """Junos with NAPALM's default locking (the lock taken at each load): the lock is kept from the confirmed
+    commit to the confirm. NAPALM releases it right after the commit, and its confirm is a plain commit of
+    the shared candidate, so whatever a person loaded in between would be committed with our change."""
+    return getattr(driver, "platform", None) == "junos" and not getattr(driver, "lock_disable", True) \
+        and not getattr(driver, "session_config_lock", True) and not getattr(driver, "config_private", False)
+
+
+def _release_kept_lock(driver) -> None:
+    if _keeps_lock(driver) and getattr(driver, "locked", False):
+        driver._unlock()  # pylint: disable=protected-access - NAPALM's own lock, taken at the load
+
+
 def commit_confirmed(driver, router: str, revert_in_s: int) -> None:
-    """Commit the staged candidate; the router reverts by itself unless `confirm` follows in time."""
+    """Commit the staged candidate; the router reverts by itself unless `confirm` follows in time. On Junos
+    the configuration lock stays held until `confirm` (or `rollback`, or a pending-check finding nothing
+    pending), so nobody's candidate edits can ride along with the confirm."""
     if revert_in_s <= 0 or revert_in_s % REVERT_GRANULARITY_S:
         raise ValueError(f"revert_in_s must be a positive multiple of {REVERT_GRANULARITY_S}, got {revert_in_s}")
     with _step(driver, router, "commit", discard_on_failure=True):
-        driver.commit_config(revert_in=revert_in_s)
+        if not _keeps_lock(driver):
+            driver.commit_config(revert_in=revert_in_s)
+            return
+        driver.session_config_lock = True  # NAPALM keeps a session-wide lock across commits
+        try:
+            driver.commit_config(revert_in=revert_in_s)
+        finally:
+            driver.session_config_lock = False
 
 
 def commit(driver, router: str) -> None:
@@ -75,11 +97,17 @@ def commit(driver, router: str) -> None:
 def confirm(driver, router: str) -> None:
     with _step(driver, router, "confirm"):
         driver.confirm_commit()
+        _release_kept_lock(driver)
 
 
 def has_pending_commit(driver, router: str) -> bool:
+    """Whether a confirmed commit waits for its confirm; when none does (the router reverted it by itself,
+    or it was confirmed), a lock still kept for it is released."""
     with _step(driver, router, "pending-check"):
-        return bool(driver.has_pending_commit())
+        pending = bool(driver.has_pending_commit())
+        if not pending:
+            _release_kept_lock(driver)
+        return pending
 
 
 def rollback(driver, router: str) -> None:
@@ -88,8 +116,10 @@ def rollback(driver, router: str) -> None:
         driver.rollback()
 
 
-def running_config(driver, router: str) -> str:
-    with _step(driver, router, "read-back"):
+def running_config(driver, router: str, step: str = "read-back", *, discard_on_failure: bool = False) -> str:
+    """The running config; a failure is reported as `step` (the operation the read is part of), after
+    discarding the staged candidate if asked."""
+    with _step(driver, router, step, discard_on_failure=discard_on_failure):
         return driver.get_config(retrieve="running")["running"]
 
 

@@ -86,12 +86,12 @@ def apply(driver, network: Network, router: str, intents=None, drained_sites=Non
     # the session's start and ours would be overwritten, so the running config must not move meanwhile
     # (Junos needs no check: NAPALM holds the configuration lock from the load to the commit)
     guard = network.routers[router].vendor == "eos"
-    before = deploy.running_config(driver, router) if guard else None
+    before = deploy.running_config(driver, router, step="load") if guard else None
     text = deploy.stage(driver, router, config)
     if not text:
         deploy.discard(driver, router)
         return {"router": router, "changed": False, "diff": "", "pending": False}
-    if guard and deploy.running_config(driver, router) != before:
+    if guard and deploy.running_config(driver, router, step="commit", discard_on_failure=True) != before:
         deploy.discard(driver, router)
         raise deploy.DeployError(router, "commit", "the running config changed while the change was staged "
                                                    "(someone committed meanwhile); nothing was committed")
