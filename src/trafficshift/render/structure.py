@@ -323,6 +323,7 @@ def _check_intents(network: Network, router_name: str, router: Router, intents: 
                    generator: "Generator", site_pools: dict) -> None:
     seen: dict[tuple, Intent] = {}
     out_actions: dict[tuple[str, str], str] = {}
+    carried_by_link: dict[str, set[int]] = {}  # a router may hold thousands of detours onto a few links
     detour_lp: dict[str, int] = {}
     for intent in intents:
         where = f"intent {intent!r}"
@@ -330,7 +331,9 @@ def _check_intents(network: Network, router_name: str, router: Router, intents: 
             raise RenderError(f"{where}: {generator.vendor} does not support {type(intent).__name__} intents")
         if intent.link not in router.links:
             raise RenderError(f"{where}: router {router_name} has no link on interface {intent.link!r}")
-        carried = _carried(router_name, router, intent.link, generator)
+        if intent.link not in carried_by_link:
+            carried_by_link[intent.link] = _carried(router_name, router, intent.link, generator)
+        carried = carried_by_link[intent.link]
         if intent.key() in seen:
             raise RenderError(f"{where}: duplicate of {seen[intent.key()]!r}")
         seen[intent.key()] = intent
