@@ -10,7 +10,7 @@ import pytest
 from render_network import GOLDEN_ROUTER, NETWORK, case_intents, provisioned_golden_routers
 from trafficshift.device import deploy
 from trafficshift.model.plan import Detour, Prepend, Withdraw, sort_intents
-from trafficshift.render.readback import ReadbackError, read_intents
+from trafficshift.render.readback import ReadbackError, read_intents, read_present_objects
 from trafficshift.render import render_router, render_shift
 
 VENDORS = sorted(GOLDEN_ROUTER)
@@ -130,3 +130,52 @@ def test_eos_prefix_lists_read_back_in_either_form():
     block_form = "\n".join(block + ["!"] + lines) + "\n"
     assert read_intents(NETWORK, router, block_form) == read_intents(NETWORK, router, one_line) == \
         without_from_link(intents)
+
+
+JUNOS_CHAINS = """
+protocols {
+    bgp {
+        import GLOBAL-IN;
+        group transit {
+            export [ G-OUT-1 G-OUT-2 ];
+            neighbor 100.64.0.1 {
+                import [ TS-IN-et-0-0-0 N-IN ];
+            }
+            neighbor 2001:DB8::1 {
+                export N-OUT;
+            }
+        }
+        group empty {
+            neighbor 100.64.0.9;
+        }
+    }
+}
+"""
+
+
+def test_junos_chains_follow_the_override_order_neighbor_group_global():
+    chains = read_present_objects("junos", JUNOS_CHAINS).chains
+    assert chains == {
+        "100.64.0.1": (("TS-IN-et-0-0-0", "N-IN"), ("G-OUT-1", "G-OUT-2")),
+        "2001:db8::1": (("GLOBAL-IN",), ("N-OUT",)),  # addresses normalised: the pillar may spell them otherwise
+        "100.64.0.9": (("GLOBAL-IN",), ()),
+    }
+
+
+def test_eos_chains_inherit_from_the_peer_group_unless_the_neighbor_has_its_own():
+    running = """router bgp 64512
+   neighbor transit peer group
+   neighbor transit route-map G-IN in
+   neighbor transit prefix-list G-PL out
+   neighbor 100.64.1.1 peer group transit
+   neighbor 100.64.1.1 route-map N-IN in
+   neighbor 100.64.1.3 peer group transit
+   address-family ipv6
+      neighbor 2001:db8::1 activate
+      neighbor 2001:db8::1 prefix-list ANYCAST6-OUT out
+"""
+    assert read_present_objects("eos", running).chains == {
+        "100.64.1.1": (("N-IN",), ("G-PL",)),
+        "100.64.1.3": (("G-IN",), ("G-PL",)),
+        "2001:db8::1": ((), ("ANYCAST6-OUT",)),
+    }

@@ -15,8 +15,8 @@ from trafficshift.device import deploy
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, intent_from_dict, intent_to_dict
-from trafficshift.render.readback import read_intents, read_pool_objects
-from trafficshift.render import render_baseline, render_shift
+from trafficshift.render.readback import read_intents, read_present_objects
+from trafficshift.render import baseline_chains, render_baseline, render_shift
 from trafficshift.validation import parse_network
 
 #: device seconds a confirmed commit waits for `confirm` before the router reverts by itself
@@ -123,15 +123,17 @@ def provision(driver, network: Network, router: str, test: bool = False,
               revert_in: int = DEFAULT_REVERT_IN_S) -> dict:
     """Merge the baseline and the shift block the router already runs (read back, so provisioning never
     undoes an active shift that the pillar still allows); the baseline also removes the pool prefix-lists
-    and `network` statements the pillar no longer has. Like a shift: committed confirmed, then the router
-    must answer and read back the same shifts, then confirmed; otherwise rolled back (or, unreachable, it
-    reverts by itself after `revert_in` device seconds). `test`: report the diff, commit nothing."""
+    and `network` statements the pillar no longer has, and puts our policies in front of each neighbor's
+    operator policies (docs/rendering.md, "Coexisting with the operator's policies"). Like a shift:
+    committed confirmed, then the router must answer and read back the same shifts and every neighbor chain
+    as rendered, then confirmed; otherwise rolled back (or, unreachable, it reverts by itself after
+    `revert_in` device seconds). `test`: report the diff, commit nothing."""
     _check_router(network, router)
     running = deploy.running_config(driver, router)
     vendor = network.routers[router].vendor
     try:
         active = _still_possible(network, router, read_intents(network, router, running))
-        present = read_pool_objects(vendor, running)
+        present = read_present_objects(vendor, running)
     except TrafficShiftError as exc:
         raise deploy.DeployError(router, "read-back", str(exc)) from None
     try:
@@ -145,17 +147,35 @@ def provision(driver, network: Network, router: str, test: bool = False,
         return {"router": router, "changed": False, "diff": scrub(text)}
     deploy.commit_confirmed(driver, router, revert_in)
     try:
-        after = _running_intents(driver, network, router)
-    except deploy.DeployError as exc:
+        running_after = deploy.running_config(driver, router)
+        after = read_intents(network, router, running_after)
+        chains_after = read_present_objects(vendor, running_after).chains
+    except (deploy.DeployError, TrafficShiftError) as exc:
         _roll_back_quietly(driver, router)
-        raise deploy.DeployError(router, "health-check", f"read-back after the commit failed: {exc.reason}") \
-            from None
+        reason = exc.reason if isinstance(exc, deploy.DeployError) else str(exc)
+        raise deploy.DeployError(router, "health-check", f"read-back after the commit failed: {reason}") from None
     if after != active:
         _roll_back_quietly(driver, router)
         raise deploy.DeployError(router, "health-check", f"the router runs {len(after)} shift(s) after the "
                                                          f"commit, {len(active)} were rendered; rolled back")
+    wrong = _chain_mismatch(baseline_chains(network, router, present), chains_after)
+    if wrong:
+        _roll_back_quietly(driver, router)
+        raise deploy.DeployError(router, "health-check", f"{wrong}; rolled back")
     deploy.confirm(driver, router)
     return {"router": router, "changed": True, "diff": scrub(text)}
+
+
+def _chain_mismatch(rendered: dict, running: dict) -> str | None:
+    """The first neighbor whose policy chain on the router is not the one rendered (ours first, then the
+    operator's in their order), described; None when all match."""
+    for address, (imports, exports) in sorted(rendered.items()):
+        have = running.get(address, ((), ()))
+        for direction, want, got in (("import", imports, have[0]), ("export", exports, have[1])):
+            if tuple(got) != tuple(want):
+                return (f"neighbor {address} {direction}s through [{' '.join(got)}] after the commit, "
+                        f"[{' '.join(want)}] was rendered")
+    return None
 
 
 def _roll_back_quietly(driver, router: str) -> None:

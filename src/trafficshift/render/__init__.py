@@ -4,8 +4,9 @@ Public API (every function returns config text for one router, or raises `Render
 renders nothing):
 
 - `render_baseline(network, router, present=None)`: provisioning config (system, interfaces, BGP, pool
-  prefix-lists, each replaced whole) whose BGP neighbors hook the managed `TS-` policies; with the pool
-  objects the router holds (`present`), it also removes those the pillar no longer has;
+  prefix-lists, each replaced whole) whose BGP neighbors hook the managed `TS-` policies; with what the
+  router holds (`present`), it also removes the pool objects the pillar no longer has and keeps each
+  neighbor's operator policies after ours; `baseline_chains` gives the neighbor chains it renders;
 - `render_shift(network, router, intents, drained_sites=())`: the managed traffic-shift block alone,
   replaced whole on every load; no intents renders the pass-through policies (back to baseline).
   `intents` may be the whole plan's (only `router`'s are rendered; the drain lint then sees whole sites);
@@ -17,6 +18,7 @@ Templates live in trafficshift/render/templates/<vendor>/{baseline,shift}.j2 wit
 """
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 
 from trafficshift.errors import RenderError
@@ -30,7 +32,7 @@ from trafficshift.render.junos import JunosGenerator
 
 VENDORS: dict[str, type[Generator]] = {cls.vendor: cls for cls in (EosGenerator, JunosGenerator)}
 
-__all__ = ["VENDORS", "generator", "render_baseline", "render_router", "render_shift"]
+__all__ = ["VENDORS", "baseline_chains", "generator", "render_baseline", "render_router", "render_shift"]
 
 
 @lru_cache(maxsize=None)
@@ -52,14 +54,24 @@ def _prepare(network: Network, router: str, intents, drained_sites, template_dir
     return gen, cfg
 
 
-def render_baseline(network: Network, router: str, *, present: structure.PoolObjects | None = None,
+def render_baseline(network: Network, router: str, *, present: structure.PresentObjects | None = None,
                     template_dir=None) -> str:
-    """`present`: the pool objects the router holds now (`readback.read_pool_objects`); the baseline then
-    also removes the ones the pillar no longer has."""
+    """`present`: what the router holds now (`readback.read_present_objects`); the baseline then also
+    removes the pool objects the pillar no longer has and keeps each neighbor's operator policies after
+    ours (or refuses, on a vendor that cannot chain them)."""
     gen, cfg = _prepare(network, router, (), (), template_dir)
     if present is not None:
-        cfg = structure.with_stale(cfg, present)
+        cfg = structure.with_present(cfg, present, chains_operator_policies=gen.chains_operator_policies)
     return gen.render_template("baseline.j2", cfg=cfg)
+
+
+def baseline_chains(network: Network, router: str, present: structure.PresentObjects) -> dict:
+    """Neighbor address -> (import chain, export chain) the baseline gives the router holding `present`:
+    what the router must show after provisioning (read back with `readback.read_present_objects`)."""
+    gen, cfg = _prepare(network, router, (), ())
+    cfg = structure.with_present(cfg, present, chains_operator_policies=gen.chains_operator_policies)
+    return {str(ipaddress.ip_address(n.address)): (n.import_chain, n.export_chain)
+            for group in cfg.groups for n in group.neighbors}
 
 
 def render_shift(network: Network, router: str, intents=(), drained_sites=(), *, template_dir=None) -> str:

@@ -58,6 +58,9 @@ class Generator:
     max_prepend: ClassVar[int]
     #: IP versions of the BGP sessions and interface addresses the templates render (router-ids are IPv4)
     address_families: ClassVar[frozenset[int]] = frozenset({4, 6})
+    #: whether the baseline can put our policies in front of a neighbor's existing (operator) policies;
+    #: without it, a neighbor that has any is refused
+    chains_operator_policies: ClassVar[bool] = False
 
     def __init__(self, template_dir: Path | str | None = None) -> None:
         self.template_dir = Path(template_dir) if template_dir else TEMPLATE_ROOT / self.vendor

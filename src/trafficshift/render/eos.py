@@ -10,3 +10,5 @@ class EosGenerator(Generator):
     vendor = "eos"
     interface_pattern = INTERFACE_PATTERNS["eos"]  # validation refuses any other name first
     max_prepend = 32
+    #: one route-map and one prefix-list per neighbor and direction: an operator's would be replaced
+    chains_operator_policies = False

@@ -10,3 +10,5 @@ class JunosGenerator(Generator):
     vendor = "junos"
     interface_pattern = INTERFACE_PATTERNS["junos"]  # validation refuses any other name first
     max_prepend = 32
+    #: `import [ TS-IN-x OPERATOR... ]`: a policy chain is evaluated left to right
+    chains_operator_policies = True

@@ -15,13 +15,14 @@ could express, so they are skipped (the next render deletes or replaces what it 
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
 from trafficshift.errors import TrafficShiftError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, sort_intents
-from trafficshift.render.structure import MANAGED_PREFIX, PoolObjects, object_suffix
+from trafficshift.render.structure import MANAGED_PREFIX, PresentObjects, object_suffix
 
 POOL_LIST = re.compile(r"POOL6?-(?P<pool>.+)")
 DETOUR_LIST = re.compile(rf"{MANAGED_PREFIX}DETOUR6?-.+")
@@ -64,26 +65,93 @@ def read_intents(network: Network, router: str, running_config: str) -> tuple[In
     return sort_intents(intents.values())
 
 
-def read_pool_objects(vendor: str, running_config: str) -> PoolObjects:
-    """The pool prefix-lists (and EOS `network` statements) a router's running config holds, so a new
-    baseline can remove what the pillar no longer has (`structure.with_stale`)."""
+def read_present_objects(vendor: str, running_config: str) -> PresentObjects:
+    """What a router's running config holds that a new baseline has to account for: the pool prefix-lists
+    (and EOS `network` statements), so it removes what the pillar no longer has (`structure.with_present`),
+    every BGP neighbor's effective import and export chain, so ours goes in front of the operator's, and
+    (Junos) the policy-statement names."""
     if vendor == "junos":
-        lists = {}
-        for words, children in _junos_tree(running_config):
+        lists, policies = {}, []
+        tree = _junos_tree(running_config)
+        for words, children in tree:
             if words != ("policy-options",) or children is None:
                 continue
             for list_words, body in children:
                 if list_words[:1] == ("prefix-list",) and len(list_words) == 2 and body is not None \
                         and POOL_LIST.fullmatch(list_words[1]):
                     lists[list_words[1]] = tuple(entry[0] for entry, _ in body if entry)
-        return PoolObjects(lists)
+                elif list_words[:1] == ("policy-statement",) and len(list_words) == 2:
+                    policies.append(list_words[1])
+        return PresentObjects(lists, chains=_junos_chains(tree), policies=tuple(sorted(policies)))
     if vendor == "eos":
         _, all_lists = _eos_terms(running_config)
-        networks = tuple(line.split()[1] for head, body in _eos_blocks(running_config) if head.startswith("router bgp ")
-                         for line in body if line.startswith("network ") and len(line.split()) >= 2)
-        return PoolObjects({name: prefixes for name, prefixes in all_lists.items() if POOL_LIST.fullmatch(name)},
-                           networks)
+        bgp = [body for head, body in _eos_blocks(running_config) if head.startswith("router bgp ")]
+        networks = tuple(line.split()[1] for body in bgp for line in body
+                         if line.startswith("network ") and len(line.split()) >= 2)
+        return PresentObjects({name: prefixes for name, prefixes in all_lists.items() if POOL_LIST.fullmatch(name)},
+                              networks, chains=_eos_chains([line for body in bgp for line in body]))
     raise ReadbackError(f"cannot read back {vendor!r} configs")
+
+
+def _chain_key(address: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def _junos_chains(tree: list) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Neighbor address -> (import chain, export chain) as the router applies them: a neighbor's own
+    statement overrides its group's, a group's overrides the global `protocols bgp` one (Juniper, "Applying
+    Routing Policy": "A peer-level import or export statement overrides a group import or export
+    statement")."""
+    def own(body) -> dict[str, tuple[str, ...]]:
+        return {words[0]: tuple(words[1:]) for words, children in body or ()
+                if children is None and words[:1] in (("import",), ("export",))}
+
+    chains = {}
+    for words, children in tree:
+        if words != ("protocols",) or children is None:
+            continue
+        for bgp_words, bgp in children:
+            if bgp_words != ("bgp",) or bgp is None:
+                continue
+            top = own(bgp)
+            for group_words, group in bgp:
+                if group_words[:1] != ("group",) or group is None:
+                    continue
+                in_group = {**top, **own(group)}
+                for neighbor_words, neighbor in group:
+                    key = _chain_key(neighbor_words[1]) if neighbor_words[:1] == ("neighbor",) \
+                        and len(neighbor_words) == 2 else None
+                    if key is not None:
+                        chain = {**in_group, **own(neighbor)}
+                        chains[key] = (chain.get("import", ()), chain.get("export", ()))
+    return chains
+
+
+def _eos_chains(bgp_lines: list[str]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Neighbor address -> (inbound, outbound) route-maps and prefix-lists under `router bgp` (any address
+    family), a peer group's applying to its members unless the neighbor has its own of that kind."""
+    applied: dict[str, dict[tuple[str, str], str]] = {}
+    groups: dict[str, str] = {}
+    for line in bgp_lines:
+        words = line.split()
+        if words[:1] != ["neighbor"] or len(words) < 4:
+            continue
+        if words[2:4] == ["peer", "group"] and len(words) == 5:
+            groups[words[1]] = words[4]
+        elif words[2] in ("route-map", "prefix-list") and len(words) == 5 and words[4] in ("in", "out"):
+            applied.setdefault(words[1], {})[(words[2], words[4])] = words[3]
+    chains = {}
+    for name in set(applied) | set(groups):
+        key = _chain_key(name)
+        if key is None:
+            continue  # a peer group
+        policies = {**applied.get(groups.get(name, ""), {}), **applied.get(name, {})}
+        chains[key] = tuple(tuple(policies[kind, direction] for kind in ("route-map", "prefix-list")
+                                  if (kind, direction) in policies) for direction in ("in", "out"))
+    return chains
 
 
 def _intents(router: str, link: str, direction: str, term: Term, lists: dict[str, tuple[str, ...]]):
@@ -109,15 +177,16 @@ JUNOS_TOKEN = re.compile(r'\s+|/\*.*?\*/|#[^\n]*|"(?:[^"\\]|\\.)*"|[{};\[\]]|[^\
 
 
 def _junos_tree(text: str) -> list:
-    """Statements as (words, children or None); `[ a b ]` lists join the statement's words."""
+    """Statements as (words, children or None); `[ a b ]` lists join the statement's words. Reads the
+    running config and our own rendered text alike."""
     root: list = []
     stack = [root]
     words: list[str] = []
     in_list = False
     for match in JUNOS_TOKEN.finditer(text):
         token = match.group()
-        if token.isspace() or token.startswith(("/*", "#")):
-            continue
+        if token.isspace() or token.startswith(("/*", "#")) or token == "replace:":
+            continue  # `replace:` only says how a load applies the statement after it
         if token == "[":
             in_list = True
         elif token == "]":

@@ -86,19 +86,36 @@ class Neighbor:
     #: the session's address family (its transport), the only one it carries
     family: int = 4
     #: the baseline filter of what the session announces: the announce prefix-list (EOS) / policy (Junos)
-    #: of its family, `ANYCAST-OUT` or `ANYCAST6-OUT`
+    #: of its family, `ANYCAST-OUT` or `ANYCAST6-OUT`; on Junos `ANYCAST[6]-ANNOUNCE` when the operator
+    #: exports to the neighbor too (it accepts the pools and leaves every other route to their chain)
     announce: str = "ANYCAST-OUT"
     #: most prefixes the session may receive before the router tears it down (`Link.prefix_limit`)
     max_prefixes: int = 0
+    #: the operator's own import and export policies the router applied to this neighbor before us (read
+    #: from the router, `with_present`): they stay, after ours
+    operator_import: tuple[str, ...] = ()
+    operator_export: tuple[str, ...] = ()
+
+    @property
+    def import_chain(self) -> tuple[str, ...]:
+        return (self.import_policy, *self.operator_import)
+
+    @property
+    def export_chain(self) -> tuple[str, ...]:
+        return (self.export_policy, self.announce, *self.operator_export)
 
 
 @dataclass(frozen=True)
-class PoolObjects:
-    """The anycast objects an earlier baseline left on a router (read from its running config): the pool
-    prefix-lists `POOL[6]-<pool>` by name, and on EOS the `network` statements under `router bgp`."""
+class PresentObjects:
+    """What a router's running config holds that the baseline must account for: the pool prefix-lists
+    `POOL[6]-<pool>` an earlier baseline left, by name; on EOS the `network` statements under `router bgp`;
+    every BGP neighbor's effective (import, export) policy chain by address, ours included; on Junos the
+    names of all policy-statements."""
 
     lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
     networks: tuple[str, ...] = ()
+    chains: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    policies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,9 +153,13 @@ class RouterConfig:
     announce_families: tuple[int, ...] = (4,)
     #: (name, family) of pool prefix-lists on the router that no pool of the pillar has any more, and (EOS)
     #: `network` statements for prefixes those lists, or the current ones, held that the site no longer
-    #: announces: the baseline removes them (`with_stale`)
+    #: announces: the baseline removes them (`with_present`)
     stale_lists: tuple[tuple[str, int], ...] = ()
     stale_networks: tuple[str, ...] = ()
+    #: (Junos) the families whose `ANYCAST[6]-ANNOUNCE` policy some neighbor's chain uses, and those
+    #: policies left on the router that no chain uses any more (deleted)
+    shared_announce_families: tuple[int, ...] = ()
+    stale_policies: tuple[str, ...] = ()
 
     @property
     def baseline_lists(self) -> tuple[PrefixList, ...]:
@@ -154,6 +175,9 @@ class RouterConfig:
 
     def announce_name_in(self, family: int) -> str:
         return announce_list(family)
+
+    def shared_announce_name_in(self, family: int) -> str:
+        return shared_announce(family)
 
     def neighbors_in(self, family: int) -> tuple[Neighbor, ...]:
         """Every session of `family`, over all groups, by address."""
@@ -198,6 +222,16 @@ def pool_list(pool: str, family: int) -> str:
 
 def announce_list(family: int) -> str:
     return f"ANYCAST{_tag(family)}-OUT"
+
+
+def shared_announce(family: int) -> str:
+    return f"ANYCAST{_tag(family)}-ANNOUNCE"
+
+
+def is_ours(policy: str) -> bool:
+    """A policy (or EOS prefix-list) name the baseline or the shift block owns, in any neighbor chain."""
+    return policy.startswith(MANAGED_PREFIX) or policy in {name(family) for family in FAMILIES
+                                                          for name in (announce_list, shared_announce)}
 
 
 def _prefix(value: str, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -465,11 +499,16 @@ def build(network: Network, router_name: str, intents, generator: "Generator") -
     )
 
 
-def with_stale(cfg: RouterConfig, present: PoolObjects) -> RouterConfig:
-    """`cfg` removing what an earlier baseline left that this one no longer renders: a pool prefix-list
-    whose pool is gone, and (EOS) a `network` statement for a prefix a pool list held and the site no longer
-    announces. Only prefixes our own lists held count as ours: the operator's other `network` statements
-    stay."""
+def with_present(cfg: RouterConfig, present: PresentObjects, *, chains_operator_policies: bool) -> RouterConfig:
+    """`cfg` fitted to what the router holds now.
+
+    - It removes what an earlier baseline left that this one no longer renders: a pool prefix-list whose
+      pool is gone, and (EOS) a `network` statement for a prefix a pool list held and the site no longer
+      announces. Only prefixes our own lists held count as ours: the operator's other `network` statements
+      stay.
+    - Each neighbor keeps the operator's import and export policies, after ours
+      (`chains_operator_policies`, Junos); a vendor that cannot chain refuses a neighbor that has any,
+      rather than replace them."""
     current = {pl.name for pl in cfg.baseline_lists}
     stale_lists = tuple(sorted((name, 6 if name.startswith("POOL6-") else 4) for name in present.lists
                                if name not in current))
@@ -478,4 +517,29 @@ def with_stale(cfg: RouterConfig, present: PoolObjects) -> RouterConfig:
     stale_networks = tuple(str(n) for n in sorted({ipaddress.ip_network(p, strict=False) for p in present.networks},
                                                   key=lambda n: (n.version, n))
                            if n in owned and n not in announced)
-    return dataclasses.replace(cfg, stale_lists=stale_lists, stale_networks=stale_networks)
+
+    groups, ours = [], set()
+    for group in cfg.groups:
+        neighbors = []
+        for neighbor in group.neighbors:
+            key = str(ipaddress.ip_address(neighbor.address))
+            ours.add(key)
+            imports, exports = (tuple(p for p in chain if not is_ours(p)) for chain in present.chains.get(key, ((), ())))
+            if (imports or exports) and not chains_operator_policies:
+                raise RenderError(
+                    f"router {cfg.name}: BGP neighbor {neighbor.address} ({neighbor.peer}) already applies the "
+                    f"operator's {', '.join(imports + exports)}: the baseline would replace them (one route-map "
+                    f"and one prefix-list per neighbor and direction), and putting ours in front of them is "
+                    f"not supported on this vendor yet; nothing was changed")
+            neighbors.append(dataclasses.replace(
+                neighbor, operator_import=imports, operator_export=exports,
+                announce=shared_announce(neighbor.family) if exports else neighbor.announce))
+        groups.append(dataclasses.replace(group, neighbors=tuple(neighbors)))
+    shared = tuple(sorted({n.family for g in groups for n in g.neighbors if n.operator_export}))
+    # an announce policy a neighbor we do not render still uses (a link gone from the pillar) must stay
+    in_use = {p for key, chain in present.chains.items() if key not in ours for p in chain[1]}
+    stale_policies = tuple(sorted(p for p in present.policies
+                                  if p in {shared_announce(f) for f in FAMILIES} - {shared_announce(f) for f in shared}
+                                  and p not in in_use))
+    return dataclasses.replace(cfg, stale_lists=stale_lists, stale_networks=stale_networks, groups=tuple(groups),
+                               shared_announce_families=shared, stale_policies=stale_policies)
