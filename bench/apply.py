@@ -90,6 +90,7 @@ def network(fleet: list[tuple[str, str]]) -> dict:
         }
     return {
         "schema_version": 1,
+        "lab": True,  # private router ASN 64512
         "sites": {site: {"ingress_capacity_bps": 400 * GBPS,
                          "neighbors": [s for s in sites if s != site][:2]} for site in sites},
         "routers": result_routers,

@@ -6,6 +6,9 @@
 # string and the model rejects it.
 traffic:
   schema_version: 1
+  # the embedded lab's network: private router ASN 64512 and pools longer than /24 are fine here, never on a
+  # real edge (docs/pillar-schema.md, `lab`)
+  lab: true
   sites:
     ams01:
       ingress_capacity_bps: 400000000000

@@ -6,8 +6,8 @@ source, `parse_network`, `parse_load`, the planner's fail-static, the operator a
 `trafficshift.validation.arguments`), tests/salt/test_bad_input.py through the real master (`salt-run`), where the load
 cases go through the file the traffic_load ext_pillar reads and the network cases through the test pillar.
 
-Cases start from the Salt tests' network (tests/salt/pillar/traffic/network.sls) and normal load
-(tests/salt/data/load-normal.yaml):
+Cases start from the Salt tests' network (tests/salt/pillar/traffic/network.sls, made a real edge's: not a lab,
+a router ASN that is not private) and normal load (tests/salt/data/load-normal.yaml):
 
 - load cases: ``mutate(load, now)`` changes a deep copy of the normal load stamped ``now``; or ``text``, the
   raw file (YAML-level attacks). ``stale=True``: well-formed but not to be acted on (the planner fails
@@ -29,6 +29,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 NETWORK = yaml.safe_load((REPO / "tests" / "salt" / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
+# as a real edge writes it: not a lab (the Salt tests' network is one for its private ASN), so every rule a
+# lab relaxes is in force
+del NETWORK["lab"]
+for _router in NETWORK["routers"].values():
+    _router["asn"] = 64500  # a documentation ASN is fine as the router's own
 LOAD = yaml.safe_load((REPO / "tests" / "salt" / "data" / "load-normal.yaml").read_text())
 #: planted in hostile inputs under credential-like keys; no error message may contain it
 SECRET = "S3cr3t-badinput-7f3a9c"
@@ -407,9 +412,9 @@ NETWORK_FIELD_CASES = [
     ("net-capacity-unit-string", ("routers", "ams01-r1", "links", "et-0/0/0", "capacity_bps"), "100G", ""),
     ("net-capacity-nan", ("routers", "ams01-r1", "links", "et-0/0/0", "capacity_bps"), float("nan"), ""),
     ("net-site-capacity-zero", ("sites", "ams01", "ingress_capacity_bps"), 0, ""),
-    ("net-asn-string", ("routers", "ams01-r1", "asn"), "AS64512", ""),
+    ("net-asn-string", ("routers", "ams01-r1", "asn"), "AS64500", ""),
     ("net-asn-too-big", ("routers", "ams01-r1", "links", "et-0/0/0", "peer_as"), 2**32, ""),
-    ("net-peer-as-own-asn", ("routers", "ams01-r1", "links", "et-0/0/0", "peer_as"), 64512, ""),
+    ("net-peer-as-own-asn", ("routers", "ams01-r1", "links", "et-0/0/0", "peer_as"), 64500, ""),
     ("net-vendor-unknown", ("routers", "fra01-r1", "vendor"), "cisco", ""),
     ("net-schema-version", ("schema_version",), 2, ""),
     ("net-router-site-unknown", ("routers", "fra01-r2", "site"), "zrh01", ""),
@@ -554,6 +559,25 @@ def _(net):
     _link(net, "fra01-r2", "Ethernet1")["peer_as"] = 65551
 
 
+@network_case("net-router-asn-private", "traffic:routers:fra01-r1:asn",
+              why="RFC 6996 private ASN copied from a lab: upstreams strip it, prepends with it lengthen nothing")
+def _(net):
+    net["routers"]["fra01-r1"]["asn"] = 64512
+    net["policy"]["marker_community"] = "64500:4242"  # the default would also need one shared ASN
+
+
+@network_case("net-pool-longer-than-24", "traffic:pools:web:prefixes:0",
+              why="a /25 pool: most of the Internet filters IPv4 announcements longer than /24")
+def _(net):
+    net["pools"]["web"]["prefixes"] = ["203.0.113.0/25"]
+
+
+@network_case("net-pool-v6-longer-than-48", "traffic:pools:web:prefixes:1",
+              why="a /64 pool: most of the Internet filters IPv6 announcements longer than /48")
+def _(net):
+    net["pools"]["web"]["prefixes"] = ["203.0.113.0/24", "2001:db8:100::/64"]
+
+
 @network_case("net-local-subnets-overlap", f"{L0}:local_address", problems=2,
               why="two interfaces of one router in one subnet: both links are named")
 def _(net):
@@ -606,9 +630,9 @@ def _(net):
 
 
 @network_case("net-pool-overlaps-other-pool", "traffic:pools:cdn:prefixes:0", problems=2,
-              why="a more specific in another pool keeps the traffic a shift of web means to move")
+              why="a covering prefix in another pool takes the traffic a shift of web means to move")
 def _(net):
-    net["pools"]["cdn"] = {"prefixes": ["203.0.113.128/25"], "priority": 20, "sites": ["ams01"]}
+    net["pools"]["cdn"] = {"prefixes": ["203.0.112.0/23"], "priority": 20, "sites": ["ams01"]}
 
 
 @network_case("net-pool-family-without-sessions", "traffic:pools:v6:sites:0",

@@ -19,6 +19,10 @@ LINK = (*R1, "links", "et-0/0/1")
 EOS_LINK = (*R2, "links", "Ethernet2")
 P = "traffic:routers:ams01-r1:links:et-0/0/1"
 DOC = "is a documentation ASN (RFC 5398: 64496-64511, 65536-65551), no real peer's; only a lab network (traffic:lab: true) may use one"
+PRIVATE = ("is a private ASN (RFC 6996): upstreams remove private ASNs from the AS path, so the router's announcements "
+           "and prepends would not reach the Internet as sent; only a lab network (traffic:lab: true) may use one")
+LONG = ("is longer than /{n}: most networks filter IPv{v} announcements longer than /{n}, so the pool would be "
+        "unreachable from much of the Internet; only a lab network (traffic:lab: true) may announce one")
 EOS_NAMES = "Ethernet1, Ethernet1/1, Ethernet49/1, Port-Channel10"
 JUNOS_NAMES = "et-0/0/1, xe-0/0/0:1, ge-1/0/0, ae0"
 
@@ -55,7 +59,7 @@ def problems(data) -> list[str]:
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        # ASNs: reserved everywhere; documentation ASNs as a peer unless the network is a lab
+        # ASNs: reserved everywhere (documentation and private ones: `test_a_real_edge_refuses_...` below)
         ((*R1, "asn"), 0, "traffic:routers:ams01-r1:asn: 0 is reserved (RFC 7607)"),
         ((*R1, "asn"), 23456, "traffic:routers:ams01-r1:asn: 23456 is AS_TRANS (RFC 6793), a placeholder for 4-byte ASNs, never a real AS"),
         ((*R1, "asn"), 65535, "traffic:routers:ams01-r1:asn: 65535 is reserved (RFC 7300)"),
@@ -65,12 +69,6 @@ def problems(data) -> list[str]:
         ((*LINK, "peer_as"), 23456, f"{P}:peer_as: 23456 is AS_TRANS (RFC 6793), a placeholder for 4-byte ASNs, never a real AS"),
         ((*LINK, "peer_as"), 65535, f"{P}:peer_as: 65535 is reserved (RFC 7300)"),
         ((*LINK, "peer_as"), 4294967295, f"{P}:peer_as: 4294967295 is reserved (RFC 7300)"),
-        ((*LINK, "peer_as"), 64496, f"{P}:peer_as: {DOC}, got 64496"),
-        ((*LINK, "peer_as"), 64511, f"{P}:peer_as: {DOC}, got 64511"),
-        ((*LINK, "peer_as"), 65536, f"{P}:peer_as: {DOC}, got 65536"),
-        ((*LINK, "peer_as"), 65551, f"{P}:peer_as: {DOC}, got 65551"),
-        (("lab",), "yes", "traffic:lab: must be true or false, got 'yes'"),
-        (("lab",), 1, "traffic:lab: must be true or false, got 1"),
         # addresses where a host is expected
         ((*LINK, "neighbor"), "0.0.0.0", f"{P}:neighbor: 0.0.0.0 is the unspecified address, not a usable host address"),
         ((*LINK, "neighbor"), "::", f"{P}:neighbor: :: is the unspecified address, not a usable host address"),
@@ -128,25 +126,61 @@ def test_reserved_value_is_refused_at_its_path(network_data, path, value, expect
     assert problems(mutate(network_data, path, value)) == [expected]
 
 
-def test_documentation_peer_as_is_allowed_in_a_lab(network_data):
-    mutate(network_data, (*LINK, "peer_as"), 64500)
-    mutate(network_data, ("routers", "ams01-r2", "links", "Ethernet1", "peer_as"), 65540)
-    with pytest.raises(ValidationError):
-        parse_network(copy.deepcopy(network_data))
-    network_data["lab"] = True
-    network = parse_network(network_data)
-    assert network.lab is True and network.link("ams01-r1:et-0/0/1").peer_as == 64500
-
-
-def test_the_default_is_not_a_lab_and_private_asns_stay_valid(network_data):
-    """Private ASNs (RFC 6996) are accepted on both sides: the example's own AS is 64512, and a real edge
-    may peer with a private-ASN customer. Documentation ASNs are fine for a router's own `asn`."""
-    mutate(network_data, (*LINK, "peer_as"), 65001)
-    mutate(network_data, ("routers", "ams01-r2", "links", "Ethernet1", "peer_as"), 4200000000)
+@pytest.fixture
+def edge_data(network_data) -> dict:
+    """The example network as a real edge would write it: not a lab (the default), a router ASN that is not
+    private, and pools no longer than /24 and /48."""
+    del network_data["lab"]
     for router in network_data["routers"].values():
-        router["asn"] = 64500
-    network = parse_network(network_data)
+        router["asn"] = 64500  # documentation ASNs are fine for a router's own `asn`
+    pools = network_data["pools"]
+    pools["web"]["prefixes"] = ["203.0.113.0/24", "2001:db8:100::/48"]
+    pools["cdn"]["prefixes"] = ["198.51.100.0/24", "2001:db8:200::/48"]
+    del pools["dns"]
+    # explicit, so one router's ASN can change on its own without the default marker becoming ambiguous
+    network_data.setdefault("policy", {})["marker_community"] = "64500:4242"
+    return network_data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ((*LINK, "peer_as"), 64496, f"{P}:peer_as: {DOC}, got 64496"),
+        ((*LINK, "peer_as"), 64511, f"{P}:peer_as: {DOC}, got 64511"),
+        ((*LINK, "peer_as"), 65536, f"{P}:peer_as: {DOC}, got 65536"),
+        ((*LINK, "peer_as"), 65551, f"{P}:peer_as: {DOC}, got 65551"),
+        ((*R1, "asn"), 64512, f"traffic:routers:ams01-r1:asn: {PRIVATE}, got 64512"),
+        ((*R1, "asn"), 65534, f"traffic:routers:ams01-r1:asn: {PRIVATE}, got 65534"),
+        ((*R1, "asn"), 4200000000, f"traffic:routers:ams01-r1:asn: {PRIVATE}, got 4200000000"),
+        ((*R1, "asn"), 4294967294, f"traffic:routers:ams01-r1:asn: {PRIVATE}, got 4294967294"),
+        (("pools", "web", "prefixes", 0), "203.0.113.0/25",
+         f"traffic:pools:web:prefixes:0: {LONG.format(n=24, v=4)}, got '203.0.113.0/25'"),
+        (("pools", "web", "prefixes", 0), "203.0.113.1/32",
+         f"traffic:pools:web:prefixes:0: {LONG.format(n=24, v=4)}, got '203.0.113.1/32'"),
+        (("pools", "web", "prefixes", 1), "2001:db8:100::/49",
+         f"traffic:pools:web:prefixes:1: {LONG.format(n=48, v=6)}, got '2001:db8:100::/49'"),
+        (("lab",), "yes", "traffic:lab: must be true or false, got 'yes'"),
+        (("lab",), 1, "traffic:lab: must be true or false, got 1"),
+    ],
+)
+def test_a_real_edge_refuses_documentation_peers_private_asns_and_unannounceable_pools(edge_data, path, value,
+                                                                                        expected):
+    """Each would be a copy-paste from an example or an announcement the Internet does not carry as sent; and
+    `lab: yes` (a string) does not switch the checks off."""
+    assert problems(mutate(edge_data, path, value)) == [expected]
+    edge_data["lab"] = True
+    if path != ("lab",):
+        network = parse_network(edge_data)
+        assert network.lab is True
+
+
+def test_the_default_is_not_a_lab_and_private_peer_asns_stay_valid(edge_data):
+    """A real edge may peer with a private-ASN customer (RFC 6996), and /24 and /48 pools are announceable."""
+    mutate(edge_data, (*LINK, "peer_as"), 65001)
+    mutate(edge_data, ("routers", "ams01-r2", "links", "Ethernet1", "peer_as"), 4200000000)
+    network = parse_network(edge_data)
     assert network.lab is False and network.marker_community == "64500:4242"
+    assert network.link("ams01-r1:et-0/0/1").peer_as == 65001
 
 
 def test_overlapping_interface_subnets_of_one_router_name_both_links(network_data):
@@ -296,7 +330,7 @@ def test_the_example_pillars_pass_every_edge_rule():
 
     for path in (REPO / "pillar" / "traffic" / "network.sls", REPO / "tests" / "salt" / "pillar" / "traffic" / "network.sls"):
         network = parse_network(yaml.safe_load(path.read_text())["traffic"])
-        assert network.lab is False
+        assert network.lab is True  # private router ASN 64512 (and the example's /25 pools): lab networks
         for router in network.routers.values():
             assert all(canonical_interface(router.vendor, name) == name for name in router.links)
     assert parse_network(example_network()).routers["ams01-r2"].vendor == "eos"

@@ -14,11 +14,11 @@ from trafficshift.model.load import Alternate, EgressDemand, LinkCounter, Load, 
 from trafficshift.model.network import Baseline, Link, Network, Policy, Pool, Router, Site
 from trafficshift.model.values import (DEFAULT_MARKER_VALUE, DOMAIN_PATTERN, INTERFACE_EXAMPLES, INTERFACE_PATTERN,
                                        INTERFACE_PATTERNS, LINK_ID_PATTERN, NAME_PATTERN, SCHEMA_VERSION,
-                                       canonical_interface, host_address, interface_address, is_documentation_asn,
+                                       canonical_interface, host_address, interface_address, is_documentation_asn, is_private_asn,
                                        pool_prefix_refusal, span, split_link_id, standard_community)
 
 __all__ = ["Alternate", "Baseline", "DEFAULT_MARKER_VALUE", "DOMAIN_PATTERN", "EgressDemand", "INTERFACE_EXAMPLES",
            "INTERFACE_PATTERN", "INTERFACE_PATTERNS", "LINK_ID_PATTERN", "Link", "LinkCounter", "Load", "NAME_PATTERN",
            "Network", "Policy", "Pool", "Router", "SCHEMA_VERSION", "Site", "SiteLoad", "canonical_interface",
-           "host_address", "interface_address", "is_documentation_asn", "pool_prefix_refusal", "span",
+           "host_address", "interface_address", "is_documentation_asn", "is_private_asn", "pool_prefix_refusal", "span",
            "split_link_id", "standard_community"]

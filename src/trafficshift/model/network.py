@@ -194,8 +194,10 @@ class Network(Frozen):
     """Topology plus policy: the `traffic:` pillar key."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
-    #: a lab or test network: documentation ASNs (RFC 5398) may be peers. Off by default: on a real edge a
-    #: documentation `peer_as` is a copy-paste from an example, and validation refuses it
+    #: a lab or test network: documentation ASNs (RFC 5398) may be peers, a router's own ASN may be private
+    #: (RFC 6996) and pool prefixes may be longer than /24 (IPv4) or /48 (IPv6). Off by default: on a real
+    #: edge each is a copy-paste from an example or an announcement the Internet would not carry as sent,
+    #: and validation refuses it
     lab: Annotated[bool, Field(strict=True)] = False
     sites: dict[Name, Site]
     routers: dict[Name, Router]

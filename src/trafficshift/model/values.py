@@ -77,8 +77,10 @@ RESERVED_ASNS = {
 }
 #: RFC 5398: for examples only; refused as `peer_as` unless the network is a lab (`traffic:lab: true`)
 DOCUMENTATION_ASNS = (range(64496, 64512), range(65536, 65552))
-#: RFC 6996: private use (a router's own `asn` may be one, e.g. the example's 64512)
+#: RFC 6996: private use; refused as a router's own `asn` unless the network is a lab (the example's 64512)
 PRIVATE_ASNS = (range(64512, 65535), range(4200000000, 4294967295))
+#: the longest pool prefixes most of the Internet accepts, by IP version (longer ones are filtered)
+LONGEST_ANNOUNCEABLE = {4: 24, 6: 48}
 
 
 def _not_reserved_asn(value: int) -> int:
@@ -89,6 +91,10 @@ def _not_reserved_asn(value: int) -> int:
 
 def is_documentation_asn(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and any(value in r for r in DOCUMENTATION_ASNS)
+
+
+def is_private_asn(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and any(value in r for r in PRIVATE_ASNS)
 
 
 ASN = Annotated[int, Field(ge=0, le=4294967295, strict=True), AfterValidator(_not_reserved_asn)]

@@ -19,8 +19,10 @@ from trafficshift.model import (
     host_address,
     interface_address,
     is_documentation_asn,
+    is_private_asn,
     pool_prefix_refusal,
 )
+from trafficshift.model.values import LONGEST_ANNOUNCEABLE
 from trafficshift.problems import component, location, number, problem
 from trafficshift.tolerance import exceeds
 from trafficshift.validation.base import (DEFAULT_LIMITS, Limits, _count, _map, _model, _overlaps, _parsed,
@@ -71,6 +73,11 @@ def _network_references(data: Mapping, root: str) -> list[str]:
     for name, router in routers.items():
         router = _map(router)
         site_ref(("routers", name, "site"), router.get("site"))
+        if is_private_asn(router.get("asn")) and not lab:
+            message = ("is a private ASN (RFC 6996): upstreams remove private ASNs from the AS path, so the "
+                       "router's announcements and prepends would not reach the Internet as sent; only a lab "
+                       f"network ({component(root)}:lab: true) may use one")
+            problems.append(problem(root, ("routers", name, "asn"), message, router["asn"]))
         if isinstance(router.get("router_id"), str):
             router_ids[router["router_id"]].append(str(name))
         neighbors: dict[str, str] = {}
@@ -136,6 +143,12 @@ def _network_references(data: Mapping, root: str) -> list[str]:
                 owner[canonical] = loc
                 if pool_prefix_refusal(parsed) is None:  # the model's finding; a default route overlaps everything
                     pool_prefixes.append((parsed, loc, name))
+                    longest = LONGEST_ANNOUNCEABLE[parsed.version]
+                    if parsed.prefixlen > longest and not lab:
+                        message = (f"is longer than /{longest}: most networks filter IPv{parsed.version} announcements "
+                                   f"longer than /{longest}, so the pool would be unreachable from much of the "
+                                   f"Internet; only a lab network ({component(root)}:lab: true) may announce one")
+                        problems.append(problem(root, loc, message, prefix))
     # a pool is shifted as a whole: a more specific in another pool would keep (or take) the traffic a shift
     # of the covering pool means to move
     for loc, (other, other_loc) in _overlaps(pool_prefixes, report_equal=False).items():

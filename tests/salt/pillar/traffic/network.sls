@@ -1,5 +1,7 @@
 traffic:
   schema_version: 1
+  # a lab network: private router ASN (docs/pillar-schema.md, `lab`)
+  lab: true
   sites:
     ams01: {ingress_capacity_bps: 400000000000, neighbors: [fra01]}
     fra01: {ingress_capacity_bps: 400000000000, neighbors: [ams01]}
