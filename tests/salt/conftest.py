@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,15 +17,7 @@ from trafficshift.sources import restamp
 from trafficshift_lab.saltenv import master_opts, proxy_opts
 from waiting import wait_for
 
-REPO = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-NETWORK = yaml.safe_load((HERE / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
-ROUTERS = sorted(NETWORK["routers"])
-#: device timers run this much faster than the wall clock (a 10-minute revert fires after 10 s)
-TIME_SCALE = 60.0
-#: the commit-confirmed timer of every change the tests make (device seconds: 60 s of wall time), long enough for
-#: a whole rollout on a loaded machine; a test about a router reverting by itself sets a shorter one (runner_fleet)
-REVERT_IN = 3600
+from salt_setup import HERE, NETWORK, REPO, REVERT_IN, ROUTERS, TIME_SCALE
 
 
 @pytest.fixture(scope="session")

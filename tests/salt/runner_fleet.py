@@ -9,7 +9,7 @@ import salt.cache
 import salt.config
 import yaml
 
-from conftest import REVERT_IN, ROUTERS, TIME_SCALE
+from salt_setup import REVERT_IN, ROUTERS, TIME_SCALE
 from trafficshift.fleet.store import HISTORY_BANK, STATE_BANK, Store
 from waiting import wait_for
 

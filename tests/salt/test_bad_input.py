@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROUTERS
+from salt_setup import ROUTERS
 from runner_fleet import master_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "badinput"))

@@ -1,5 +1,5 @@
 """The local deployment comes up: every NAPALM proxy answers and reaches its lab router."""
-from conftest import ROUTERS
+from salt_setup import ROUTERS
 
 
 def test_every_proxy_reaches_its_router(salt_cli):

@@ -27,7 +27,7 @@ import napalm
 import pytest
 import yaml
 
-from conftest import HERE, REVERT_IN, ROUTERS, TIME_SCALE
+from salt_setup import HERE, REVERT_IN, ROUTERS, TIME_SCALE
 from routerlab import napalm_optional_args
 from runner_fleet import configs, master_store, reset, salt_run_with_revert_in, wait_for
 from trafficshift.sources import restamp

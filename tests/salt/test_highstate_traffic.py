@@ -13,7 +13,7 @@ from trafficshift.device import deploy
 from trafficshift.render import render_baseline, render_shift
 from trafficshift.validation import parse_network
 from trafficshift.model.plan import intent_from_dict
-from conftest import NETWORK
+from salt_setup import NETWORK
 
 ROUTER, LINK = "ams01-r1", "et-0/0/0"
 ACTIVE = {"trafficshift_active": {"intents": [

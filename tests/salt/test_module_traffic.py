@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import NETWORK
+from salt_setup import NETWORK
 from trafficshift.render import render_shift
 from trafficshift.validation import parse_network
 from trafficshift.model.plan import intent_from_dict

@@ -15,7 +15,7 @@ from trafficshift.model.plan import intent_from_dict
 from trafficshift.render import render_baseline, render_shift
 from trafficshift.fleet.store import MINIONS_BANK
 from trafficshift.validation import parse_network
-from conftest import NETWORK
+from salt_setup import NETWORK
 
 ROUTER = "fra01-r1"
 

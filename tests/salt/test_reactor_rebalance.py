@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROUTERS
+from salt_setup import ROUTERS
 from runner_fleet import configs, master_store, wait_for
 from trafficshift.fleet.store import read_holder
 

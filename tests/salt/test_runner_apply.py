@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import ROUTERS
+from salt_setup import ROUTERS
 from runner_fleet import configs, master_store
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TIME_SCALE
+from salt_setup import TIME_SCALE
 from runner_fleet import configs, master_store, salt_run_with_revert_in, wait_for
 from trafficshift.fleet.store import read_holder
 

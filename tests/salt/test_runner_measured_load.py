@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 import pytest
 
-from conftest import HERE, NETWORK
+from salt_setup import HERE, NETWORK
 from runner_fleet import master_store
 from trafficshift.sources import restamp
 from trafficshift.model.plan import Plan

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
-from conftest import ROUTERS
+from salt_setup import ROUTERS
 from runner_fleet import configs, master_store
 
 pytestmark = pytest.mark.usefixtures("clean_fleet")

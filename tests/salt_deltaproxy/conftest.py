@@ -8,25 +8,21 @@ Fixture names differ from tests/salt's so that both suites can share one pytest 
 from __future__ import annotations
 
 import json
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from delta_fleet import REVERT_IN
+from delta_daemons import REPO, TIME_SCALE, controller_factory, master_factory
 from routerlab import DeviceSpec, Lab
 from trafficshift.sources import restamp
-from trafficshift_lab.saltenv import credentials_file_content, deltaproxy_opts, master_opts, subproxy_pillar
+from trafficshift_lab.saltenv import credentials_file_content, subproxy_pillar
 
-REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SALT_TESTS = REPO / "tests" / "salt"
 NETWORK = yaml.safe_load((SALT_TESTS / "pillar" / "traffic" / "network.sls").read_text())["traffic"]
 ROUTERS = sorted(NETWORK["routers"])
 CONTROLLER = "proxyhost-1"
-TIME_SCALE = 60.0
 
 
 @pytest.fixture(scope="session")
@@ -81,47 +77,11 @@ def delta_feed_load(delta_load_file, delta_lab):
     return feed
 
 
-def master_factory(salt_factories, master_id: str, pillar: Path, load_file: Path, lab):
-    clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
-    overrides = master_opts(REPO, pillar_roots=[pillar], load_source={"source": "file", "path": str(load_file)},
-                            runner={"clock": clock, "batch_size": 3, "revert_in": REVERT_IN}, deltaproxy=True)
-    return salt_factories.salt_master_daemon(master_id, overrides=overrides, max_start_attempts=1)
-
-
 @pytest.fixture(scope="session")
 def delta_master(salt_factories, delta_pillar, delta_load_file, delta_feed_load, delta_lab):
     factory = master_factory(salt_factories, "delta-master", delta_pillar, delta_load_file, delta_lab)
     with factory.started():
         yield factory
-
-
-def preaccept_keys(master, proxy, ids: list[str]) -> None:
-    """Sub-proxies authenticate with their controller's key pair under their own ids. Generate that pair
-    and accept it for the controller and every sub-proxy id beforehand, as an operator would with
-    `salt-key -a` (accepting them one by one at their first start takes seconds each)."""
-    import salt.crypt
-
-    pki = Path(proxy.config["pki_dir"])
-    pki.mkdir(parents=True, exist_ok=True)
-    private, public = salt.crypt.gen_keys(2048)
-    (pki / "minion.pem").touch(mode=0o600)
-    (pki / "minion.pem").write_text(private)
-    (pki / "minion.pub").write_text(public)
-    accepted = Path(master.config["pki_dir"]) / "minions"
-    accepted.mkdir(parents=True, exist_ok=True)
-    for minion_id in ids:
-        (accepted / minion_id).write_text(public)
-
-
-def controller_factory(master, controller: str, routers: list[str]):
-    """A deltaproxy controller ("a proxy host") managing `routers`, its keys accepted on `master`. It runs
-    `trafficshift-proxy` (salt-proxy with the deltaproxy return fixes, saltext.trafficshift.proxy), as a proxy
-    host should."""
-    factory = master.salt_proxy_minion_daemon(controller, overrides=deltaproxy_opts(controller, routers),
-                                              max_start_attempts=1, start_timeout=300)
-    factory.script_name = str(Path(sys.executable).parent / "trafficshift-proxy")
-    preaccept_keys(master, factory, [controller, *routers])
-    return factory
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import controller_factory, master_factory
+from delta_daemons import controller_factory, master_factory
 from delta_fleet import ROUTERS, commit_kinds, configs, every, provision, reset
 
 HOSTS = {"proxyhost-ams": ["ams01-r1", "ams01-r2"], "proxyhost-fra": ["fra01-r1", "fra01-r2"]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import OPERATORS, ROUTERS
+from security_setup import OPERATORS, ROUTERS
 
 
 @pytest.fixture(scope="module")

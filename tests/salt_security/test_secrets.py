@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, REPO, ROUTERS
+from security_setup import PASSWORD, REPO, ROUTERS
 
 RUNNER = REPO / "src" / "saltext" / "trafficshift" / "runners" / "traffic.py"
 #: the whole job is ~15 salt/salt-run calls; on a loaded 2-core machine each takes several seconds
