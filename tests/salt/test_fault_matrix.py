@@ -260,6 +260,13 @@ def test_device_fault_through_salt_run(fault, router, case, salt_run_cli, salt_m
 def reboot_after_commit(lab, router, event_listener, master_id, down_s=1.0):
     """A thread that reboots `router` (down `down_s` s) as soon as it has committed a commit-confirmed and its
     proxy's `traffic.apply` has returned to the master (the commit's reply reached the runner)."""
+    return after_commit(lab, router, event_listener, master_id, lambda: lab.control(router).reboot(down_s=down_s))
+
+
+def after_commit(lab, router, event_listener, master_id, action):
+    """A thread that runs `action()` as soon as `router` has committed a commit-confirmed and its proxy's
+    `traffic.apply` has returned to the master (the commit's reply reached the runner); the returned event
+    is set once it has."""
     device = lab.devices[router]
     start = len(device.commits)
     since = time.time()
@@ -273,7 +280,7 @@ def reboot_after_commit(lab, router, event_listener, master_id, down_s=1.0):
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not done.is_set():
             if any(c.kind in ("commit confirmed", "commit timer") for c in device.commits[start:]) and applied():
-                lab.control(router).reboot(down_s=down_s)
+                action()
                 done.set()
                 return
             time.sleep(0.02)
@@ -309,6 +316,69 @@ def test_router_rebooting_between_commit_and_confirm(router, case, salt_run_cli,
     # the router reverted at its reboot; nobody rolled it "back" onto the change again
     kinds = [c["kind"] for c in lab.control(router).commits()]
     assert kinds[-2:] == (["commit confirmed", "auto-revert"] if router != EOS else ["commit timer", "auto-revert"])
+
+
+# -- a person's commit in the confirm window ----------------------------------------------------------------------
+def test_eos_rollback_keeps_a_commit_a_person_made_in_the_confirm_window(case, salt_run_cli, salt_master, lab,
+                                                                       event_listener):
+    """While ams01-r2's change waits for its confirm (its stage partner is slow), a person commits on it: an NTP
+    server, and the deletion of one of our route-maps, which fails our health check. The run rolls back; the
+    person's NTP server stays (aborting the EOS session, NAPALM's rollback, would have reverted their commit
+    too) and our managed objects are what they were before the run."""
+    set_controls(salt_master, DRAIN_AMS01)
+    lab.control("fra01-r1").inject(delay_s=1.0)
+    entry = lab.inventory()[EOS]
+    person = napalm.get_network_driver("eos")(entry["host"], entry["username"], entry["password"],
+                                              optional_args=napalm_optional_args(entry))
+    person.open()
+    edit = ["configure terminal", "ntp server 192.0.2.203", "no route-map TS-OUT-Ethernet1", "end"]
+    try:
+        acted = after_commit(lab, EOS, event_listener, salt_master.id, lambda: person.device.run_commands(edit))
+        code, data = run_apply(salt_run_cli)
+        assert acted.is_set(), "ams01-r2 never committed"
+        assert code == 1 and data["status"] == "rolled-back", data
+        assert outcomes(data) == {JUNOS: "rolled-back", EOS: "rolled-back", "fra01-r1": "unchanged",
+                                  "fra01-r2": "not-attempted"}, data["outcomes"]
+        assert data["outcomes"][EOS]["step"] == "health-check", data["outcomes"][EOS]
+        one_line(data["message"], rf"^apply \S+: rolled-back: {EOS}: health-check failed")
+        now = configs(lab)
+        assert now[JUNOS] == case.before[JUNOS]
+        assert sorted(now[EOS].splitlines()) == sorted(case.before[EOS].splitlines() + ["ntp server 192.0.2.203"])
+        assert not any(lab_pending(lab).values())
+    finally:
+        person.device.run_commands(["configure terminal", "no ntp server 192.0.2.203", "end"])
+        person.close()
+
+
+def test_junos_candidate_edit_in_the_confirm_window_is_refused_not_confirmed_with_ours(case, salt_run_cli,
+                                                                                     salt_master, lab, event_listener):
+    """While the canary ams01-r1's change waits for its confirm, a person edits the shared candidate: NAPALM would
+    have released the lock after the commit, and its confirm (a plain commit) would commit their edit with ours.
+    The edit is refused (the lock is ours until the confirm); the run applies only the plan."""
+    set_controls(salt_master, DRAIN_AMS01)
+    lab.control(EOS).inject(delay_s=0.3)  # the second stage takes a while: the canary's window stays open
+    entry = lab.inventory()[JUNOS]
+    person = napalm.get_network_driver("junos")(entry["host"], entry["username"], entry["password"],
+                                                optional_args={**napalm_optional_args(entry), "lock_disable": True})
+    person.open()
+    refused = []
+
+    def edit():
+        try:
+            person.load_merge_candidate(config="set system host-name edited-in-the-window")
+        except Exception as exc:  # the lock error, as the person's CLI would show it
+            refused.append(str(exc))
+
+    try:
+        acted = after_commit(lab, JUNOS, event_listener, salt_master.id, edit)
+        code, data = run_apply(salt_run_cli)
+        assert acted.is_set(), "ams01-r1 never committed"
+        assert code == 0 and data["status"] == "applied", data
+        assert refused and "locked" in refused[0], refused
+        whole_configs(lab, case, case.new)
+        assert "edited-in-the-window" not in configs(lab)[JUNOS]
+    finally:
+        person.close()
 
 
 # -- the runner killed between commit and confirm ------------------------------------------------------------------

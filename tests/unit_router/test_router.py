@@ -200,3 +200,96 @@ def test_scrub_hides_secret_values_in_diffs():
             '+    encrypted-password "$6$abc";\n ntp server 192.0.2.123')
     assert ops.scrub(diff) == ("+username admin privilege 15 role network-admin secret sha512 <removed>\n"
                                "+    encrypted-password <removed>\n ntp server 192.0.2.123")
+
+
+def open_eos_pair(lab):
+    router, _ = ROUTERS["eos"]
+    entry = lab.inventory()[router]
+    opened = [napalm.get_network_driver("eos")(entry["host"], entry["username"], entry["password"],
+                                               optional_args=napalm_optional_args(entry)) for _ in range(2)]
+    for driver in opened:
+        driver.open()
+    return opened
+
+
+def prepend(router, link):
+    return [{"kind": "prepend", "router": router, "link": link, "pool": "web", "count": 2}]
+
+
+def saved(driver) -> str:
+    return driver.get_config(retrieve="startup")["startup"]
+
+
+def running(driver) -> str:
+    return driver.get_config(retrieve="running")["running"]
+
+
+def test_eos_rollback_keeps_a_commit_someone_made_during_the_confirm_window(lab):
+    router, link = ROUTERS["eos"]
+    ours, person = open_eos_pair(lab)
+    try:
+        ops.provision(ours, NETWORK, router, revert_in=3600)
+        ops.apply(ours, NETWORK, router, withdraw(router, link), revert_in=3600)
+        ops.confirm(ours, router)
+        startup = saved(ours)
+        assert ops.apply(ours, NETWORK, router, prepend(router, link), revert_in=3600)["pending"]
+        # a person commits a change of their own while ours waits for its confirm (EOS has no lock for this)
+        person.device.run_commands(["configure terminal", "ntp server 192.0.2.201", "end"])
+        kinds = len(lab.control(router).commits())
+
+        ops.rollback(ours, router)
+        after = running(ours)
+        assert "ntp server 192.0.2.201" in after  # theirs is kept: an abort would have reverted it
+        assert ops.current(ours, NETWORK, router)["intents"] == withdraw(router, link)  # ours is undone exactly
+        assert ops.pending(ours, router)["pending"] is False
+        # ours was confirmed and the block before it committed over it; nothing was saved
+        assert [c["kind"] for c in lab.control(router).commits()[kinds:]] == ["confirm", "commit"]
+        assert saved(ours) == startup
+    finally:
+        person.device.run_commands(["configure terminal", "no ntp server 192.0.2.201", "end"])
+        ops.apply(ours, NETWORK, router, [], revert_in=3600)
+        ops.confirm(ours, router)
+        ours.close()
+        person.close()
+
+
+def test_eos_rollback_with_no_one_elses_commit_aborts_to_exactly_the_config_before(lab):
+    router, link = ROUTERS["eos"]
+    ours, = open_eos_pair(lab)[:1]
+    try:
+        ops.provision(ours, NETWORK, router, revert_in=3600)
+        before, startup = running(ours), saved(ours)
+        assert ops.apply(ours, NETWORK, router, withdraw(router, link), revert_in=3600)["pending"]
+        kinds = len(lab.control(router).commits())
+        ops.rollback(ours, router)
+        assert [c["kind"] for c in lab.control(router).commits()[kinds:]] == ["rollback"]
+        assert running(ours) == before and saved(ours) == startup
+    finally:
+        ours.close()
+
+
+def test_eos_confirm_saves_the_startup_config_only_when_it_was_in_sync_before(lab):
+    router, link = ROUTERS["eos"]
+    ours, person = open_eos_pair(lab)
+    try:
+        ops.provision(ours, NETWORK, router, revert_in=3600)  # confirmed and saved: in sync
+        assert ops.apply(ours, NETWORK, router, withdraw(router, link), revert_in=3600)["pending"]
+        ops.confirm(ours, router)
+        assert _body(saved(ours)) == _body(running(ours))  # in sync before: ours is saved
+
+        # a person's change, not saved: confirming ours must not save theirs with it (nor ours, then)
+        person.device.run_commands(["configure terminal", "ntp server 192.0.2.202", "end"])
+        startup = saved(ours)
+        assert ops.apply(ours, NETWORK, router, [], revert_in=3600)["pending"]
+        ops.confirm(ours, router)
+        assert saved(ours) == startup and "192.0.2.202" not in startup
+        assert ops.current(ours, NETWORK, router)["intents"] == []
+    finally:
+        person.device.run_commands(["configure terminal", "no ntp server 192.0.2.202", "end", "write memory"])
+        ours.close()
+        person.close()
+
+
+def _body(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("!")]
+

@@ -4,10 +4,18 @@ The caller owns the driver (a Salt proxy's connection, or one the demo opened) a
 from `commit_confirmed` to `confirm`: on EOS, closing it aborts the pending session, which reverts the change.
 Every driver failure becomes a `DeployError` naming the router and the step, after the candidate has been
 discarded, so nothing half-loaded stays behind.
+
+On EOS, NAPALM's confirm and rollback run `write memory`, and its rollback aborts the session, which puts back
+the whole running config from before the commit. Both reach beyond our change, so EOS confirmed commits
+remember (`_EosWindow`, on the driver that made them) whether the startup config was in sync before (only
+then does the confirm save it), the running config right after the commit, and the managed block that
+restores the previous state. A rollback then aborts only when nobody committed since ours; otherwise it keeps
+their commit: ours is confirmed and the previous managed block applied over it (docs/rendering.md, "Limits").
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from trafficshift.errors import TrafficShiftError
 
@@ -71,12 +79,47 @@ def _release_kept_lock(driver) -> None:
         driver._unlock()  # pylint: disable=protected-access - NAPALM's own lock, taken at the load
 
 
-def commit_confirmed(driver, router: str, revert_in_s: int) -> None:
+@dataclass(frozen=True)
+class _EosWindow:
+    """What an EOS confirmed commit needs at its confirm or rollback."""
+
+    #: the running config right after our commit: when it differs later, someone committed since
+    committed: str
+    #: running and startup configs were the same before our commit: confirming saves the startup config
+    save: bool
+    #: the managed block that restores the state before our commit (None: not known, e.g. provisioning)
+    undo: str | None
+
+
+#: the driver attribute holding the `_EosWindow` of the last EOS confirmed commit made through it
+_WINDOW = "trafficshift_eos_window"
+
+
+def _is_eos(driver) -> bool:
+    return getattr(driver, "platform", None) == "eos"
+
+
+def _config_body(text: str) -> list[str]:
+    # `show running-config` and `show startup-config` differ in their `!` header comments only
+    return [line.rstrip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("!")]
+
+
+def commit_confirmed(driver, router: str, revert_in_s: int, *, undo: str | None = None) -> None:
     """Commit the staged candidate; the router reverts by itself unless `confirm` follows in time. On Junos
     the configuration lock stays held until `confirm` (or `rollback`, or a pending-check finding nothing
-    pending), so nobody's candidate edits can ride along with the confirm."""
+    pending), so nobody's candidate edits can ride along with the confirm. On EOS, `undo` is the managed
+    block that restores the state before this commit, for a rollback after someone else's commit."""
     if revert_in_s <= 0 or revert_in_s % REVERT_GRANULARITY_S:
         raise ValueError(f"revert_in_s must be a positive multiple of {REVERT_GRANULARITY_S}, got {revert_in_s}")
+    if _is_eos(driver):
+        with _step(driver, router, "commit", discard_on_failure=True):
+            configs = driver.get_config(retrieve="all")
+            save = _config_body(configs["running"]) == _config_body(configs["startup"])
+            driver.commit_config(revert_in=revert_in_s)
+        # committed: a failure from here on leaves the timer to revert it, nothing to discard
+        with _step(driver, router, "commit"):
+            setattr(driver, _WINDOW, _EosWindow(driver.get_config(retrieve="running")["running"], save, undo))
+        return
     with _step(driver, router, "commit", discard_on_failure=True):
         if not _keeps_lock(driver):
             driver.commit_config(revert_in=revert_in_s)
@@ -95,8 +138,14 @@ def commit(driver, router: str) -> None:
 
 
 def confirm(driver, router: str) -> None:
+    """Make the pending confirmed commit permanent. EOS saves the startup config only when it was in sync
+    with the running config before our commit: otherwise someone's unsaved change would be saved with it."""
     with _step(driver, router, "confirm"):
-        driver.confirm_commit()
+        window = getattr(driver, _WINDOW, None)
+        if window is None or window.save:
+            driver.confirm_commit()  # EOS: the session commit, then `write memory`
+        else:
+            _eos_commit_session(driver, pending=True)
         _release_kept_lock(driver)
 
 
@@ -111,9 +160,45 @@ def has_pending_commit(driver, router: str) -> bool:
 
 
 def rollback(driver, router: str) -> None:
-    """Undo the last commit (a pending confirmed commit included) on the router."""
+    """Undo our last commit (a pending confirmed commit included) on the router, keeping anybody else's.
+
+    Junos: NAPALM's `rollback 1`, exact because the configuration lock was held since our load. EOS, after a
+    confirmed commit of ours: while it is pending and nobody committed since, the session is aborted; when
+    someone did, aborting would revert their commit too, so ours is confirmed and the managed block from
+    before it applied over theirs. A confirmed one is undone by that block as well. Neither saves the startup
+    config, except to undo a change whose confirm saved it."""
     with _step(driver, router, "rollback"):
-        driver.rollback()
+        window = getattr(driver, _WINDOW, None) if _is_eos(driver) else None
+        if window is None:
+            driver.rollback()
+            return
+        pending = bool(driver.config_session) and driver.has_pending_commit()  # ours, still pending
+        untouched = pending and _config_body(driver.get_config(retrieve="running")["running"]) == \
+            _config_body(window.committed)
+        if pending and (untouched or window.undo is None):
+            driver.discard_config()  # abort: back to the running config from before our commit
+        elif window.undo is None:
+            driver.rollback()  # a confirmed commit with no block to undo it: NAPALM's (configure replace)
+        else:
+            if pending:
+                _eos_commit_session(driver, pending=True)
+            driver.load_merge_candidate(config=window.undo)
+            if (driver.compare_config() or "").strip():
+                _eos_commit_session(driver, pending=False, save=window.save and not pending)
+            else:
+                driver.discard_config()
+        delattr(driver, _WINDOW)
+
+
+def _eos_commit_session(driver, *, pending: bool, save: bool = False) -> None:
+    """Commit NAPALM's open EOS config session (confirm it, when `pending`) without NAPALM's `write memory`,
+    unless `save`."""
+    session = driver.config_session
+    if not session or (pending and not driver.has_pending_commit()):
+        raise RuntimeError("no pending commit-confirm of this session found")
+    driver.device.run_commands([f"configure session {session} commit"] + (["write memory"] if save else []),
+                               encoding="text")
+    driver.config_session = None
 
 
 def running_config(driver, router: str, step: str = "read-back", *, discard_on_failure: bool = False) -> str:

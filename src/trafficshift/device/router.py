@@ -95,8 +95,18 @@ def apply(driver, network: Network, router: str, intents=None, drained_sites=Non
         deploy.discard(driver, router)
         raise deploy.DeployError(router, "commit", "the running config changed while the change was staged "
                                                    "(someone committed meanwhile); nothing was committed")
-    deploy.commit_confirmed(driver, router, revert_in)
+    deploy.commit_confirmed(driver, router, revert_in, undo=_undo_block(network, router, before) if guard else None)
     return {"router": router, "changed": True, "diff": scrub(text), "pending": True}
+
+
+def _undo_block(network: Network, router: str, running: str) -> str | None:
+    """The managed block that restores what `running` holds (its shifts read back and rendered again), for
+    a rollback that must keep a change someone committed after ours; None when it cannot be rendered."""
+    try:
+        previous = _still_possible(network, router, read_intents(network, router, running))
+        return render_shift(network, router, previous, _drained(network, previous))
+    except TrafficShiftError:
+        return None
 
 
 def confirm(driver, router: str) -> dict:
