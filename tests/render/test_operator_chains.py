@@ -67,3 +67,23 @@ def test_eos_refuses_a_neighbor_with_operator_policies_rather_than_replace_them(
     # ours alone, as an earlier baseline left them, are fine
     render_baseline(NETWORK, EOS, present=PresentObjects(chains={"100.64.1.1": (("TS-IN-Ethernet1",),
                                                                                 ("TS-OUT-Ethernet1", "ANYCAST-OUT"))}))
+
+
+def test_a_departed_links_policies_pass_everything_while_a_neighbor_applies_them_else_they_are_deleted():
+    # et-0/0/9 is not a link of ams01-r1 in the pillar; its session 100.64.9.9 is still on the router
+    present = PresentObjects(policies=("OP-OUT", "TS-IN-et-0-0-0", "TS-IN-et-0-0-9", "TS-OUT-et-0-0-9",
+                                       "TS-OUT-xe-0-0-7"),
+                             chains={"100.64.9.9": (("TS-IN-et-0-0-9",), ("TS-OUT-et-0-0-9", "ANYCAST-OUT"))})
+    text = render_baseline(NETWORK, JUNOS, present=present)
+    assert policy(text, "TS-IN-et-0-0-9") == ("    policy-statement TS-IN-et-0-0-9 {\n        term PASS {\n"
+                                              "            then next policy;\n        }\n    }")
+    assert "community delete TS-MARKER;\n                next policy;" in policy(text, "TS-OUT-et-0-0-9")
+    assert "delete:\n    policy-statement TS-OUT-xe-0-0-7;" in text  # nobody applies it: gone
+    assert "TS-IN-et-0-0-0;" in text and "delete:\n    policy-statement TS-IN-et-0-0-0" not in text  # a current link's
+
+    eos = render_baseline(NETWORK, EOS, present=PresentObjects(
+        policies=("TS-IN-Ethernet1", "TS-IN-Ethernet7", "TS-OUT-Ethernet7"), detour_lists=("TS-DETOUR6-Ethernet7",),
+        chains={"100.64.1.9": (("TS-IN-Ethernet7",), ())}))
+    assert "no route-map TS-IN-Ethernet7\nroute-map TS-IN-Ethernet7 permit 10\n!\n" in eos
+    assert "no route-map TS-OUT-Ethernet7\nno ipv6 prefix-list TS-DETOUR6-Ethernet7\n" in eos
+    assert "no route-map TS-IN-Ethernet1" not in eos

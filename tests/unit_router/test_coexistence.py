@@ -199,7 +199,8 @@ def operator_policies(text: str) -> dict[str, list[str]]:
     blocks, name = {}, None
     for line in text.splitlines():
         words = line.split()
-        if line.startswith("    ") and not line.startswith("     ") and words[:1] in (["policy-statement"], ["prefix-list"]):
+        top_level = line.startswith("    ") and not line.startswith("     ")
+        if top_level and words[:1] in (["policy-statement"], ["prefix-list"]):
             name = words[1] if words[1].startswith("OP-") else None
         if name is not None:
             blocks.setdefault(name, []).append(line)

@@ -3,6 +3,7 @@ keeps the shift the router runs, apply commits only a real change, errors name r
 diff carries a secret."""
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import napalm
@@ -293,3 +294,49 @@ def test_eos_confirm_saves_the_startup_config_only_when_it_was_in_sync_before(la
 def _body(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip() and not line.startswith("!")]
 
+
+#: a link each router gets and then loses in the pillar: (interface, link, how the operator deconfigures its session)
+DEPARTING = {
+    "junos": ("et-0/0/2", {"peer": "departing", "neighbor": "100.64.0.5", "local_address": "100.64.0.4/31",
+                           "peer_as": 65010, "kind": "private", "capacity_bps": 100000000000, "group": "pni"},
+              "delete protocols bgp group pni neighbor 100.64.0.5"),
+    "eos": ("Ethernet2", {"peer": "departing", "neighbor": "100.64.1.3", "local_address": "100.64.1.2/31",
+                          "peer_as": 65010, "kind": "private", "capacity_bps": 100000000000, "group": "pni"},
+            "router bgp 64512\n   no neighbor 100.64.1.3"),
+}
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_a_link_removed_from_the_pillar_keeps_no_shift_and_its_objects_leave_with_its_session(vendor, drivers):
+    (router, link), driver = ROUTERS[vendor], drivers[vendor]
+    interface, departing, deconfigure = DEPARTING[vendor]
+    data = copy.deepcopy(PILLAR["traffic"])
+    data["routers"][router]["links"][interface] = departing
+    wide = parse_network(data)
+    suffix = interface.replace("/", "-")
+    ops.provision(driver, wide, router, revert_in=3600)
+    shifts = [{"kind": "withdraw", "router": router, "link": interface, "pool": "web"},
+              {"kind": "detour", "router": router, "link": interface, "prefix": "198.51.100.0/24",
+               "from_link": f"{router}:{link}", "local_pref": 200}]
+    ops.apply(driver, wide, router, shifts, revert_in=3600)
+    ops.confirm(driver, router)
+    assert ops.current(driver, wide, router)["intents"] == [{**shifts[1], "from_link": None}, shifts[0]]
+    withdrawn = {"junos": "WITHDRAW-web", "eos": f"route-map TS-OUT-{suffix} deny"}[vendor]
+    assert withdrawn in ops.deploy.running_config(driver, router)
+
+    # the link leaves the pillar while its BGP session is still configured: its shifts end (its policies pass
+    # everything), the session keeps them (without, it would lose our announce filter)
+    assert ops.provision(driver, NETWORK, router, revert_in=3600)["changed"] is True
+    running = ops.deploy.running_config(driver, router)
+    assert f"TS-IN-{suffix}" in running and f"TS-OUT-{suffix}" in running
+    assert withdrawn not in running and "198.51.100.0/24" not in running and "DETOUR" not in running
+    assert ops.provision(driver, NETWORK, router, test=True)["changed"] is False
+
+    # once the operator deconfigures the session, the next provisioning deletes what is left of ours
+    ops.deploy.stage(driver, router, deconfigure)
+    ops.deploy.commit(driver, router)
+    assert ops.provision(driver, NETWORK, router, revert_in=3600)["changed"] is True
+    running = ops.deploy.running_config(driver, router)
+    assert f"TS-IN-{suffix}" not in running and f"TS-OUT-{suffix}" not in running
+    assert ops.provision(driver, NETWORK, router, test=True)["changed"] is False
+    assert ops.current(driver, NETWORK, router)["intents"] == []

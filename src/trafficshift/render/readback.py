@@ -68,8 +68,9 @@ def read_intents(network: Network, router: str, running_config: str) -> tuple[In
 def read_present_objects(vendor: str, running_config: str) -> PresentObjects:
     """What a router's running config holds that a new baseline has to account for: the pool prefix-lists
     (and EOS `network` statements), so it removes what the pillar no longer has (`structure.with_present`),
-    every BGP neighbor's effective import and export chain, so ours goes in front of the operator's, and
-    (Junos) the policy-statement names."""
+    every BGP neighbor's effective import and export chain, so ours goes in front of the operator's, the
+    policy names (Junos policy-statements, EOS route-maps) and (EOS) our detour prefix-lists, so the managed
+    objects of a link the pillar no longer has are found."""
     if vendor == "junos":
         lists, policies = {}, []
         tree = _junos_tree(running_config)
@@ -88,8 +89,12 @@ def read_present_objects(vendor: str, running_config: str) -> PresentObjects:
         bgp = [body for head, body in _eos_blocks(running_config) if head.startswith("router bgp ")]
         networks = tuple(line.split()[1] for body in bgp for line in body
                          if line.startswith("network ") and len(line.split()) >= 2)
+        route_maps = {head.split()[1] for head, _ in _eos_blocks(running_config)
+                      if head.startswith("route-map ") and len(head.split()) >= 2}
         return PresentObjects({name: prefixes for name, prefixes in all_lists.items() if POOL_LIST.fullmatch(name)},
-                              networks, chains=_eos_chains([line for body in bgp for line in body]))
+                              networks, chains=_eos_chains([line for body in bgp for line in body]),
+                              policies=tuple(sorted(route_maps)),
+                              detour_lists=tuple(sorted(name for name in all_lists if DETOUR_LIST.fullmatch(name))))
     raise ReadbackError(f"cannot read back {vendor!r} configs")
 
 

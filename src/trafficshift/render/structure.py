@@ -109,13 +109,14 @@ class Neighbor:
 class PresentObjects:
     """What a router's running config holds that the baseline must account for: the pool prefix-lists
     `POOL[6]-<pool>` an earlier baseline left, by name; on EOS the `network` statements under `router bgp`;
-    every BGP neighbor's effective (import, export) policy chain by address, ours included; on Junos the
-    names of all policy-statements."""
+    every BGP neighbor's effective (import, export) policy chain by address, ours included; the names of all
+    policies (Junos policy-statements, EOS route-maps); on EOS our detour prefix-lists."""
 
     lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
     networks: tuple[str, ...] = ()
     chains: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     policies: tuple[str, ...] = ()
+    detour_lists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,12 @@ class RouterConfig:
     #: policies left on the router that no chain uses any more (deleted)
     shared_announce_families: tuple[int, ...] = ()
     stale_policies: tuple[str, ...] = ()
+    #: the managed objects of links the pillar no longer has: policies a neighbor outside the pillar still
+    #: applies are made pass-through (no shift of theirs stays in effect; removing them would leave the
+    #: session without our announce filter), the others deleted, with (EOS) their detour prefix-lists
+    departed_neutral: tuple[Policy, ...] = ()
+    departed_deleted: tuple[str, ...] = ()
+    departed_lists: tuple[tuple[str, int], ...] = ()
 
     @property
     def baseline_lists(self) -> tuple[PrefixList, ...]:
@@ -524,7 +531,8 @@ def with_present(cfg: RouterConfig, present: PresentObjects, *, chains_operator_
         for neighbor in group.neighbors:
             key = str(ipaddress.ip_address(neighbor.address))
             ours.add(key)
-            imports, exports = (tuple(p for p in chain if not is_ours(p)) for chain in present.chains.get(key, ((), ())))
+            imports, exports = (tuple(p for p in chain if not is_ours(p))
+                                for chain in present.chains.get(key, ((), ())))
             if (imports or exports) and not chains_operator_policies:
                 raise RenderError(
                     f"router {cfg.name}: BGP neighbor {neighbor.address} ({neighbor.peer}) already applies the "
@@ -536,10 +544,28 @@ def with_present(cfg: RouterConfig, present: PresentObjects, *, chains_operator_
                 announce=shared_announce(neighbor.family) if exports else neighbor.announce))
         groups.append(dataclasses.replace(group, neighbors=tuple(neighbors)))
     shared = tuple(sorted({n.family for g in groups for n in g.neighbors if n.operator_export}))
-    # an announce policy a neighbor we do not render still uses (a link gone from the pillar) must stay
-    in_use = {p for key, chain in present.chains.items() if key not in ours for p in chain[1]}
+    # what neighbors we do not render (a link gone from the pillar) still apply must stay defined
+    in_use = {p for key, chain in present.chains.items() if key not in ours for p in chain[0] + chain[1]}
     stale_policies = tuple(sorted(p for p in present.policies
                                   if p in {shared_announce(f) for f in FAMILIES} - {shared_announce(f) for f in shared}
                                   and p not in in_use))
-    return dataclasses.replace(cfg, stale_lists=stale_lists, stale_networks=stale_networks, groups=tuple(groups),
-                               shared_announce_families=shared, stale_policies=stale_policies)
+    current = {p.name for p in cfg.policies}
+    departed = sorted(p for p in present.policies if MANAGED_POLICY.fullmatch(p) and p not in current)
+    return dataclasses.replace(
+        cfg, stale_lists=stale_lists, stale_networks=stale_networks, groups=tuple(groups),
+        shared_announce_families=shared, stale_policies=stale_policies,
+        departed_neutral=tuple(_pass_through(p) for p in departed if p in in_use),
+        departed_deleted=tuple(p for p in departed if p not in in_use),
+        departed_lists=tuple((name, 6 if name.startswith(f"{MANAGED_PREFIX}DETOUR6-") else 4)
+                             for name in present.detour_lists if name not in {n for n, _ in cfg.managed_list_slots}))
+
+
+#: the shift policies of one link (`import_policy`, `export_policy`)
+MANAGED_POLICY = re.compile(rf"{MANAGED_PREFIX}(?:IN|OUT)-[A-Za-z0-9.-]+")
+
+
+def _pass_through(name: str) -> Policy:
+    """A departed link's shift policy with no shift left in it: what an empty plan renders."""
+    if name.startswith(f"{MANAGED_PREFIX}IN-"):
+        return Policy(name, _numbered([]))
+    return Policy(name, _numbered([], strip_community=MARKER_COMMUNITY), direction="export")
