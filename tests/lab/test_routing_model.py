@@ -1,0 +1,183 @@
+"""The lab's routing model (issue 15), on its own: BGP best-path selection and longest-prefix match
+(routerlab.bgp), and Junos policy chains evaluated on the lab's configuration tree (routerlab.junos.policy),
+including the chains trafficshift renders with an operator's policies behind them."""
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from routerlab.bgp import Route, best_path, longest_match
+from routerlab.junos.config import parse_text
+from routerlab.junos.policy import evaluate
+
+
+def route(prefix="203.0.113.0/24", neighbor="100.64.0.1", peer_as=1299, **attributes) -> Route:
+    return Route.learned(prefix, neighbor, peer_as, **attributes)
+
+
+# -- best path -----------------------------------------------------------------------------------------------------
+def test_local_preference_beats_a_shorter_as_path():
+    short, preferred = route(), route(neighbor="100.64.0.3", peer_as=3320, as_path=(3320, 1, 2), local_pref=200)
+    assert best_path([short, preferred]) is preferred
+
+
+def test_a_shorter_as_path_then_the_lower_origin_win():
+    two, one = route(as_path=(1299, 1)), route(neighbor="100.64.0.3", peer_as=3320)
+    assert best_path([two, one]) is one
+    igp, incomplete = route(), route(neighbor="100.64.0.3", peer_as=3320, origin="incomplete")
+    assert best_path([incomplete, igp]) is igp
+
+
+def test_med_is_compared_only_between_routes_from_the_same_neighboring_as():
+    high, low = route(med=50), route(neighbor="100.64.0.9", med=10)
+    assert best_path([high, low]) is low
+    # another AS's lower MED does not count: the lower peer address decides
+    other = route(neighbor="100.64.0.3", peer_as=3320, med=0)
+    assert best_path([route(med=50), other]) == route(med=50)
+
+
+def test_ebgp_beats_ibgp_and_the_lower_router_id_then_peer_address_break_ties():
+    internal = route(neighbor="10.0.0.1", ebgp=False)
+    external = route(neighbor="100.64.0.9")
+    assert best_path([internal, external]) is external
+    a = route(neighbor="100.64.0.9", peer_router_id="192.0.2.1")
+    b = route(neighbor="100.64.0.1", peer_router_id="192.0.2.7")
+    assert best_path([b, a]) is a
+    assert best_path([route(neighbor="100.64.0.9"), route(neighbor="100.64.0.1")]).neighbor == "100.64.0.1"
+    assert best_path([]) is None
+
+
+def test_forwarding_uses_the_most_specific_prefix():
+    rib = {r.prefix: r for r in (route("203.0.112.0/22"), route("203.0.113.0/24", neighbor="100.64.0.3", peer_as=3320))}
+    assert longest_match(rib, "203.0.113.7").neighbor == "100.64.0.3"
+    assert longest_match(rib, "203.0.114.1").prefix == ipaddress.ip_network("203.0.112.0/22")
+    assert longest_match(rib, "198.51.100.1") is None and longest_match(rib, "2001:db8::1") is None
+
+
+# -- Junos policy chains ---------------------------------------------------------------------------------------------
+CONFIG = """
+policy-options {
+    prefix-list POOL-web {
+        203.0.113.0/24;
+    }
+    prefix-list OP-MARTIANS {
+        10.0.0.0/8;
+    }
+    policy-statement TS-IN-et-0-0-1 {
+        term DETOUR {
+            from {
+                route-filter 198.51.100.0/24 exact;
+            }
+            then {
+                local-preference 200;
+                community add TS-MARKER;
+            }
+        }
+        term PASS {
+            then next policy;
+        }
+    }
+    policy-statement TS-OUT-et-0-0-1 {
+        term PREPEND-web {
+            from {
+                prefix-list POOL-web;
+            }
+            then {
+                community delete TS-MARKER;
+                as-path-prepend "64512 64512";
+            }
+        }
+        term PASS {
+            then {
+                community delete TS-MARKER;
+                next policy;
+            }
+        }
+    }
+    policy-statement TS-OUT-et-0-0-0 {
+        term WITHDRAW-web {
+            from {
+                prefix-list POOL-web;
+            }
+            then reject;
+        }
+        term PASS {
+            then next policy;
+        }
+    }
+    policy-statement ANYCAST-OUT {
+        term ANYCAST-OUT {
+            from {
+                prefix-list POOL-web;
+            }
+            then accept;
+        }
+        term REJECT {
+            then reject;
+        }
+    }
+    policy-statement OP-BOGONS {
+        term MARTIANS {
+            from {
+                prefix-list-filter OP-MARTIANS orlonger;
+            }
+            then reject;
+        }
+    }
+    policy-statement OP-PREFER {
+        term PREFER {
+            from community OP-CUSTOMER;
+            then {
+                local-preference 150;
+                accept;
+            }
+        }
+    }
+    community TS-MARKER members 64512:4242;
+    community OP-CUSTOMER members 64512:100;
+}
+"""
+TREE = parse_text(CONFIG).tree
+
+
+def test_a_detour_term_sets_local_preference_and_the_marker_and_falls_through_to_the_default_accept():
+    learned = route("198.51.100.0/24", neighbor="100.64.0.3", peer_as=3320)
+    kept = evaluate(TREE, ["TS-IN-et-0-0-1"], learned, direction="import")
+    assert kept.local_pref == 200 and kept.communities == {"64512:4242"}
+    other = route("192.0.2.0/24", neighbor="100.64.0.3", peer_as=3320)
+    assert evaluate(TREE, ["TS-IN-et-0-0-1"], other, direction="import") == other
+
+
+def test_the_operators_policy_after_ours_still_decides_and_a_later_local_preference_overrides_ours():
+    chain = ["TS-IN-et-0-0-1", "OP-BOGONS", "OP-PREFER"]
+    martian = route("10.1.0.0/16", neighbor="100.64.0.3", peer_as=3320)
+    assert evaluate(TREE, chain, martian, direction="import") is None
+    customer = route("198.51.100.0/24", neighbor="100.64.0.3", peer_as=3320, communities=frozenset({"64512:100"}))
+    # Junos carries modifications along the chain: the operator's later local-preference wins over the detour's
+    assert evaluate(TREE, chain, customer, direction="import").local_pref == 150
+
+
+def test_export_prepends_or_withdraws_a_pool_and_announces_only_the_pools():
+    pool = Route(ipaddress.ip_network("203.0.113.0/24"), protocol="aggregate", communities=frozenset({"64512:4242"}))
+    sent = evaluate(TREE, ["TS-OUT-et-0-0-1", "ANYCAST-OUT"], pool, direction="export")
+    assert sent.as_path == (64512, 64512) and sent.communities == frozenset()
+    assert evaluate(TREE, ["TS-OUT-et-0-0-0", "ANYCAST-OUT"], pool, direction="export") is None
+    transit = route("192.0.2.0/24")
+    assert evaluate(TREE, ["TS-OUT-et-0-0-1", "ANYCAST-OUT"], transit, direction="export") is None
+    # without a policy deciding, BGP's default export sends active BGP routes only, never a local aggregate
+    assert evaluate(TREE, [], transit, direction="export") == transit
+    assert evaluate(TREE, [], pool, direction="export") is None
+
+
+@pytest.mark.parametrize(("how", "prefix", "matches"), [
+    ("exact", "10.0.0.0/8", True), ("exact", "10.1.0.0/16", False),
+    ("orlonger", "10.0.0.0/8", True), ("orlonger", "10.1.0.0/16", True), ("orlonger", "11.0.0.0/8", False),
+    ("longer", "10.0.0.0/8", False), ("longer", "10.1.0.0/16", True),
+    ("upto /16", "10.1.0.0/16", True), ("upto /16", "10.1.1.0/24", False),
+    ("prefix-length-range /12-/20", "10.1.0.0/16", True), ("prefix-length-range /12-/20", "10.0.0.0/8", False),
+])
+def test_route_filter_match_types(how, prefix, matches):
+    tree = parse_text(f"policy-options {{ policy-statement F {{ term T {{ from {{ route-filter 10.0.0.0/8 {how}; }}"
+                      f" then reject; }} }} }}").tree
+    assert (evaluate(tree, ["F"], route(prefix), direction="import") is None) is matches
