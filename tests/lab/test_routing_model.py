@@ -1,6 +1,7 @@
 """The lab's routing model (issue 15), on its own: BGP best-path selection and longest-prefix match
-(routerlab.bgp), and Junos policy chains evaluated on the lab's configuration tree (routerlab.junos.policy),
-including the chains trafficshift renders with an operator's policies behind them."""
+(routerlab.bgp), Junos policy chains (routerlab.junos.policy) and EOS neighbor route-maps and prefix-lists
+(routerlab.eos.policy) evaluated on the lab's configuration trees, on the policies trafficshift renders and
+an operator's beside them."""
 from __future__ import annotations
 
 import ipaddress
@@ -8,6 +9,9 @@ import ipaddress
 import pytest
 
 from routerlab.bgp import Route, best_path, longest_match
+from routerlab.eos.config import Config
+from routerlab.eos.policy import evaluate as eos_evaluate
+from routerlab.eos.policy import prefix_list_permits
 from routerlab.junos.config import parse_text
 from routerlab.junos.policy import evaluate
 
@@ -181,3 +185,100 @@ def test_route_filter_match_types(how, prefix, matches):
     tree = parse_text(f"policy-options {{ policy-statement F {{ term T {{ from {{ route-filter 10.0.0.0/8 {how}; }}"
                       f" then reject; }} }} }}").tree
     assert (evaluate(tree, ["F"], route(prefix), direction="import") is None) is matches
+
+
+# -- EOS route-maps and prefix-lists --------------------------------------------------------------------------------
+EOS_CONFIG = """
+ip prefix-list ANYCAST-OUT
+   seq 10 permit 203.0.113.0/24
+!
+ip prefix-list OP-SHORT
+   seq 10 permit 0.0.0.0/0 le 24
+!
+ip prefix-list POOL-web
+   seq 10 permit 203.0.113.0/24
+!
+ip prefix-list TS-DETOUR-Ethernet2
+   seq 10 permit 198.51.100.0/24
+!
+ip community-list OP-CUSTOMER permit 64512:100
+!
+route-map OP-IN permit 10
+   match ip address prefix-list OP-SHORT
+   set local-preference 120
+!
+route-map TS-IN-Ethernet2 permit 10
+   match ip address prefix-list TS-DETOUR-Ethernet2
+   set local-preference 200
+   set community 64512:4242 additive
+!
+route-map TS-IN-Ethernet2 permit 20
+!
+route-map TS-OUT-Ethernet1 deny 10
+   match ip address prefix-list POOL-web
+!
+route-map TS-OUT-Ethernet1 permit 20
+   set community 64512:4242 delete
+!
+route-map TS-OUT-Ethernet2 permit 10
+   match ip address prefix-list POOL-web
+   set as-path prepend 64512 64512
+   set community 64512:4242 delete
+!
+route-map TS-OUT-Ethernet2 permit 20
+   set community 64512:4242 delete
+!
+router bgp 64512
+   neighbor transit peer group
+   neighbor transit route-map OP-IN in
+   neighbor 100.64.1.1 peer group transit
+   neighbor 100.64.1.1 remote-as 174
+   neighbor 100.64.1.1 route-map TS-OUT-Ethernet1 out
+   neighbor 100.64.1.1 prefix-list ANYCAST-OUT out
+   neighbor 100.64.1.3 remote-as 3320
+   neighbor 100.64.1.3 route-map TS-IN-Ethernet2 in
+   neighbor 100.64.1.3 route-map TS-OUT-Ethernet2 out
+   neighbor 100.64.1.3 prefix-list ANYCAST-OUT out
+!
+"""
+
+
+@pytest.fixture(scope="module")
+def eos_config():
+    return Config.from_text(EOS_CONFIG)
+
+
+def test_eos_detour_entry_sets_local_preference_and_the_marker_and_other_routes_pass(eos_config):
+    learned = route("198.51.100.0/24", neighbor="100.64.1.3", peer_as=3320)
+    kept = eos_evaluate(eos_config, "100.64.1.3", learned, direction="import")
+    assert kept.local_pref == 200 and kept.communities == {"64512:4242"}
+    other = route("192.0.2.0/24", neighbor="100.64.1.3", peer_as=3320)
+    assert eos_evaluate(eos_config, "100.64.1.3", other, direction="import") == other
+
+
+def test_eos_peer_group_policy_applies_to_its_member_with_the_implicit_deny(eos_config):
+    short = route("192.0.2.0/24", neighbor="100.64.1.1", peer_as=174)
+    assert eos_evaluate(eos_config, "100.64.1.1", short, direction="import").local_pref == 120
+    too_long = route("192.0.2.0/25", neighbor="100.64.1.1", peer_as=174)
+    assert eos_evaluate(eos_config, "100.64.1.1", too_long, direction="import") is None
+
+
+def test_eos_export_withdraws_or_prepends_a_pool_and_the_prefix_list_sends_only_pools(eos_config):
+    pool = Route(ipaddress.ip_network("203.0.113.0/24"), protocol="aggregate", communities=frozenset({"64512:4242"}))
+    assert eos_evaluate(eos_config, "100.64.1.1", pool, direction="export") is None
+    sent = eos_evaluate(eos_config, "100.64.1.3", pool, direction="export")
+    assert sent.as_path == (64512, 64512) and sent.communities == frozenset()
+    transit = route("192.0.2.0/24")
+    assert eos_evaluate(eos_config, "100.64.1.3", transit, direction="export") is None
+
+
+@pytest.mark.parametrize(("entry", "prefix", "permits"), [
+    ("10.0.0.0/8", "10.0.0.0/8", True), ("10.0.0.0/8", "10.1.0.0/16", False),
+    ("10.0.0.0/8 le 16", "10.1.0.0/16", True), ("10.0.0.0/8 le 16", "10.1.1.0/24", False),
+    ("10.0.0.0/8 ge 16", "10.0.0.0/8", False), ("10.0.0.0/8 ge 16", "10.1.1.1/32", True),
+    ("10.0.0.0/8 ge 16 le 24", "10.1.1.0/24", True), ("10.0.0.0/8 ge 16 le 24", "10.1.1.0/25", False),
+])
+def test_eos_prefix_list_length_bounds(entry, prefix, permits):
+    config = Config.from_text(f"ip prefix-list L\n   seq 10 permit {entry}\n!\n")
+    assert prefix_list_permits(config, "L", ipaddress.ip_network(prefix)) is permits
+    assert prefix_list_permits(config, "NONE", ipaddress.ip_network(prefix)) is False
