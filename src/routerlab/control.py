@@ -9,12 +9,17 @@
     DELETE /devices/NAME/faults          clear every fault
     POST   /devices/NAME/reboot          lose uncommitted state, keep committed config; body {"down_s": N}:
                                          not listening for N wall seconds, then back on the same port(s)
+    PUT    /devices/NAME/routes/ADDRESS  the routes BGP neighbor ADDRESS sends, replacing its earlier ones:
+                                         {"peer_as": N, "routes": [{"prefix", "as_path", "origin", "med",
+                                         "communities"}]} (routing model, docs/lab.md)
+    GET    /devices/NAME/rib             prefix -> the best path among the routes the import policies accept
 
 `ControlClient` is the matching client (stdlib only, so any process can use it).
 """
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import urllib.error
 import urllib.request
@@ -22,6 +27,7 @@ from dataclasses import asdict
 
 from aiohttp import web
 
+from routerlab.bgp import Route
 from routerlab.device import Device
 
 
@@ -89,6 +95,23 @@ def build_app(devices: dict[str, Device], control_url) -> web.Application:
             task.add_done_callback(restarts.discard)
         return web.json_response({"rebooted": request.match_info["name"], "down_s": down_s})
 
+    async def set_routes(request):
+        """The routes a neighbor sends, replacing what it sent before: {"peer_as": N, "routes": [{"prefix",
+        "as_path", "origin", "med", "communities"}, ...]} (an empty list withdraws them all)."""
+        dev = device_or_404(request)
+        try:
+            body = await request.json()
+            neighbor = str(ipaddress.ip_address(request.match_info["neighbor"]))
+            routes = routes_from_json(neighbor, body)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise web.HTTPBadRequest(text=f"{type(exc).__name__}: {exc}") from None
+        dev.receive(neighbor, routes)
+        return web.json_response({"neighbor": neighbor, "routes": len(routes)})
+
+    async def get_rib(request):
+        return web.json_response({str(prefix): route_to_json(route)
+                                  for prefix, route in device_or_404(request).rib().items()})
+
     app = web.Application()
     app.add_routes([
         web.get("/devices", list_devices),
@@ -99,8 +122,29 @@ def build_app(devices: dict[str, Device], control_url) -> web.Application:
         web.post("/devices/{name}/faults", set_faults),
         web.delete("/devices/{name}/faults", clear_faults),
         web.post("/devices/{name}/reboot", reboot),
+        web.put("/devices/{name}/routes/{neighbor}", set_routes),
+        web.get("/devices/{name}/rib", get_rib),
     ])
     return app
+
+
+def routes_from_json(neighbor: str, body: dict) -> list[Route]:
+    peer_as = int(body["peer_as"])
+    routes = []
+    for entry in body.get("routes", []):
+        if not isinstance(entry, dict):
+            raise ValueError(f"a route must be an object, got {entry!r}")
+        as_path = entry.get("as_path")
+        routes.append(Route.learned(
+            entry["prefix"], neighbor, peer_as, None if as_path is None else [int(a) for a in as_path],
+            origin=entry.get("origin", "igp"), med=None if entry.get("med") is None else int(entry["med"]),
+            communities=frozenset(str(c) for c in entry.get("communities", ()))))
+    return routes
+
+
+def route_to_json(route: Route) -> dict:
+    return {"neighbor": route.neighbor, "as_path": list(route.as_path), "origin": route.origin, "med": route.med,
+            "local_pref": route.effective_local_pref, "communities": sorted(route.communities)}
 
 
 class ControlError(RuntimeError):
@@ -145,6 +189,15 @@ class ControlClient:
 
     def clear(self) -> dict:
         return self._call("DELETE", "/faults")
+
+    def receive(self, neighbor: str, peer_as: int, routes: list[dict]) -> dict:
+        """`neighbor` (in `peer_as`) now sends exactly `routes` ({"prefix", "as_path", "origin", "med",
+        "communities"}; an empty list withdraws all)."""
+        return self._call("PUT", f"/routes/{neighbor}", {"peer_as": peer_as, "routes": routes})
+
+    def rib(self) -> dict:
+        """Prefix -> the best path the router selected among the routes its import policies accept."""
+        return self._call("GET", "/rib")
 
     def reboot(self, down_s: float = 0) -> dict:
         """Reboot now; with `down_s` the device refuses connections for that many wall seconds (it answers

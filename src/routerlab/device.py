@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from routerlab.bgp import Route, best_path
 from routerlab.clock import LabClock
 from routerlab.faults import Faults
 
@@ -56,6 +57,9 @@ class Device(abc.ABC):
         self.down = False
         #: set by `stop` so that a restart under way does not listen again
         self.stopped = False
+        #: the routes each BGP neighbor sends (neighbor address -> prefix -> route), set through the control
+        #: API; runtime state, not kept across a lab restart
+        self.received: dict[str, dict] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -109,6 +113,27 @@ class Device(abc.ABC):
     def record_commit(self, user: str, comment: str = "", kind: str = "commit") -> None:
         self.commits.append(CommitRecord(user=user, time=self.clock.now(), comment=comment, kind=kind))
         self.save_state()
+
+    # -- routing (issue 15: the lab's routing model) ---------------------------------------------------
+    def receive(self, neighbor: str, routes: list[Route]) -> None:
+        """`neighbor` now sends exactly `routes` (an empty list withdraws everything it sent)."""
+        self.received[neighbor] = {route.prefix: route for route in routes}
+
+    @abc.abstractmethod
+    def import_policy(self, route: Route) -> Route | None:
+        """`route` (learned from `route.neighbor`) after the committed import policy of that neighbor; None
+        when it is rejected or the router has no session with that neighbor."""
+
+    def rib(self) -> dict:
+        """The best path per prefix among the received routes the import policies accept."""
+        candidates: dict = {}
+        for routes in self.received.values():
+            for route in routes.values():
+                kept = self.import_policy(route)
+                if kept is not None:
+                    candidates.setdefault(kept.prefix, []).append(kept)
+        return {prefix: best_path(routes) for prefix, routes in sorted(candidates.items(),
+                                                                        key=lambda item: (item[0].version, item[0]))}
 
     # -- fault helpers for vendor servers --------------------------------------------------------------
     async def reply_delay(self) -> None:

@@ -1,14 +1,17 @@
 """The lab's routing model (issue 15), on its own: BGP best-path selection and longest-prefix match
 (routerlab.bgp), Junos policy chains (routerlab.junos.policy) and EOS neighbor route-maps and prefix-lists
 (routerlab.eos.policy) evaluated on the lab's configuration trees, on the policies trafficshift renders and
-an operator's beside them."""
+an operator's beside them; and on lab devices, routes sent through the control API and the RIB their
+committed import policies give."""
 from __future__ import annotations
 
 import ipaddress
 
 import pytest
 
+from routerlab import DeviceSpec, Lab
 from routerlab.bgp import Route, best_path, longest_match
+from routerlab.control import ControlError
 from routerlab.eos.config import Config
 from routerlab.eos.policy import evaluate as eos_evaluate
 from routerlab.eos.policy import prefix_list_permits
@@ -282,3 +285,59 @@ def test_eos_prefix_list_length_bounds(entry, prefix, permits):
     config = Config.from_text(f"ip prefix-list L\n   seq 10 permit {entry}\n!\n")
     assert prefix_list_permits(config, "L", ipaddress.ip_network(prefix)) is permits
     assert prefix_list_permits(config, "NONE", ipaddress.ip_network(prefix)) is False
+
+
+# -- on lab devices: routes sent through the control API, the RIB after the committed import policies ---------------
+JUNOS_SESSIONS = """
+protocols {
+    bgp {
+        group transit {
+            import OP-BOGONS;
+            neighbor 100.64.0.1 {
+                peer-as 1299;
+            }
+        }
+        group pni {
+            neighbor 100.64.0.3 {
+                import [ TS-IN-et-0-0-1 OP-PREFER ];
+                peer-as 3320;
+            }
+        }
+    }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def routing_lab():
+    specs = [DeviceSpec("r-junos", "junos", initial_config=CONFIG + JUNOS_SESSIONS),
+             DeviceSpec("r-eos", "eos", initial_config=EOS_CONFIG)]
+    with Lab(specs) as lab:
+        yield lab
+
+
+def test_the_junos_rib_holds_the_best_path_after_each_neighbors_import_chain(routing_lab):
+    control = routing_lab.control("r-junos")
+    control.receive("100.64.0.1", 1299, [{"prefix": "198.51.100.0/24"}, {"prefix": "10.0.0.0/8"}])
+    control.receive("100.64.0.3", 3320, [{"prefix": "198.51.100.0/24", "as_path": [3320, 64999]}])
+    control.receive("100.64.0.9", 65009, [{"prefix": "192.0.2.0/24"}])  # no session with it: ignored
+    rib = control.rib()
+    # the detour's local preference beats the shorter path; the martian is rejected by the group's chain
+    assert set(rib) == {"198.51.100.0/24"}
+    assert rib["198.51.100.0/24"]["neighbor"] == "100.64.0.3" and rib["198.51.100.0/24"]["local_pref"] == 200
+    assert rib["198.51.100.0/24"]["communities"] == ["64512:4242"]
+    control.receive("100.64.0.3", 3320, [])  # withdrawn: the transit path takes over
+    assert control.rib()["198.51.100.0/24"]["neighbor"] == "100.64.0.1"
+
+
+def test_the_eos_rib_follows_the_neighbor_route_maps_and_bad_input_is_refused(routing_lab):
+    control = routing_lab.control("r-eos")
+    control.receive("100.64.1.1", 174, [{"prefix": "198.51.100.0/24"}, {"prefix": "198.51.100.0/25"}])
+    control.receive("100.64.1.3", 3320, [{"prefix": "198.51.100.0/24", "as_path": [3320, 1, 2]}])
+    rib = control.rib()
+    assert rib["198.51.100.0/24"]["neighbor"] == "100.64.1.3" and rib["198.51.100.0/24"]["local_pref"] == 200
+    assert "198.51.100.0/25" not in rib  # the peer group's OP-IN allows /24 and shorter only
+    with pytest.raises(ControlError, match="400"):
+        control.receive("100.64.1.1", 174, [{"prefix": "not-a-prefix"}])
+    with pytest.raises(ControlError, match="400"):
+        control.receive("100.64.1.1", 174, [{"prefix": "192.0.2.0/24", "origin": "bogus"}])

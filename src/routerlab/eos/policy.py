@@ -167,3 +167,25 @@ def evaluate(config: Config, neighbor: str, route: Route, *, direction: str) -> 
     if route_map is not None:
         return apply_route_map(config, route_map, route)
     return route
+
+
+def configured_neighbors(config: Config) -> set[str]:
+    """The neighbor addresses `router bgp` configures (a `remote-as` or a peer group of their own)."""
+    found = set()
+
+    def walk(node: Node) -> None:
+        for child in node.children:
+            words = child.text.split()
+            session = words[2:3] == ["remote-as"] or words[2:4] == ["peer", "group"]
+            if words[:1] == ["neighbor"] and session:
+                try:
+                    found.add(str(ipaddress.ip_address(words[1])))
+                except ValueError:
+                    pass  # a peer group's own settings
+            if child.mode is not None:
+                walk(child)
+
+    for node in config.root.children:
+        if node.text.startswith("router bgp "):
+            walk(node)
+    return found

@@ -24,7 +24,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from routerlab.bgp import Route
 from routerlab.device import Device
+from routerlab.eos import policy
 from routerlab.eos.commands import MAX_SAVED_SESSIONS, Cli, CommandFailed, DropConnection, Session
 from routerlab.eos.config import Config
 
@@ -170,6 +172,12 @@ class EosDevice(Device):
 
     def committed_config(self) -> str:
         return self.running.render()
+
+    def import_policy(self, route: Route) -> Route | None:
+        if route.neighbor is None or str(ipaddress.ip_address(route.neighbor)) not in \
+                policy.configured_neighbors(self.running):
+            return None
+        return policy.evaluate(self.running, route.neighbor, route, direction="import")
 
     def uptime(self) -> float:
         return self.clock.now() - self.boot_time

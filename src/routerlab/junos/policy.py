@@ -164,3 +164,28 @@ def evaluate(tree: Node, chain: Sequence[str], route: Route, *, direction: str) 
     if direction == "import":
         return route
     return route if route.protocol == "bgp" else None
+
+
+def neighbor_chains(tree: Node) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Every configured BGP neighbor's (import chain, export chain): its own statement, else its group's,
+    else the global one (Juniper: a peer-level statement overrides the group's, a group-level one the
+    global one)."""
+    def own(node: Node) -> dict[str, tuple[str, ...]]:
+        return {key: tuple(node.children[key].values) for key in ("import", "export")
+                if key in node.children and node.children[key].kind == "list"}
+
+    bgp = tree.find("protocols", "bgp")
+    if bgp is None:
+        return {}
+    chains = {}
+    top = own(bgp)
+    for group in bgp.children.values():
+        if group.kind != "container" or group.name_words[:1] != ["group"]:
+            continue
+        in_group = {**top, **own(group)}
+        for neighbor in group.children.values():
+            words = neighbor.name_words
+            if neighbor.kind == "container" and words[:1] == ["neighbor"] and len(words) == 2:
+                chain = {**in_group, **own(neighbor)}
+                chains[str(ipaddress.ip_address(words[1]))] = (chain.get("import", ()), chain.get("export", ()))
+    return chains

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import itertools
 import logging
 import re
@@ -16,8 +17,10 @@ from collections import deque
 import asyncssh
 from lxml import etree
 
+from routerlab.bgp import Route
 from routerlab.device import Device
 from routerlab.junos import config as cfg
+from routerlab.junos import policy
 from routerlab.junos.database import Client, ConfigDatabase, DatabaseError, Revision, RpcErrorInfo
 from routerlab.junos.rpc import JUNOS_NS, DropConnection, RpcHandlers, render_error, serial_for
 
@@ -333,6 +336,13 @@ class JunosDevice(Device):
     # -- inspection --------------------------------------------------------------------------------------
     def committed_config(self) -> str:
         return self.db.committed.render()
+
+    def import_policy(self, route: Route) -> Route | None:
+        chains = policy.neighbor_chains(self.db.committed)
+        key = str(ipaddress.ip_address(route.neighbor)) if route.neighbor else None
+        if key not in chains:
+            return None
+        return policy.evaluate(self.db.committed, chains[key][0], route, direction="import")
 
     def hostname(self) -> str:
         node = self.db.committed.find("system", "host-name")
