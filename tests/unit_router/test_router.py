@@ -100,11 +100,7 @@ class PersonCommitsDuringCompare:
 
 def test_eos_refuses_to_commit_over_a_change_someone_committed_while_ours_was_staged(lab):
     router, link = ROUTERS["eos"]
-    entry = lab.inventory()[router]
-    opened = [napalm.get_network_driver("eos")(entry["host"], entry["username"], entry["password"],
-                                               optional_args=napalm_optional_args(entry)) for _ in range(2)]
-    for driver in opened:
-        driver.open()
+    opened = open_eos(lab)
     try:
         ours, person = opened
         with pytest.raises(DeployError, match="running config changed while the change was staged") as failed:
@@ -203,11 +199,12 @@ def test_scrub_hides_secret_values_in_diffs():
                                "+    encrypted-password <removed>\n ntp server 192.0.2.123")
 
 
-def open_eos_pair(lab):
+def open_eos(lab, count: int = 2) -> list:
+    """`count` open NAPALM sessions to the EOS router: ours and a person's."""
     router, _ = ROUTERS["eos"]
     entry = lab.inventory()[router]
     opened = [napalm.get_network_driver("eos")(entry["host"], entry["username"], entry["password"],
-                                               optional_args=napalm_optional_args(entry)) for _ in range(2)]
+                                               optional_args=napalm_optional_args(entry)) for _ in range(count)]
     for driver in opened:
         driver.open()
     return opened
@@ -227,7 +224,7 @@ def running(driver) -> str:
 
 def test_eos_rollback_keeps_a_commit_someone_made_during_the_confirm_window(lab):
     router, link = ROUTERS["eos"]
-    ours, person = open_eos_pair(lab)
+    ours, person = open_eos(lab)
     try:
         ops.provision(ours, NETWORK, router, revert_in=3600)
         ops.apply(ours, NETWORK, router, withdraw(router, link), revert_in=3600)
@@ -256,7 +253,7 @@ def test_eos_rollback_keeps_a_commit_someone_made_during_the_confirm_window(lab)
 
 def test_eos_rollback_with_no_one_elses_commit_aborts_to_exactly_the_config_before(lab):
     router, link = ROUTERS["eos"]
-    ours, = open_eos_pair(lab)[:1]
+    ours, = open_eos(lab, 1)
     try:
         ops.provision(ours, NETWORK, router, revert_in=3600)
         before, startup = running(ours), saved(ours)
@@ -271,7 +268,7 @@ def test_eos_rollback_with_no_one_elses_commit_aborts_to_exactly_the_config_befo
 
 def test_eos_confirm_saves_the_startup_config_only_when_it_was_in_sync_before(lab):
     router, link = ROUTERS["eos"]
-    ours, person = open_eos_pair(lab)
+    ours, person = open_eos(lab)
     try:
         ops.provision(ours, NETWORK, router, revert_in=3600)  # confirmed and saved: in sync
         assert ops.apply(ours, NETWORK, router, withdraw(router, link), revert_in=3600)["pending"]

@@ -86,11 +86,11 @@ def read_present_objects(vendor: str, running_config: str) -> PresentObjects:
         return PresentObjects(lists, chains=_junos_chains(tree), policies=tuple(sorted(policies)))
     if vendor == "eos":
         _, all_lists = _eos_terms(running_config)
-        bgp = [body for head, body in _eos_blocks(running_config) if head.startswith("router bgp ")]
+        blocks = _eos_blocks(running_config)
+        bgp = [body for head, body in blocks if head.startswith("router bgp ")]
         networks = tuple(line.split()[1] for body in bgp for line in body
                          if line.startswith("network ") and len(line.split()) >= 2)
-        route_maps = {head.split()[1] for head, _ in _eos_blocks(running_config)
-                      if head.startswith("route-map ") and len(head.split()) >= 2}
+        route_maps = {head.split()[1] for head, _ in blocks if head.startswith("route-map ") and len(head.split()) >= 2}
         return PresentObjects({name: prefixes for name, prefixes in all_lists.items() if POOL_LIST.fullmatch(name)},
                               networks, chains=_eos_chains([line for body in bgp for line in body]),
                               policies=tuple(sorted(route_maps)),

@@ -546,10 +546,10 @@ def with_present(cfg: RouterConfig, present: PresentObjects, *, chains_operator_
     shared = tuple(sorted({n.family for g in groups for n in g.neighbors if n.operator_export}))
     # what neighbors we do not render (a link gone from the pillar) still apply must stay defined
     in_use = {p for key, chain in present.chains.items() if key not in ours for p in chain[0] + chain[1]}
-    stale_policies = tuple(sorted(p for p in present.policies
-                                  if p in {shared_announce(f) for f in FAMILIES} - {shared_announce(f) for f in shared}
-                                  and p not in in_use))
+    unused_announce = {shared_announce(f) for f in FAMILIES} - {shared_announce(f) for f in shared}
+    stale_policies = tuple(sorted(p for p in present.policies if p in unused_announce and p not in in_use))
     current = {p.name for p in cfg.policies}
+    slots = {name for name, _ in cfg.managed_list_slots}
     departed = sorted(p for p in present.policies if MANAGED_POLICY.fullmatch(p) and p not in current)
     return dataclasses.replace(
         cfg, stale_lists=stale_lists, stale_networks=stale_networks, groups=tuple(groups),
@@ -557,7 +557,7 @@ def with_present(cfg: RouterConfig, present: PresentObjects, *, chains_operator_
         departed_neutral=tuple(_pass_through(p) for p in departed if p in in_use),
         departed_deleted=tuple(p for p in departed if p not in in_use),
         departed_lists=tuple((name, 6 if name.startswith(f"{MANAGED_PREFIX}DETOUR6-") else 4)
-                             for name in present.detour_lists if name not in {n for n, _ in cfg.managed_list_slots}))
+                             for name in present.detour_lists if name not in slots))
 
 
 #: the shift policies of one link (`import_policy`, `export_policy`)
