@@ -71,6 +71,16 @@ def _address_key(value: str | None) -> tuple[int, int]:
     return (0, int(address)) if address.version == 4 else (0, int(address) + (1 << 32))
 
 
+#: the steps of best-path selection, in order; `losing_step` names the one a route loses at
+STEPS = ("local-preference", "as-path", "origin", "med", "ebgp", "router-id", "peer-address")
+
+
+def _step_keys(route: Route) -> tuple:
+    """The route's value at every step, lower is better (MED handled apart: it compares within one AS)."""
+    return (-route.effective_local_pref, len(route.as_path), ORIGINS.index(route.origin), route.med or 0,
+            not route.ebgp, _address_key(route.peer_router_id or route.neighbor), _address_key(route.neighbor))
+
+
 def best_path(routes: Iterable[Route]) -> Route | None:
     """The route BGP selects among `routes` for one prefix (module docstring for the order); None if none."""
     candidates = list(routes)
@@ -88,6 +98,26 @@ def best_path(routes: Iterable[Route]) -> Route | None:
     if any(r.ebgp for r in candidates):
         candidates = [r for r in candidates if r.ebgp]
     return min(candidates, key=lambda r: (_address_key(r.peer_router_id or r.neighbor), _address_key(r.neighbor)))
+
+
+def ranked(routes: Iterable[Route]) -> list[Route]:
+    """`routes` for one prefix with the best path first, the others in neighbor-address order."""
+    routes = list(routes)
+    best = best_path(routes)
+    rest = sorted((r for r in routes if r is not best), key=lambda r: _address_key(r.neighbor))
+    return [best, *rest] if best is not None else []
+
+
+def losing_step(route: Route, best: Route) -> str | None:
+    """The first step of `STEPS` at which `route` loses to `best` (None: it is the best)."""
+    if route is best or route == best:
+        return None
+    for step, mine, theirs in zip(STEPS, _step_keys(route), _step_keys(best)):
+        if step == "med" and route.neighbor_as != best.neighbor_as:
+            continue
+        if mine != theirs:
+            return step
+    return STEPS[-1]
 
 
 def longest_match(rib: Mapping[Network, Route], address: str) -> Route | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import ipaddress
 import json
 import os
 import tempfile
@@ -14,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from routerlab.bgp import Route, best_path
+from routerlab.bgp import Network, Route, ranked
 from routerlab.clock import LabClock
 from routerlab.faults import Faults
 
@@ -60,6 +61,8 @@ class Device(abc.ABC):
         #: the routes each BGP neighbor sends (neighbor address -> prefix -> route), set through the control
         #: API; runtime state, not kept across a lab restart
         self.received: dict[str, dict] = {}
+        #: when each neighbor's routes were last set (device clock), for the routes' age
+        self.received_at: dict[str, float] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -118,22 +121,63 @@ class Device(abc.ABC):
     def receive(self, neighbor: str, routes: list[Route]) -> None:
         """`neighbor` now sends exactly `routes` (an empty list withdraws everything it sent)."""
         self.received[neighbor] = {route.prefix: route for route in routes}
+        self.received_at[neighbor] = self.clock.now()
 
     @abc.abstractmethod
     def import_policy(self, route: Route) -> Route | None:
         """`route` (learned from `route.neighbor`) after the committed import policy of that neighbor; None
         when it is rejected or the router has no session with that neighbor."""
 
-    def rib(self) -> dict:
-        """The best path per prefix among the received routes the import policies accept."""
-        candidates: dict = {}
+    @abc.abstractmethod
+    def local_as(self) -> int | None:
+        """The router's own AS number, from the committed config (None when it has none)."""
+
+    @abc.abstractmethod
+    def interface_addresses(self) -> list[tuple[str, ipaddress.IPv4Interface | ipaddress.IPv6Interface]]:
+        """(interface name as the router shows it in routes, address with its subnet), committed config."""
+
+    def outgoing_interface(self, next_hop: str | None) -> str | None:
+        """The interface whose subnet holds `next_hop` (None: no connected subnet does)."""
+        if next_hop is None:
+            return None
+        address = ipaddress.ip_address(next_hop)
+        return next((name for name, interface in self.interface_addresses()
+                     if interface.version == address.version and address in interface.network), None)
+
+    def candidates(self) -> dict[Network, list[Route]]:
+        """The received routes the import policies accept, per prefix in address order, best path first."""
+        paths: dict = {}
         for routes in self.received.values():
             for route in routes.values():
                 kept = self.import_policy(route)
                 if kept is not None:
-                    candidates.setdefault(kept.prefix, []).append(kept)
-        return {prefix: best_path(routes) for prefix, routes in sorted(candidates.items(),
-                                                                        key=lambda item: (item[0].version, item[0]))}
+                    paths.setdefault(kept.prefix, []).append(kept)
+        return {prefix: ranked(paths[prefix]) for prefix in sorted(paths, key=lambda p: (p.version, p))}
+
+    def hidden_count(self, version: int) -> int:
+        """How many received IPv4 or IPv6 routes the import policies rejected (Junos shows them as hidden)."""
+        received = sum(1 for routes in self.received.values() for prefix in routes if prefix.version == version)
+        return received - sum(len(paths) for prefix, paths in self.candidates().items() if prefix.version == version)
+
+    def rib(self) -> dict:
+        """The best path per prefix among the received routes the import policies accept."""
+        return {prefix: paths[0] for prefix, paths in self.candidates().items()}
+
+    def lookup(self, destination: str, *, more_specifics: bool) -> dict[Network, list[Route]]:
+        """The paths per prefix a route lookup for `destination` (an address or a prefix) shows: with
+        `more_specifics`, every prefix inside it; otherwise the prefix itself. Either way, when none of those
+        is in the table, the longest prefix covering it (the route forwarding uses)."""
+        target = ipaddress.ip_network(destination, strict=False)
+        table = self.candidates()
+        found = {prefix: paths for prefix, paths in table.items() if prefix.version == target.version
+                 and (prefix.subnet_of(target) if more_specifics else prefix == target)}
+        if found:
+            return found
+        covering = [prefix for prefix in table if prefix.version == target.version and target.subnet_of(prefix)]
+        if not covering:
+            return {}
+        longest = max(covering, key=lambda p: p.prefixlen)
+        return {longest: table[longest]}
 
     # -- fault helpers for vendor servers --------------------------------------------------------------
     async def reply_delay(self) -> None:

@@ -10,7 +10,7 @@ import ipaddress
 import pytest
 
 from routerlab import DeviceSpec, Lab
-from routerlab.bgp import Route, best_path, longest_match
+from routerlab.bgp import Route, best_path, longest_match, losing_step, ranked
 from routerlab.control import ControlError
 from routerlab.eos.config import Config
 from routerlab.eos.policy import evaluate as eos_evaluate
@@ -341,3 +341,20 @@ def test_the_eos_rib_follows_the_neighbor_route_maps_and_bad_input_is_refused(ro
         control.receive("100.64.1.1", 174, [{"prefix": "not-a-prefix"}])
     with pytest.raises(ControlError, match="400"):
         control.receive("100.64.1.1", 174, [{"prefix": "192.0.2.0/24", "origin": "bogus"}])
+
+
+def test_paths_rank_best_first_and_each_other_path_names_the_step_it_lost_at():
+    best = route(neighbor="100.64.0.3", peer_as=3320, local_pref=200)
+    longer = route(as_path=(1299, 7), local_pref=200)
+    lower = route(neighbor="100.64.0.9")
+    same_as_higher_med = route(neighbor="100.64.0.5", peer_as=3320, local_pref=200, med=10)
+    ranked_paths = ranked([lower, longer, same_as_higher_med, best])
+    assert ranked_paths[0] is best and [r.neighbor for r in ranked_paths[1:]] == ["100.64.0.1", "100.64.0.5",
+                                                                                   "100.64.0.9"]
+    assert losing_step(best, best) is None
+    assert losing_step(lower, best) == "local-preference" and losing_step(longer, best) == "as-path"
+    assert losing_step(same_as_higher_med, best) == "med"
+    # the lab takes a peer's address as its router ID unless told otherwise
+    assert losing_step(route(neighbor="100.64.0.4", peer_as=3320, local_pref=200), best) == "router-id"
+    one, two = (route(neighbor=address, peer_router_id="192.0.2.1") for address in ("100.64.0.1", "100.64.0.2"))
+    assert losing_step(two, one) == "peer-address"

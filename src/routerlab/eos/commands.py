@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from routerlab.eos import routes
 from routerlab.eos.config import Config, ConfigError, Editor, Node, unified_diff
 
 if TYPE_CHECKING:
@@ -347,7 +348,35 @@ class Cli:
                                 defaults="all" in options)
         if words[:2] == ["show", "session-config"]:
             return self._show_session_config(words)
+        if line == "show vrf":
+            return routes.show_vrf(device)
+        if words[1:2] in (["ip"], ["ipv6"]) and words[2:3] in (["route"], ["bgp"]):
+            return self._show_routes(words)
         raise invalid(words, 1)
+
+    def _show_routes(self, words: list[str]) -> Result:
+        """`show ip[v6] route vrf default <destination> [longer-prefixes] [bgp] detail` and
+        `show ip[v6] bgp <destination> [longer-prefixes] vrf default` (routerlab/eos/routes.py)."""
+        if words[2] == "route":
+            if words[3:4] != ["vrf"] or len(words) < 6:
+                raise invalid(words, min(3, len(words) - 1))
+            if words[4] != "default":
+                raise CommandFailed(f"VRF {words[4]} does not exist", "invalid command")
+            at, options, allowed = 5, words[6:], {"longer-prefixes", "bgp", "detail"}
+        else:
+            at, options, allowed = 3, words[4:-2], {"longer-prefixes", "detail"}
+            if words[-2:] != ["vrf", "default"]:
+                raise invalid(words, len(words) - 1)
+        try:
+            destination = str(ipaddress.ip_network(words[at], strict=False))
+        except (ValueError, IndexError):
+            raise invalid(words, at) from None
+        if not set(options) <= allowed:
+            raise invalid(words, at + 1)
+        longer = "longer-prefixes" in options
+        if words[2] == "route":
+            return routes.show_route(self.device, words[1], destination, longer)
+        return routes.show_bgp(self.device, destination, longer)
 
     def _show_session_config(self, words: list[str]) -> Result:
         args = words[2:]

@@ -179,6 +179,34 @@ class EosDevice(Device):
             return None
         return policy.evaluate(self.running, route.neighbor, route, direction="import")
 
+    def local_as(self) -> int | None:
+        for node in self.running.root.children:
+            words = node.text.split()
+            if words[:2] == ["router", "bgp"]:
+                high, _, low = words[2].partition(".")  # asdot "1.10" is 65546
+                return int(high) * 65536 + int(low) if low else int(high)
+        return None
+
+    def router_id(self) -> str:
+        """`router-id` under `router bgp` ("0.0.0.0" when unset)."""
+        for node in self.running.root.children:
+            if node.text.startswith("router bgp "):
+                for child in node.children:
+                    if child.text.startswith("router-id "):
+                        return child.text.split()[1]
+        return "0.0.0.0"
+
+    def interface_addresses(self) -> list:
+        found = []
+        for node in self.running.root.children:
+            if not node.text.startswith("interface "):
+                continue
+            for child in node.children:
+                words = child.text.split()
+                if words[:2] in (["ip", "address"], ["ipv6", "address"]) and len(words) == 3:
+                    found.append((node.text.split()[1], ipaddress.ip_interface(words[2])))
+        return found
+
     def uptime(self) -> float:
         return self.clock.now() - self.boot_time
 

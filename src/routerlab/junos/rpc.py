@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Callable
 from lxml import etree
 
 from routerlab.junos import config as cfg
+from routerlab.junos import routes
 from routerlab.junos.database import Client, DatabaseError, RpcErrorInfo
+from routerlab.junos.elements import JUNOS_VERSION, E
 
 if TYPE_CHECKING:
     from routerlab.junos.server import JunosDevice
 
-JUNOS_VERSION = "21.4R3.15"
-JUNOS_NS = f"http://xml.juniper.net/junos/{JUNOS_VERSION}/junos"
 PRODUCT_MODEL = "vmx"
 #: the routing instance junos-eznc's current_re fact asks about (internal RE addresses)
 PRIVATE_INSTANCE = "__juniper_private1__"
@@ -27,16 +27,6 @@ PRIVATE_INSTANCE = "__juniper_private1__"
 
 class DropConnection(Exception):
     """Close the client's connection without replying (the drop_next_commit and drop_next_load faults)."""
-
-
-def E(tag: str, *children, text: str | None = None, **attrs) -> etree._Element:
-    element = etree.Element(tag, nsmap={"junos": JUNOS_NS})  # so attributes read junos:seconds
-    for key, value in attrs.items():
-        element.set(f"{{{JUNOS_NS}}}{key[6:]}" if key.startswith("junos_") else key.replace("_", "-"), value)
-    if text is not None:
-        element.text = text
-    element.extend(children)
-    return element
 
 
 def _date_time(tag: str, seconds: float, fmt: str = "%Y-%m-%d %H:%M:%S UTC") -> etree._Element:
@@ -74,6 +64,7 @@ class RpcHandlers:
             "get-interface-information": self.get_interface_information,
             "get-chassis-inventory": self.get_chassis_inventory,
             "get-route-engine-information": self.get_route_engine_information,
+            "get-route-information": self.get_route_information,
             # the standard NETCONF operations (RFC 6241) ncclient's manager offers, as Junos maps them
             "get-config": self.get_config,
             "commit": self.commit,
@@ -327,6 +318,17 @@ class RpcHandlers:
                     E("model", text="RE-VMX"), E("status", text="OK"),
                     E("up-time", text=_duration(now - self.device.boot_time),
                       junos_seconds=str(int(now - self.device.boot_time)))))]
+
+    def get_route_information(self, request) -> list:
+        destination = request.findtext("destination")
+        if destination is not None:
+            try:
+                routes.validate_destination(destination)
+            except ValueError:
+                raise DatabaseError(RpcErrorInfo(message="syntax error", bad_element=destination)) from None
+        protocol = request.findtext("protocol")
+        return routes.route_information(self.device, destination and destination.strip(),
+                                        protocol and protocol.strip().lower())
 
     def get_interface_information(self, request) -> list:
         if request.findtext("routing-instance") == PRIVATE_INSTANCE:

@@ -22,7 +22,8 @@ from routerlab.device import Device
 from routerlab.junos import config as cfg
 from routerlab.junos import policy
 from routerlab.junos.database import Client, ConfigDatabase, DatabaseError, Revision, RpcErrorInfo
-from routerlab.junos.rpc import JUNOS_NS, DropConnection, RpcHandlers, render_error, serial_for
+from routerlab.junos.elements import JUNOS_NS
+from routerlab.junos.rpc import DropConnection, RpcHandlers, render_error, serial_for
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +344,25 @@ class JunosDevice(Device):
         if key not in chains:
             return None
         return policy.evaluate(self.db.committed, chains[key][0], route, direction="import")
+
+    def local_as(self) -> int | None:
+        node = self.db.committed.find("routing-options", "autonomous-system")
+        return int(node.words[1]) if node is not None and len(node.words) > 1 else None
+
+    def interface_addresses(self) -> list:
+        found = []
+        interfaces = self.db.committed.find("interfaces")
+        for name, node in (interfaces.children.items() if interfaces is not None else ()):
+            units = node.children.items() if node.kind == "container" else ()
+            for key, unit in units:
+                if not key.startswith("unit "):
+                    continue
+                for family in ("inet", "inet6"):
+                    addresses = unit.find(f"family {family}")
+                    for child in (addresses.children.values() if addresses is not None else ()):
+                        if child.name_words[:1] == ["address"] and len(child.name_words) > 1:
+                            found.append((f"{name}.{key.split()[1]}", ipaddress.ip_interface(child.name_words[1])))
+        return found
 
     def hostname(self) -> str:
         node = self.db.committed.find("system", "host-name")
