@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 # the fast tier: no Salt daemons, no Prometheus or Chromium (about 30 s on 2 idle cores)
-UNIT := tests/unit tests/unit_rollout tests/unit_store tests/unit_router tests/unit_saltproxy tests/planner \
+UNIT := tests/unit tests/effect tests/unit_rollout tests/unit_store tests/unit_router tests/unit_saltproxy tests/planner \
 	tests/validation tests/badinput/test_corpus.py tests/render tests/test_layers.py tests/test_table.py
 unit: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider $(UNIT)

@@ -214,3 +214,11 @@ def _discard_quietly(driver) -> None:
         driver.discard_config()
     except Exception:
         pass
+
+
+def routes_to(driver, router: str, prefix: str, *, more_specifics: bool) -> dict:
+    """NAPALM's `get_route_to(prefix)`: {prefix: [path, ...]}. `more_specifics` asks for the prefixes inside it
+    too (EOS shows them only on request; Junos shows a prefix's range anyway and refuses the option)."""
+    with _step(driver, router, "effect"):
+        return driver.get_route_to(destination=prefix, longer=more_specifics) or {}
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from trafficshift.device import deploy
+from trafficshift.effect import check_routes, detour_expectations
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, intent_from_dict, intent_to_dict
@@ -107,6 +108,21 @@ def _undo_block(network: Network, router: str, running: str) -> str | None:
         return render_shift(network, router, previous, _drained(network, previous))
     except TrafficShiftError:
         return None
+
+
+def effect(driver, network: Network, router: str, intents=None, hot_links=None) -> dict:
+    """Whether the router routes as this router's detours among `intents` say (trafficshift.effect): asks
+    the router for each expected prefix and returns the prefixes checked and the misses (`Miss.to_dict`,
+    with `line`, the operator's one-line description). Changes nothing; the caller decides what a miss means."""
+    _check_router(network, router)
+    expectations = detour_expectations(network, router, parse_intents(router, intents),
+                                       sample=network.policy.effect_sample, hot_links=tuple(hot_links or ()))
+    more_specifics = network.routers[router].vendor == "eos"
+    replies = {want.prefix: deploy.routes_to(driver, router, want.prefix, more_specifics=more_specifics)
+               for want in expectations}
+    misses = check_routes(expectations, replies)
+    return {"router": router, "checked": [want.prefix for want in expectations],
+            "misses": [{**miss.to_dict(), "line": miss.describe(network)} for miss in misses]}
 
 
 def confirm(driver, router: str) -> dict:

@@ -180,6 +180,13 @@ class Policy(Frozen):
     #: tags the routes a shift changed; stays inside the AS (docs/rendering.md, "The marker community").
     #: None: `<the routers' ASN>:4242` (`Network.marker_community`)
     marker_community: StandardCommunity | None = None
+    #: before confirming, check on each changed router that the detoured prefixes now leave by their
+    #: alternates (docs/effect.md); a miss after `effect_budget_s` rolls the run back
+    verify_effect: Annotated[bool, Field(strict=True)] = True
+    #: how long (wall-clock seconds) the check waits for BGP to converge on the new policy
+    effect_budget_s: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False, strict=True)] = 60.0
+    #: detours checked per router besides every one off a link still predicted over target
+    effect_sample: Annotated[int, Field(ge=0, le=10_000, strict=True)] = 20
 
 
 class Baseline(Frozen):

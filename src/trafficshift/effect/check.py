@@ -1,0 +1,149 @@
+"""Expectations for a router's detours and their check against the routes the router shows.
+
+A detour of prefix P toward link L holds when the router's active path for P comes from L's neighbor (the
+session of P's address family), and so does the active path of every more-specific prefix inside P the
+router has (forwarding follows the longest match: a more-specific from another peer keeps P's traffic where
+it was). The router's answer is NAPALM's `get_route_to(P)` result, `{prefix: [path, ...]}`; a path's
+neighbor is its `next_hop` (an eBGP next hop is the neighbor's address; Junos' `remote_address` is the
+peer's router ID), else its `protocol_attributes.remote_address`.
+
+Large plans are sampled: every detour off a link the plan still predicts over target is checked, plus a
+deterministic sample of the others (the `sample` detours whose prefixes hash lowest, so the same plan
+always checks the same prefixes, whatever order the intents arrive in).
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import asdict, dataclass
+from typing import Iterable, Mapping
+
+from trafficshift.model import Network
+from trafficshift.model.plan import Detour, Intent
+
+#: why a detour did not show on the router
+OTHER_NEIGHBOR = "other-neighbor"  # the active path for the prefix comes from another neighbor
+NO_ROUTE = "no-route"  # the router has no route for the prefix itself
+MORE_SPECIFIC = "more-specific"  # a more-specific prefix inside it leaves by another neighbor
+
+
+@dataclass(frozen=True, order=True)
+class Expectation:
+    """On `router`, the active path for `prefix` comes from `neighbor` (on `link`, the detour's alternate)."""
+
+    router: str
+    prefix: str
+    link: str
+    neighbor: str
+
+
+@dataclass(frozen=True, order=True)
+class Miss:
+    """An expectation the router's routes do not meet: `prefix` (or the more-specific `via_prefix` inside it)
+    leaves by `actual` (a neighbor address; None: no route at all), not by `expected` on `link`."""
+
+    router: str
+    prefix: str
+    link: str
+    expected: str
+    reason: str
+    actual: str | None = None
+    via_prefix: str | None = None
+
+    def describe(self, network: Network | None = None) -> str:
+        """One line for the operator: which prefix, on which router, went where instead."""
+        where = _neighbor_name(network, self.router, self.actual)
+        want = f"{self.expected} on {self.link}"
+        if self.reason == NO_ROUTE:
+            tail = f"; it follows {self.via_prefix} via {where}" if self.via_prefix else ""
+            return f"{self.router}: {self.prefix} has no route of its own (expected via {want}){tail}"
+        if self.reason == MORE_SPECIFIC:
+            return f"{self.router}: {self.prefix} is detoured to {want}, but the more-specific " \
+                   f"{self.via_prefix} still leaves via {where}"
+        return f"{self.router}: {self.prefix} leaves via {where}, not via {want}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _neighbor_name(network: Network | None, router: str, address: str | None) -> str:
+    if address is None:
+        return "no neighbor"
+    if network is not None and router in network.routers:
+        for interface, link in sorted(network.routers[router].links.items()):
+            if any(_same(address, neighbor) for _, neighbor, _ in link.sessions()):
+                return f"{address} ({interface}, {link.peer})"
+    return address
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    try:
+        return a is not None and b is not None and ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return False
+
+
+def _sample_key(prefix: str) -> bytes:
+    return hashlib.sha256(prefix.encode()).digest()
+
+
+def detour_expectations(network: Network, router: str, intents: Iterable[Intent], *, sample: int,
+                        hot_links: Iterable[str] = ()) -> tuple[Expectation, ...]:
+    """What to check on `router` for its detours among `intents`: every detour off a link of `hot_links`
+    (link ids the plan predicts above target) plus `sample` of the others; sorted by prefix."""
+    hot = set(hot_links)
+    detours = sorted({intent for intent in intents if isinstance(intent, Detour) and intent.router == router})
+    chosen = [d for d in detours if d.from_link in hot]
+    others = sorted((d for d in detours if d.from_link not in hot), key=lambda d: (_sample_key(d.prefix), d))
+    chosen += others[:max(0, sample)]
+    expectations = set()
+    links = network.routers[router].links
+    for detour in chosen:
+        family = ipaddress.ip_network(detour.prefix).version
+        neighbor = next((address for version, address, _ in links[detour.link].sessions() if version == family), None)
+        if neighbor is not None:  # validation refuses a detour onto a link without the prefix's family
+            expectations.add(Expectation(router, detour.prefix, detour.link, neighbor))
+    return tuple(sorted(expectations, key=lambda e: (ipaddress.ip_network(e.prefix).version,
+                                                     ipaddress.ip_network(e.prefix), e.link)))
+
+
+def _active_neighbor(paths) -> tuple[bool, str | None]:
+    """(whether a path is active, the active path's neighbor address)."""
+    for path in paths or ():
+        if path.get("current_active"):
+            hop = path.get("next_hop") or (path.get("protocol_attributes") or {}).get("remote_address")
+            return True, hop or None
+    return False, None
+
+
+def check_routes(expectations: Iterable[Expectation], replies: Mapping[str, Mapping[str, list]]) -> list[Miss]:
+    """The expectations the routes do not meet. `replies[prefix]` is `get_route_to(prefix)` on the router
+    (with more-specifics where the vendor shows them only on request)."""
+    misses = []
+    for want in expectations:
+        target = ipaddress.ip_network(want.prefix)
+        shown = {}
+        for text, paths in (replies.get(want.prefix) or {}).items():
+            try:
+                shown[ipaddress.ip_network(text, strict=False)] = paths
+            except ValueError:
+                continue  # not a prefix (a router's oddity): nothing to judge by
+        same_family = {prefix: paths for prefix, paths in shown.items() if prefix.version == target.version}
+        active, hop = _active_neighbor(same_family.get(target))
+        if not active:
+            covering = sorted((p for p in same_family if p != target and target.subnet_of(p)),
+                              key=lambda p: p.prefixlen)
+            via = covering[-1] if covering else None
+            misses.append(Miss(want.router, want.prefix, want.link, want.neighbor, NO_ROUTE,
+                               _active_neighbor(same_family[via])[1] if via else None, str(via) if via else None))
+            continue
+        if not _same(hop, want.neighbor):
+            misses.append(Miss(want.router, want.prefix, want.link, want.neighbor, OTHER_NEIGHBOR, hop))
+            continue
+        for prefix in sorted(p for p in same_family if p != target and p.subnet_of(target)):
+            active, hop = _active_neighbor(same_family[prefix])
+            if active and not _same(hop, want.neighbor):
+                misses.append(Miss(want.router, want.prefix, want.link, want.neighbor, MORE_SPECIFIC, hop,
+                                   str(prefix)))
+                break
+    return misses

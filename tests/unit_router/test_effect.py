@@ -1,0 +1,114 @@
+"""trafficshift.device.router.effect through the real NAPALM drivers on lab routers that hold routes: a detour
+that moved its prefix passes; the alternate not sending the prefix, a more-specific from the old neighbor and
+no route at all are each a miss naming the prefix, the router and where the traffic goes instead."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import napalm
+import pytest
+import yaml
+
+from routerlab import DeviceSpec, Lab, napalm_optional_args
+from trafficshift.device import router as ops
+from trafficshift.validation import parse_network
+
+PILLAR = yaml.safe_load((Path(__file__).resolve().parents[1] / "salt" / "pillar" / "traffic" / "network.sls")
+                        .read_text())["traffic"]
+#: per vendor: router, (preferred link, its neighbor and AS), (alternate link, its neighbor and AS)
+ROUTERS = {"junos": ("ams01-r1", ("et-0/0/0", "100.64.0.1", 1299), ("et-0/0/1", "100.64.0.3", 3320)),
+           "eos": ("ams01-r2", ("Ethernet1", "100.64.1.1", 174), ("Ethernet2", "100.64.1.3", 3320))}
+PREFIX = "198.51.100.0/24"
+ORIGIN_AS = 64511
+
+
+def network_with_an_eos_alternate():
+    pillar = copy.deepcopy(PILLAR)
+    pillar["routers"]["ams01-r2"]["links"]["Ethernet2"] = {
+        "peer": "pni-b", "neighbor": "100.64.1.3", "peer_as": 3320, "kind": "private", "capacity_bps": 1e10,
+        "group": "pni"}
+    return parse_network(pillar)
+
+
+NETWORK = network_with_an_eos_alternate()
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with Lab([DeviceSpec(name, vendor) for vendor, (name, _, _) in sorted(ROUTERS.items())], time_scale=60) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def routers(lab):
+    """Per vendor: (router, driver, control client, detour intents), provisioned and detoured (pending)."""
+    opened = {}
+    for vendor, (name, (main, _, _), (alternate, _, _)) in ROUTERS.items():
+        entry = lab.inventory()[name]
+        driver = napalm.get_network_driver(vendor)(entry["host"], entry["username"], entry["password"],
+                                                   optional_args=napalm_optional_args(entry))
+        driver.open()
+        ops.provision(driver, NETWORK, name, revert_in=3600)
+        intents = [{"kind": "detour", "router": name, "link": alternate, "prefix": PREFIX,
+                    "from_link": f"{name}:{main}", "local_pref": 200}]
+        assert ops.apply(driver, NETWORK, name, intents, revert_in=3600)["pending"]
+        opened[vendor] = (name, driver, lab.control(name), intents)
+    yield opened
+    for name, driver, _, _ in opened.values():
+        ops.rollback(driver, name)
+        driver.close()
+
+
+def send(control, neighbor, peer_as, prefixes, extra_hops=0):
+    control.receive(neighbor, peer_as, [{"prefix": prefix, "as_path": [peer_as] * (1 + extra_hops) + [ORIGIN_AS]}
+                                        for prefix in prefixes])
+
+
+@pytest.fixture
+def routes(routers):
+    """Each vendor's preferred neighbor sends PREFIX with the shorter path, the alternate with a longer one:
+    without the detour the preferred link wins."""
+    for vendor, (name, (_, main, main_as), (_, alternate, alternate_as)) in ROUTERS.items():
+        control = routers[vendor][2]
+        send(control, main, main_as, [PREFIX])
+        send(control, alternate, alternate_as, [PREFIX], extra_hops=2)
+    return routers
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_a_detour_the_router_follows_passes(vendor, routes):
+    name, driver, _, intents = routes[vendor]
+    assert ops.effect(driver, NETWORK, name, intents) == {"router": name, "checked": [PREFIX], "misses": []}
+    # without the detour's policy the same routes would leave by the preferred link: the check is not vacuous
+    assert ops.effect(driver, NETWORK, name, [])["checked"] == []
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_the_alternate_not_sending_the_prefix_is_a_miss_naming_where_it_leaves(vendor, routes):
+    name, driver, control, intents = routes[vendor]
+    (_, (main_link, main, _), (alternate_link, alternate, alternate_as)) = ROUTERS[vendor]
+    send(control, alternate, alternate_as, [])
+    (miss,) = ops.effect(driver, NETWORK, name, intents)["misses"]
+    assert (miss["reason"], miss["actual"], miss["expected"]) == ("other-neighbor", main, alternate)
+    assert miss["line"].startswith(f"{name}: {PREFIX} leaves via {main} ({main_link}, ")
+    assert miss["line"].endswith(f"not via {alternate} on {alternate_link}")
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_a_more_specific_from_the_old_neighbor_keeps_the_traffic(vendor, routes):
+    name, driver, control, intents = routes[vendor]
+    (_, (_, main, main_as), _) = ROUTERS[vendor]
+    send(control, main, main_as, [PREFIX, "198.51.100.0/25"])
+    (miss,) = ops.effect(driver, NETWORK, name, intents)["misses"]
+    assert (miss["reason"], miss["via_prefix"], miss["actual"]) == ("more-specific", "198.51.100.0/25", main)
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_no_route_for_the_prefix_is_a_miss(vendor, routes):
+    name, driver, control, intents = routes[vendor]
+    (_, (_, main, main_as), (_, alternate, alternate_as)) = ROUTERS[vendor]
+    send(control, alternate, alternate_as, [])
+    send(control, main, main_as, ["198.51.100.0/22"])
+    (miss,) = ops.effect(driver, NETWORK, name, intents)["misses"]
+    assert (miss["reason"], miss["via_prefix"], miss["actual"]) == ("no-route", "198.51.100.0/22", main)
