@@ -51,6 +51,7 @@ from trafficshift import planner
 from trafficshift.device import router as ops
 from trafficshift.validation import parse_load, parse_network
 from trafficshift_lab.localsalt import free_ports
+from trafficshift_lab.routes import neighbor_routes
 from trafficshift_lab.saltenv import (credentials_file_content, deltaproxy_opts, master_opts, proxy_opts,
                                       subproxy_pillar)
 
@@ -169,7 +170,13 @@ class LabProcess:
 
     def __enter__(self) -> "LabProcess":
         devices = self.root / "devices.yaml"
-        devices.write_text(yaml.safe_dump({"devices": [{"name": n, "vendor": v} for n, v in self.fleet]}))
+        # the neighbors send the routes behind the load's demand, so the rollout's effect check sees the
+        # detours move traffic (trafficshift_lab.routes)
+        table = neighbor_routes(parse_network(network(self.fleet)), load(self.fleet, time.time())["egress"])
+        devices.write_text(yaml.safe_dump({"devices": [
+            {"name": n, "vendor": v, "routes": {neighbor: {"peer_as": peer_as, "routes": routes}
+                                               for neighbor, (peer_as, routes) in table.get(n, {}).items()}}
+            for n, v in self.fleet]}))
         out = self.root / "inventory.json"
         self.proc = subprocess.Popen([str(BIN / "routerlab"), "serve", "--devices-file", str(devices),
                                       "--inventory-out", str(out)], stdout=subprocess.DEVNULL,

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import signal
 import sys
 from pathlib import Path
 
 import yaml
 
+from routerlab.control import routes_from_json
 from routerlab.lab import DeviceSpec, Lab
 from routerlab.vendors import VENDORS
 
@@ -21,7 +23,9 @@ def parse_device(text: str) -> DeviceSpec:
 
 
 def load_devices_file(path: Path) -> list[DeviceSpec]:
-    """YAML: ``devices: [{name, vendor, config?, config_file?, username?, password?}]``."""
+    """YAML: ``devices: [{name, vendor, config?, config_file?, username?, password?, routes?}]``; `routes` maps
+    a BGP neighbor's address to what it sends, ``{peer_as, routes: [{prefix, as_path?, origin?, med?,
+    communities?}]}`` (docs/lab.md, "Routing model")."""
     data = yaml.safe_load(path.read_text()) or {}
     specs = []
     for index, entry in enumerate(data.get("devices", [])):
@@ -31,8 +35,20 @@ def load_devices_file(path: Path) -> list[DeviceSpec]:
         config = entry.get("config")
         if entry.get("config_file"):
             config = (path.parent / entry["config_file"]).read_text()
+        routes = entry.get("routes") or {}
+        if not isinstance(routes, dict):
+            raise ValueError(f"{where}.routes: must map neighbor addresses to {{peer_as, routes}}")
+        sent = {}
+        for neighbor, body in routes.items():
+            try:
+                address = str(ipaddress.ip_address(str(neighbor)))
+                routes_from_json(address, body)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise ValueError(f"{where}.routes.{neighbor}: {type(exc).__name__}: {exc}") from None
+            sent[address] = body
         specs.append(DeviceSpec(name=str(entry["name"]), vendor=entry["vendor"], initial_config=config,
-                                username=entry.get("username", "admin"), password=entry.get("password")))
+                                username=entry.get("username", "admin"), password=entry.get("password"),
+                                routes=sent))
     return specs
 
 

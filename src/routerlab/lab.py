@@ -7,13 +7,14 @@ import json
 import secrets
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from aiohttp import web
 
 from routerlab.clock import LabClock
-from routerlab.control import ControlClient, build_app
+from routerlab.control import ControlClient, build_app, routes_from_json
 from routerlab.device import Device
 from routerlab.vendors import emulator_class
 
@@ -33,6 +34,9 @@ class DeviceSpec:
     initial_config: str | None = None
     username: str = "admin"
     password: str | None = None  # None: the lab's password
+    #: what each BGP neighbor sends from the start: address -> {"peer_as": N, "routes": [...]}, as the
+    #: control API's PUT /devices/NAME/routes/ADDRESS takes it
+    routes: Mapping[str, dict] = field(default_factory=dict)
 
 
 class Lab:
@@ -57,6 +61,8 @@ class Lab:
                 spec.name, host=host, username=spec.username, password=spec.password or self.password,
                 clock=self.clock, state_dir=Path(state_dir) if state_dir else None,
                 initial_config=spec.initial_config)
+            for neighbor, body in spec.routes.items():
+                self.devices[spec.name].receive(neighbor, routes_from_json(neighbor, body))
         self.control_port: int | None = None
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

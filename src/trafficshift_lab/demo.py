@@ -35,6 +35,7 @@ from trafficshift.model.plan import Plan
 from trafficshift.simulate import measure
 from trafficshift.validation import parse_load, parse_network
 from trafficshift_lab.localsalt import LocalSalt
+from trafficshift_lab.routes import announce, neighbor_routes
 
 REPO = Path(__file__).resolve().parents[2]
 TIME_SCALE = 60.0
@@ -228,6 +229,14 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="trafficshift-demo-") as workdir, \
                 Lab(specs, time_scale=TIME_SCALE) as lab:
             say(f"lab: {len(specs)} routers listening on 127.0.0.1 (clock x{TIME_SCALE:.0f})")
+            # each neighbor sends the routes behind the scenarios' demand, so a detour moves traffic on the
+            # router and the rollout's effect check sees it before confirming
+            egress = [demand for scenario in SCENARIOS
+                      for demand in read_document(args.pillar_dir / "load" / f"{scenario}.yaml").get("egress", [])]
+            table = neighbor_routes(network, egress)
+            announce(lab, table)
+            say(f"lab: {sum(len(routes) for neighbors in table.values() for _, routes in neighbors.values())} "
+                f"routes from {sum(len(neighbors) for neighbors in table.values())} BGP neighbors")
             load_file = Path(workdir) / "load.json"
             clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
             feeder = LoadFeeder(args.pillar_dir, network, lab.clock, load_file)

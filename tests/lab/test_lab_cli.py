@@ -100,3 +100,29 @@ def test_control_api_validates_faults_and_names():
             control.inject(delay_s=-1)
         with pytest.raises(ControlError, match="404"):
             ControlClient(lab.control_url("nope")).config()
+
+
+def test_devices_file_routes_are_sent_from_the_start_and_bad_ones_are_refused_with_their_path(tmp_path):
+    from routerlab.cli import load_devices_file
+    devices = tmp_path / "devices.yaml"
+    devices.write_text("""
+devices:
+  - name: r1
+    vendor: eos
+    config: |
+      router bgp 64500
+         neighbor 100.64.1.1 remote-as 174
+    routes:
+      100.64.1.1: {peer_as: 174, routes: [{prefix: 198.51.100.0/24, as_path: [174, 64511]}]}
+""")
+    (spec,) = load_devices_file(devices)
+    with Lab([spec]) as lab:
+        rib = lab.control("r1").rib()
+    assert rib["198.51.100.0/24"]["neighbor"] == "100.64.1.1" and rib["198.51.100.0/24"]["as_path"] == [174, 64511]
+    devices.write_text("devices: [{name: r1, vendor: eos, routes: {100.64.1.1: {peer_as: 174, routes: "
+                       "[{prefix: not-a-prefix}]}}}]")
+    with pytest.raises(ValueError, match=r"devices\[0\]\.routes\.100\.64\.1\.1: ValueError: .*not-a-prefix"):
+        load_devices_file(devices)
+    devices.write_text("devices: [{name: r1, vendor: eos, routes: {me: {peer_as: 174, routes: []}}}]")
+    with pytest.raises(ValueError, match=r"devices\[0\]\.routes\.me: ValueError"):
+        load_devices_file(devices)

@@ -14,16 +14,18 @@ import yaml
 
 from routerlab import DeviceSpec, Lab
 from trafficshift.sources import restamp
+from trafficshift_lab.routes import announce
 from trafficshift_lab.saltenv import master_opts, proxy_opts
 from waiting import wait_for
 
-from salt_setup import HERE, NETWORK, REPO, REVERT_IN, ROUTERS, TIME_SCALE
+from salt_setup import HERE, NETWORK, REPO, REVERT_IN, ROUTERS, TIME_SCALE, neighbor_table
 
 
 @pytest.fixture(scope="session")
 def lab():
     specs = [DeviceSpec(name, NETWORK["routers"][name]["vendor"]) for name in ROUTERS]
     with Lab(specs, time_scale=TIME_SCALE) as lab:
+        announce(lab, neighbor_table())
         yield lab
 
 
