@@ -12,6 +12,9 @@ class FakeFleet:
         self.fail = {}  # (router, function) -> error text
         self.silent = set(silent)  # routers that never answer
         self.calls = []  # (function, routers) in call order
+        #: router -> the misses each `traffic.effect` call reports, one list per call, oldest first; a router
+        #: with none left reports none (its traffic moved)
+        self.effect_misses = {}
 
     def mine(self, router, intents):
         return [i for i in intents if i["router"] == router]
@@ -39,6 +42,11 @@ class FakeFleet:
             return Reply(True, {"router": router, "confirmed": True})
         if function == "traffic.pending":
             return Reply(True, {"router": router, "pending": self.before[router] is not None})
+        if function == "traffic.effect":
+            rounds = self.effect_misses.get(router, [])
+            misses = rounds.pop(0) if rounds else []
+            checked = [i["prefix"] for i in wanted if i["kind"] == "detour"]
+            return Reply(True, {"router": router, "checked": checked, "misses": misses})
         if function == "traffic.diff":
             return Reply(True, {"router": router, "diff": "" if wanted == self.running[router] else f"+{wanted}"})
         if function == "traffic.rollback":

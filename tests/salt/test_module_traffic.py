@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from salt_setup import NETWORK
+from salt_setup import NETWORK, neighbor_table
 from trafficshift.render import render_shift
 from trafficshift.validation import parse_network
 from trafficshift.model.plan import intent_from_dict
@@ -117,6 +117,26 @@ def test_apply_then_confirm_in_a_later_job_and_read_back(vendor, salt_cli, devic
     ok(run(salt_cli, router, "traffic.apply", "intents=[]", REVERT_IN))
     ok(run(salt_cli, router, "traffic.confirm"))
     assert ok(run(salt_cli, router, "traffic.current"))["intents"] == []
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_effect_reports_where_a_detoured_prefix_leaves_until_the_alternate_sends_it(vendor, salt_cli, device):
+    router, link, control = device(vendor)
+    intents = shift(router, link)
+    neighbor = NETWORK["routers"][router]["links"][link]["neighbor"]
+    peer_as, seeded = neighbor_table()[router][neighbor]
+    ok(run(salt_cli, router, "traffic.apply", f"intents={json.dumps(intents)}", REVERT_IN))
+    try:
+        # nobody sends 198.51.100.0/24: the detour commits, and the check says traffic has nowhere to go
+        (miss,) = ok(run(salt_cli, router, "traffic.effect", f"intents={json.dumps(intents)}"))["misses"]
+        assert (miss["prefix"], miss["reason"], miss["expected"]) == ("198.51.100.0/24", "no-route", neighbor)
+        assert miss["line"].startswith(f"{router}: 198.51.100.0/24 has no route of its own (expected via {neighbor}")
+        control.receive(neighbor, peer_as, seeded + [{"prefix": "198.51.100.0/24", "as_path": [peer_as, 64511]}])
+        assert ok(run(salt_cli, router, "traffic.effect", f"intents={json.dumps(intents)}")) == {
+            "router": router, "checked": ["198.51.100.0/24"], "misses": []}
+    finally:
+        control.receive(neighbor, peer_as, seeded)
+        ok(run(salt_cli, router, "traffic.rollback"))
 
 
 @pytest.mark.parametrize("vendor", sorted(ROUTERS))

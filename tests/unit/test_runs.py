@@ -196,3 +196,30 @@ def test_the_lab_clock_runs_scaled_from_its_anchor_and_the_default_is_wall_time(
     assert clock({"clock": {"anchor": 1_000.0, "monotonic": 100.0, "scale": 60}})() == 1_600.0
     monkeypatch.setattr("time.time", lambda: 42.0)
     assert clock({})() == 42.0
+
+
+def test_an_apply_whose_traffic_does_not_move_is_rolled_back_and_the_record_names_prefix_and_neighbor(h):
+    network = copy.deepcopy(NETWORK)
+    network["policy"]["effect_budget_s"] = 0.2
+    h.fleet.ports.pillar = lambda: {"traffic": copy.deepcopy(network), "traffic_load": {
+        **copy.deepcopy(h.load), "timestamp": h.clock - 5}}
+    line = "ams01-r2: 100.96.0.0/20 leaves via 100.64.1.9, not via 100.64.1.1 on Ethernet1"
+    h.routers.effect_misses["ams01-r2"] = [[{"prefix": "100.96.0.0/20", "reason": "other-neighbor", "line": line}]] * 50
+    ret = h.fleet.apply()
+    assert ret["result"] is False and ret["status"] == "rolled-back"
+    assert ret["message"].endswith(f"rolled-back: ams01-r2: effect failed: traffic did not move within 0.2s: "
+                                   f"{line}; rolled back: ams01-r2; every router is on its previous config")
+    outcome = h.store.run(ret["run"])["outcomes"]["ams01-r2"]
+    assert outcome["outcome"] == "rolled-back" and outcome["step"] == "effect"
+    assert outcome["misses"][0]["prefix"] == "100.96.0.0/20"
+    assert "apply/effect" in h.tags() and h.routers.running["ams01-r2"] == []
+    assert h.store.active() == {}  # the plan did not become the fleet's
+
+
+def test_no_effect_check_when_the_policy_turns_it_off(h):
+    network = copy.deepcopy(NETWORK)
+    network["policy"]["verify_effect"] = False
+    h.fleet.ports.pillar = lambda: {"traffic": copy.deepcopy(network), "traffic_load": {
+        **copy.deepcopy(h.load), "timestamp": h.clock - 5}}
+    assert h.fleet.apply()["status"] == "applied"
+    assert "traffic.effect" not in {function for function, _ in h.routers.calls}

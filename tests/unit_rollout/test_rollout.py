@@ -180,3 +180,91 @@ def test_summary_is_one_line_naming_router_step_and_where_the_fleet_is():
     rollout.rollout(fleet, ["r1"], intents=intents_for("r1"))
     assert rollout.summary(rollout.rollout(fleet, ["r1"], intents=intents_for("r1"))) == (
         "no change: every router already runs the plan")
+
+
+# -- the effect check before the confirm (issue 15) -----------------------------------------------------------------
+class FakeClock:
+    """Monotonic seconds that move only when the rollout sleeps."""
+
+    def __init__(self) -> None:
+        self.now, self.slept = 0.0, []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def detours_for(*routers):
+    return [{"kind": "detour", "router": r, "link": "et-0/0/1", "prefix": "198.51.100.0/24",
+             "from_link": f"{r}:et-0/0/0", "local_pref": 200} for r in routers]
+
+
+def miss(router, prefix="198.51.100.0/24"):
+    return {"router": router, "prefix": prefix, "reason": "other-neighbor", "actual": "100.64.0.1",
+            "line": f"{router}: {prefix} leaves via 100.64.0.1 (et-0/0/0, transit-a), not via 100.64.0.3 on et-0/0/1"}
+
+
+def effect(clock, budget_s=10.0, **extra):
+    return rollout.EffectCheck(budget_s=budget_s, interval_s=2.0, sleep=clock.sleep, clock=lambda: clock.now, **extra)
+
+
+def test_the_confirm_waits_until_traffic_moved_and_asks_again_only_routers_still_missing():
+    fleet, clock, progress = FakeFleet(ROUTERS), FakeClock(), []
+    fleet.effect_misses["r2"] = [[miss("r2")], [miss("r2")]]  # converges on the third look
+    result = rollout.rollout(fleet, ROUTERS, intents=detours_for("r2", "r3"), canary=1, batch_size=4,
+                             effect=effect(clock, hot_links=("r2:et-0/0/0",)),
+                             notify=lambda kind, data: progress.append((kind, data)))
+    assert result.status == rollout.APPLIED and result.changed == ["r2", "r3"]
+    assert [routers for function, routers in fleet.calls if function == "traffic.effect"] == [
+        ["r2", "r3"], ["r2"], ["r2"]]
+    assert clock.slept == [2.0, 2.0]
+    assert result.outcomes["r2"]["verified"] == 1 and "error" not in result.outcomes["r2"]
+    waiting = [data for kind, data in progress if kind == "effect"]
+    assert waiting[0]["waiting"] == ["r2"] and waiting[0]["first"].startswith("r2: 198.51.100.0/24 leaves via")
+    # the check comes after the read-back and before any confirm
+    functions = [function for function, _ in fleet.calls]
+    assert functions.index("traffic.effect") > functions.index("traffic.current")
+    assert functions.index("traffic.confirm") > max(i for i, f in enumerate(functions) if f == "traffic.effect")
+
+
+def test_traffic_that_does_not_move_within_the_budget_rolls_the_run_back_naming_prefix_and_neighbor():
+    fleet, clock = FakeFleet(ROUTERS), FakeClock()
+    fleet.effect_misses["r1"] = [[miss("r1"), miss("r1", "203.0.113.0/24")]] * 20
+    result = rollout.rollout(fleet, ROUTERS, intents=detours_for("r1", "r2"), canary=1, batch_size=2,
+                             effect=effect(clock, budget_s=5.0))
+    assert result.status == rollout.ROLLED_BACK_RUN
+    r1 = result.outcomes["r1"]
+    assert (r1["outcome"], r1["step"]) == ("rolled-back", "effect") and len(r1["misses"]) == 2
+    assert r1["error"].startswith("traffic did not move within 5s: r1: 198.51.100.0/24 leaves via 100.64.0.1 "
+                                  "(et-0/0/0, transit-a), not via 100.64.0.3 on et-0/0/1; r1: 203.0.113.0/24")
+    assert result.outcomes["r2"]["outcome"] == "not-attempted"  # the canary's failure stops the run
+    assert clock.now == pytest.approx(5.0) and all(config == [] for config in fleet.running.values())
+    assert "confirm" not in " ".join(function for function, _ in fleet.calls)
+    assert rollout.summary(result).startswith("rolled-back: r1: effect failed: traffic did not move within 5s: "
+                                              "r1: 198.51.100.0/24 leaves via 100.64.0.1")
+
+
+def test_a_router_that_cannot_answer_the_check_fails_it_at_once():
+    fleet, clock = FakeFleet(ROUTERS), FakeClock()
+    fleet.fail[("r1", "traffic.effect")] = "get_route_to timed out"
+    result = rollout.rollout(fleet, ROUTERS, intents=detours_for("r1"), effect=effect(clock))
+    assert result.status == rollout.ROLLED_BACK_RUN and clock.slept == []
+    assert result.outcomes["r1"]["error"] == "effect check failed: r1: traffic.effect failed: get_route_to timed out"
+
+
+def test_without_an_effect_check_nothing_asks_the_routers_about_routes():
+    fleet = FakeFleet(ROUTERS)
+    assert rollout.rollout(fleet, ROUTERS, intents=detours_for("r1")).status == rollout.APPLIED
+    assert "traffic.effect" not in {function for function, _ in fleet.calls}
+
+
+def test_the_runner_checks_every_detour_off_a_link_still_over_target_and_none_when_verification_is_off():
+    from trafficshift.fleet.runs import effect_check
+    from trafficshift.model import Policy
+    plan = {"links": [{"id": "r1:et-0/0/0", "capacity_bps": 100.0, "before_bps": 95.0, "after_bps": 85.0},
+                      {"id": "r2:et-0/0/0", "capacity_bps": 100.0, "before_bps": 95.0, "after_bps": 80.0},
+                      {"id": "r3:et-0/0/0", "capacity_bps": 0.0, "before_bps": 0.0, "after_bps": 0.0}]}
+    check = effect_check(Policy(), plan)
+    assert check.hot_links == ("r1:et-0/0/0",) and check.budget_s == 60.0
+    assert effect_check(Policy(verify_effect=False), plan) is None
+    assert effect_check(Policy(effect_budget_s=5.0), None).hot_links == ()

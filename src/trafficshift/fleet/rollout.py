@@ -10,7 +10,10 @@ Sequence (docs/salt-integration.md, "traffic.apply"):
 2. per stage: ``traffic.apply`` (load, compare, commit confirmed with `revert_in`; unchanged routers commit
    nothing), then the health check on every router it changed: ``traffic.current`` must answer (session
    up) with the intents it was given (the running config read back equals the intent; a read, because EOS
-   refuses a new config session, i.e. ``traffic.diff``, while a commit timer is pending);
+   refuses a new config session, i.e. ``traffic.diff``, while a commit timer is pending); then, with an
+   `EffectCheck`, the effect check on the routers that passed it: ``traffic.effect`` must find every detour's
+   prefix leaving by its alternate, asked again every `interval_s` while BGP converges, for at most
+   `budget_s` (docs/effect.md); a miss still there then fails the router, naming prefix and neighbor;
 3. all stages healthy: ``traffic.confirm`` on every changed router;
 4. any failure: no further stage starts and ``traffic.rollback`` runs on every router changed in this run
    (and on a failed router still holding a pending commit), so the fleet ends on its previous state. A
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -51,6 +55,22 @@ log = logging.getLogger(__name__)
 
 Caller = Callable[[Sequence[str], str, dict], Mapping[str, Reply]]
 Notify = Callable[[str, dict], None]
+
+
+@dataclass(frozen=True)
+class EffectCheck:
+    """Check the effect before confirming (module docstring, step 2): `hot_links` (link ids the plan
+    predicts above target) have every detour off them checked; `sleep`/`clock` are injected for tests."""
+
+    budget_s: float
+    hot_links: tuple[str, ...] = ()
+    interval_s: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+#: misses quoted in a router's error line; the outcome keeps them all
+QUOTED_MISSES = 3
 
 
 @dataclass
@@ -100,11 +120,13 @@ def _ignore(tag: str, data: dict) -> None:
 
 
 class _Run:
-    def __init__(self, call: Caller, params: dict, revert_in: int, notify: Notify) -> None:
+    def __init__(self, call: Caller, params: dict, revert_in: int, notify: Notify,
+                 effect: EffectCheck | None = None) -> None:
         self.call = call
         self.params = params
         self.revert_in = revert_in
         self.notify = notify
+        self.effect = effect
         self.outcomes: dict[str, dict] = {}
 
     def set(self, router: str, outcome: str, **extra: Any) -> None:
@@ -138,6 +160,7 @@ class _Run:
                 self.set(router, UNCHANGED)
         if not changed:
             return healthy
+        read_back = []
         for router, reply in self.each(changed, "traffic.current", {}).items():
             if not reply.ok:
                 self.set(router, PENDING, step="health-check", error=f"read-back failed: {reply.value}")
@@ -149,7 +172,43 @@ class _Run:
                          error=f"running config differs from the intent after commit: missing {missing}, "
                                f"unexpected {extra}")
                 healthy = False
+            else:
+                read_back.append(router)
+        if self.effect is not None and read_back:
+            healthy = self.verify_effect(read_back) and healthy
         return healthy
+
+    def verify_effect(self, routers: list[str]) -> bool:
+        """Ask `routers` whether traffic moved until none reports a miss or the budget is spent; False when
+        a router failed to answer or still misses at the end (its outcome says which prefix went where)."""
+        check = self.effect
+        deadline = check.clock() + check.budget_s
+        kwargs = {"intents": self.params["intents"], "hot_links": list(check.hot_links)}
+        waiting = list(routers)
+        while True:
+            missing: dict[str, list[dict]] = {}
+            for router, reply in self.each(waiting, "traffic.effect", kwargs).items():
+                if not reply.ok:
+                    self.set(router, PENDING, step="effect", error=f"effect check failed: {reply.value}")
+                    return False
+                if reply.value.get("misses"):
+                    missing[router] = reply.value["misses"]
+                else:
+                    self.set(router, PENDING, verified=len(reply.value.get("checked", [])))
+            if not missing:
+                return True
+            left = deadline - check.clock()
+            if left <= 0:
+                for router, misses in sorted(missing.items()):
+                    quoted = "; ".join(miss["line"] for miss in misses[:QUOTED_MISSES])
+                    more = f" (and {len(misses) - QUOTED_MISSES} more)" if len(misses) > QUOTED_MISSES else ""
+                    self.set(router, PENDING, step="effect", misses=misses,
+                             error=f"traffic did not move within {check.budget_s:g}s: {quoted}{more}")
+                return False
+            self.report("effect", {"waiting": sorted(missing), "left_s": round(left, 1),
+                                   "first": next(iter(missing.values()))[0]["line"]})
+            check.sleep(min(check.interval_s, left))
+            waiting = sorted(missing)
 
     def pending_failures(self) -> list[str]:
         """Failed routers that still hold a pending commit (apply failed after its commit)."""
@@ -206,11 +265,13 @@ class _Run:
 
 
 def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], drained_sites: Sequence[str] = (),
-            canary: int = 1, batch_size: int = 2, revert_in: int = 600, notify: Notify = _ignore) -> RolloutResult:
+            canary: int = 1, batch_size: int = 2, revert_in: int = 600, notify: Notify = _ignore,
+            effect: EffectCheck | None = None) -> RolloutResult:
     """Bring `routers` to `intents` (the whole plan's intent dicts; each router renders its own) in stages;
-    all-or-nothing (module docstring). `notify(kind, data)` sees "stage" and "router" progress."""
+    all-or-nothing (module docstring). `notify(kind, data)` sees "stage", "router" and "effect" progress.
+    `effect`: check that traffic moved before confirming (None: the read-back alone)."""
     params = {"intents": list(intents), "drained_sites": sorted(drained_sites)}
-    run = _Run(call, params, revert_in, notify)
+    run = _Run(call, params, revert_in, notify, effect)
     plan = stages(routers, canary, batch_size)
     for number, stage in enumerate(plan, start=1):
         run.report("stage", {"stage": number, "of": len(plan), "routers": stage})

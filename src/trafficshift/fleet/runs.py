@@ -25,6 +25,7 @@ from trafficshift.fleet import rollout
 from trafficshift.model.controls import Drain, Freeze, Undrain, control_from_dict, controls_from_list
 from trafficshift.validation.arguments import check_element, check_interval, check_limit, check_reason, check_run_id
 from trafficshift.errors import TrafficShiftError
+from trafficshift.model import Policy
 from trafficshift.model.plan import Plan
 from trafficshift.fleet.store import LockHeld, Store, new_run_id
 from trafficshift.fleet.store import replay as store_replay
@@ -83,6 +84,16 @@ def guarded(function: Callable[..., dict]) -> Callable[..., dict]:
             return fail(exc)
     run.__name__, run.__doc__ = function.__name__, function.__doc__
     return run
+
+
+def effect_check(policy: Policy, plan_dict: dict | None) -> rollout.EffectCheck | None:
+    """How the rollout checks that traffic moved (None: it does not, `verify_effect: false`): every detour off
+    a link the plan still predicts above target, plus the policy's sample per router."""
+    if not policy.verify_effect:
+        return None
+    hot = sorted(link["id"] for link in (plan_dict or {}).get("links", [])
+                 if link.get("capacity_bps") and link["after_bps"] / link["capacity_bps"] > policy.target_utilization)
+    return rollout.EffectCheck(budget_s=policy.effect_budget_s, hot_links=tuple(hot))
 
 
 def _drained_sites(controls) -> list[str]:
@@ -206,9 +217,10 @@ class Fleet:
             self.ports.fire("apply/reconciled", {"run": record["id"], "status": record["status"]})
 
     def roll(self, kind: str, trigger: str, plan_dict: dict, drained_sites: Sequence[str], routers: Sequence[str],
-             inputs: dict, extra: dict | None = None) -> dict:
+             inputs: dict, policy: Policy, extra: dict | None = None) -> dict:
         """Apply `plan_dict` fleet-wide (the caller holds the lock); the history record is written as the run
-        goes, so a runner that dies mid-run leaves what it committed on record."""
+        goes, so a runner that dies mid-run leaves what it committed on record. `policy` says whether and how
+        long the effect is checked before the confirm."""
         store, fire, conf = self.store, self.ports.fire, self.settings
         run_id = new_run_id(self.ports.wall())
         record = {"kind": kind, "trigger": trigger, "started": self.ports.wall(), "status": "running",
@@ -226,6 +238,10 @@ class Fleet:
                 store.record(run_id, record)
                 fire(f"{kind}/router", {"run": run_id, "router": data["router"], "outcome": data["outcome"],
                                         "step": data.get("step"), "message": f"  {data['router']}: {data['outcome']}"})
+            elif what == "effect":
+                fire(f"{kind}/effect", {"run": run_id, **data,
+                                        "message": f"  waiting for traffic to move on {', '.join(data['waiting'])} "
+                                                   f"({data['left_s']:g}s left): {data['first']}"})
             else:
                 fire(f"{kind}/stage", {"run": run_id, **data,
                                        "message": f"stage {data['stage']}/{data['of']}: {', '.join(data['routers'])}"})
@@ -235,7 +251,7 @@ class Fleet:
             and active.get("drained_sites", []) == list(drained_sites)
         result = rollout.rollout(self.ports.call, routers, intents=intents, drained_sites=drained_sites,
                                  canary=conf["canary"], batch_size=conf["batch_size"], revert_in=conf["revert_in"],
-                                 notify=notify)
+                                 notify=notify, effect=effect_check(policy, plan_dict))
         message = f"{kind} {run_id}: {rollout.summary(result)}"
         if result.ok and same_plan and result.changed:
             # the store says the fleet already ran this plan: these routers had been changed by hand since
@@ -278,7 +294,7 @@ class Fleet:
             if skip_unless_ok and active and active["plan"]["intents"] == result.to_dict()["intents"] \
                     and active.get("drained_sites", []) == drained:
                 return {"result": True, "skipped": "the fleet already runs this plan", "plan": summary}
-            ret = self.roll(kind, trigger, result.to_dict(), drained, sorted(network.routers), inputs)
+            ret = self.roll(kind, trigger, result.to_dict(), drained, sorted(network.routers), inputs, network.policy)
             ret["plan"] = summary
             return ret
         except TrafficShiftError as exc:
@@ -317,10 +333,11 @@ class Fleet:
             target = self.store.run(run_id)
             previous = target.get("inputs", {}).get("previous") or {"version": 1, "status": "ok", "intents": [],
                                                                          "created": self.ports.now()}
-            routers = sorted(self.pillar()["traffic"]["routers"])
-            return self.roll("rollback", "operator", previous, target.get("drained_sites_before", []), routers,
-                             {"previous": self.store.active().get("plan"), "controls": self.store.controls(),
-                              "now": self.ports.now()}, extra={"reverts": run_id})
+            network = parse_network(self.pillar()["traffic"])
+            return self.roll("rollback", "operator", previous, target.get("drained_sites_before", []),
+                             sorted(network.routers), {"previous": self.store.active().get("plan"),
+                                                       "controls": self.store.controls(), "now": self.ports.now()},
+                             network.policy, extra={"reverts": run_id})
         finally:
             lock.release()
 

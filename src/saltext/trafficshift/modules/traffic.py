@@ -134,6 +134,24 @@ def apply(intents=None, drained_sites=None, revert_in=600):
         return ops.apply(driver, network, _router(), intents, drained_sites, int(revert_in))
 
 
+def effect(intents=None, hot_links=None):
+    """
+    Whether this router routes as its detours among ``intents`` say: for each detoured prefix checked
+    (every one off a link in ``hot_links``, plus the pillar policy's ``effect_sample``), the active path
+    must come from the alternate's neighbor, and so must every more-specific inside it. Returns the
+    prefixes ``checked`` and the ``misses``, each with a one-line ``line``; changes nothing.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.effect intents='[{"kind": "detour", "router": "ams01-r1", "link": "et-0/0/1", "prefix": "198.51.100.0/24", "from_link": "ams01-r1:et-0/0/0", "local_pref": 200}]'
+    """
+    network = _network()
+    with _driver() as driver:
+        return ops.effect(driver, network, _router(), intents, hot_links)
+
+
 def confirm():
     """
     Confirm the pending commit of ``traffic.apply``.
