@@ -19,6 +19,9 @@ from routerlab.bgp import Network, Route, ranked
 from routerlab.clock import LabClock
 from routerlab.faults import Faults
 
+#: committed configs kept for the `convergence_s` fault
+ROUTING_HISTORY = 32
+
 
 @dataclass(frozen=True)
 class CommitRecord:
@@ -63,6 +66,9 @@ class Device(abc.ABC):
         self.received: dict[str, dict] = {}
         #: when each neighbor's routes were last set (device clock), for the routes' age
         self.received_at: dict[str, float] = {}
+        #: (device time, committed config from then on), oldest first: what the routes follow while the
+        #: `convergence_s` fault holds them on an older config
+        self.routing_history: list[tuple[float, object]] = []
 
     # -- lifecycle -------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -115,6 +121,7 @@ class Device(abc.ABC):
 
     def record_commit(self, user: str, comment: str = "", kind: str = "commit") -> None:
         self.commits.append(CommitRecord(user=user, time=self.clock.now(), comment=comment, kind=kind))
+        self.remember_routing_config()
         self.save_state()
 
     # -- routing (issue 15: the lab's routing model) ---------------------------------------------------
@@ -124,9 +131,33 @@ class Device(abc.ABC):
         self.received_at[neighbor] = self.clock.now()
 
     @abc.abstractmethod
-    def import_policy(self, route: Route) -> Route | None:
-        """`route` (learned from `route.neighbor`) after the committed import policy of that neighbor; None
-        when it is rejected or the router has no session with that neighbor."""
+    def import_policy(self, route: Route, config) -> Route | None:
+        """`route` (learned from `route.neighbor`) after the import policy of that neighbor in `config` (a
+        `committed_snapshot`); None when it is rejected or the router has no session with that neighbor."""
+
+    @abc.abstractmethod
+    def committed_snapshot(self):
+        """A copy of the committed configuration (the vendor's tree) that later commits do not change."""
+
+    def remember_routing_config(self) -> None:
+        """Note the committed config as of now (vendors call it at start; `record_commit` after every commit);
+        only the newest `ROUTING_HISTORY` are kept."""
+        now = self.clock.now()
+        self.routing_history.append((now, self.committed_snapshot()))
+        del self.routing_history[:-ROUTING_HISTORY]
+
+    def converge_now(self) -> None:
+        """The routes follow the committed config at once (a new `convergence_s` delays only later commits)."""
+        self.routing_history = [(self.clock.now(), self.committed_snapshot())]
+
+    def routing_config(self):
+        """The committed config the routes follow now: the newest one committed at least `convergence_s`
+        device seconds ago (the oldest one known when none is that old)."""
+        if self.faults.convergence_s == 0 or not self.routing_history:
+            return self.committed_snapshot()
+        cutoff = self.clock.now() - self.faults.convergence_s
+        settled = [config for when, config in self.routing_history if when <= cutoff]
+        return settled[-1] if settled else self.routing_history[0][1]
 
     @abc.abstractmethod
     def local_as(self) -> int | None:
@@ -145,18 +176,25 @@ class Device(abc.ABC):
                      if interface.version == address.version and address in interface.network), None)
 
     def candidates(self) -> dict[Network, list[Route]]:
-        """The received routes the import policies accept, per prefix in address order, best path first."""
+        """The received routes the import policies accept, per prefix in address order, best path first;
+        routes of a session that is down (the `sessions_down` fault) are gone."""
+        config = self.routing_config()
+        down = set(self.faults.sessions_down)
         paths: dict = {}
-        for routes in self.received.values():
+        for neighbor, routes in self.received.items():
+            if neighbor in down:
+                continue
             for route in routes.values():
-                kept = self.import_policy(route)
+                kept = self.import_policy(route, config)
                 if kept is not None:
                     paths.setdefault(kept.prefix, []).append(kept)
         return {prefix: ranked(paths[prefix]) for prefix in sorted(paths, key=lambda p: (p.version, p))}
 
     def hidden_count(self, version: int) -> int:
         """How many received IPv4 or IPv6 routes the import policies rejected (Junos shows them as hidden)."""
-        received = sum(1 for routes in self.received.values() for prefix in routes if prefix.version == version)
+        down = set(self.faults.sessions_down)
+        received = sum(1 for neighbor, routes in self.received.items() if neighbor not in down
+                       for prefix in routes if prefix.version == version)
         return received - sum(len(paths) for prefix, paths in self.candidates().items() if prefix.version == version)
 
     def rib(self) -> dict:

@@ -5,6 +5,7 @@ result is the lab's routing model: the best path first and active, the others in
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from napalm.junos.utils import junos_views
 from pyeapi.eapilib import CommandError
 
 from routerlab import DeviceSpec, Lab
+from routerlab.control import ControlError
 
 DATA = Path(__file__).parent
 
@@ -272,3 +274,52 @@ def test_eos_refuses_bad_route_commands_like_eos(drivers, command, error):
     with pytest.raises(CommandError) as refused:
         drivers["eos"]._run_commands([command])
     assert error in str(refused.value)
+
+
+# -- runtime changes: a session down, a policy change that takes time to reach the routes -------------------------
+def best_neighbor(lab, router, prefix="198.51.100.0/24"):
+    return lab.control(router).rib()[prefix]["neighbor"]
+
+
+def test_a_session_down_takes_its_routes_away_until_it_is_up_again(lab):
+    control = lab.control("rt-eos")
+    assert best_neighbor(lab, "rt-eos") == "100.64.1.3"
+    control.inject(sessions_down=["100.64.1.3"])
+    try:
+        assert best_neighbor(lab, "rt-eos") == "100.64.1.1"
+        assert control.faults()["sessions_down"] == ["100.64.1.3"]
+    finally:
+        control.clear()
+    assert best_neighbor(lab, "rt-eos") == "100.64.1.3"
+    with pytest.raises(ControlError, match="400"):
+        control.inject(sessions_down=["not-an-address"])
+    with pytest.raises(ControlError, match="400"):
+        control.inject(convergence_s=-1)
+
+
+@pytest.mark.parametrize(("router", "unhook", "hook"), [
+    ("rt-eos", "router bgp 64500\n   no neighbor 100.64.1.3 route-map PREFER in\n",
+     "router bgp 64500\n   neighbor 100.64.1.3 route-map PREFER in\n"),
+    ("rt-junos", "protocols { bgp { group pni { neighbor 100.64.0.3 { delete: import; } } } }\n",
+     "protocols { bgp { group pni { neighbor 100.64.0.3 { import PREFER; } } } }\n"),
+])
+def test_a_committed_policy_reaches_the_routes_after_the_convergence_delay(lab, drivers, router, unhook, hook):
+    vendor = router.split("-")[1]
+    driver, control = drivers[vendor], lab.control(router)
+    preferred = "100.64.1.3" if vendor == "eos" else "100.64.0.3"
+    control.inject(convergence_s=1.5)  # device seconds; this lab's clock runs at wall speed
+    try:
+        driver.load_merge_candidate(config=unhook)
+        driver.commit_config()
+        # the detour's local preference is gone from the config, not yet from the routes
+        assert best_neighbor(lab, router) == preferred
+        deadline = time.monotonic() + 10
+        while best_neighbor(lab, router) == preferred and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert best_neighbor(lab, router) != preferred
+        assert time.monotonic() < deadline
+    finally:
+        control.clear()
+        driver.load_merge_candidate(config=hook)
+        driver.commit_config()
+    assert best_neighbor(lab, router) == preferred

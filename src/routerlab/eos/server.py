@@ -113,6 +113,7 @@ class EosDevice(Device):
             text = self.initial_config if self.initial_config is not None else self.default_config()
             self.running = Config.from_text(text)
             self.startup = self.running.render()
+        self.remember_routing_config()
         await self._listen(0, 0)
 
     async def _listen(self, port: int, https_port: int) -> None:
@@ -173,11 +174,14 @@ class EosDevice(Device):
     def committed_config(self) -> str:
         return self.running.render()
 
-    def import_policy(self, route: Route) -> Route | None:
+    def committed_snapshot(self) -> Config:
+        return self.running.copy()
+
+    def import_policy(self, route: Route, config: Config) -> Route | None:
         if route.neighbor is None or str(ipaddress.ip_address(route.neighbor)) not in \
-                policy.configured_neighbors(self.running):
+                policy.configured_neighbors(config):
             return None
-        return policy.evaluate(self.running, route.neighbor, route, direction="import")
+        return policy.evaluate(config, route.neighbor, route, direction="import")
 
     def local_as(self) -> int | None:
         for node in self.running.root.children:

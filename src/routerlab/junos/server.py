@@ -294,6 +294,7 @@ class JunosDevice(Device):
         if not self.load_state():
             text = self.initial_config if self.initial_config is not None else cfg.default_config(self.name)
             self.db = self._new_database(cfg.parse_text(text).tree)
+        self.remember_routing_config()
         await self._listen(0)
 
     async def _listen(self, port: int) -> None:
@@ -338,12 +339,15 @@ class JunosDevice(Device):
     def committed_config(self) -> str:
         return self.db.committed.render()
 
-    def import_policy(self, route: Route) -> Route | None:
-        chains = policy.neighbor_chains(self.db.committed)
+    def committed_snapshot(self) -> cfg.Node:
+        return self.db.committed.copy()
+
+    def import_policy(self, route: Route, config: cfg.Node) -> Route | None:
+        chains = policy.neighbor_chains(config)
         key = str(ipaddress.ip_address(route.neighbor)) if route.neighbor else None
         if key not in chains:
             return None
-        return policy.evaluate(self.db.committed, chains[key][0], route, direction="import")
+        return policy.evaluate(config, chains[key][0], route, direction="import")
 
     def local_as(self) -> int | None:
         node = self.db.committed.find("routing-options", "autonomous-system")
