@@ -13,6 +13,8 @@ saltext.trafficshift.proxy). The load overloads one link of every router (95%) w
 
 - bare_s: one thread per router, each doing exactly the device operations of an apply with stock NAPALM:
   open, load + compare (trafficshift.device.router.apply renders the same block), commit confirmed, confirm, close.
+- effect_check_s: of salt_s, the time the rollout spent checking on the routers that the detoured prefixes
+  moved (docs/effect.md; the lab converges at once, so this is the check's own cost).
 - salt_s: wall time of `salt-run traffic.apply` (CLI start, pillar, plan, staged rollout with the health
   check of every stage, confirm, history) for the same change from the same baseline.
 - pss_per_router_mb / rss_per_router_mb: the deltaproxy process trees' PSS / RSS divided by N
@@ -476,6 +478,8 @@ def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Pat
 
             result["salt_s"], ret = dep.salt_run("traffic.apply", profile)
             result["salt_s"] = round(result["salt_s"], 2)
+            # the rollout's check that traffic moved (traffic.effect jobs, every stage), inside salt_s
+            result["effect_check_s"] = ret.get("effect_s")
             outcomes = {r: o["outcome"] for r, o in ret.get("outcomes", {}).items()}
             if ret.get("status") != "applied" or set(outcomes.values()) != {"confirmed"} or len(outcomes) != n:
                 errors = {r: o.get("error") for r, o in ret.get("outcomes", {}).items() if o.get("error")}

@@ -42,11 +42,13 @@ class FakeFleet:
             return Reply(True, {"router": router, "confirmed": True})
         if function == "traffic.pending":
             return Reply(True, {"router": router, "pending": self.before[router] is not None})
-        if function == "traffic.effect":
+        if function in ("traffic.effect", "traffic.verify"):
             rounds = self.effect_misses.get(router, [])
             misses = rounds.pop(0) if rounds else []
             checked = [i["prefix"] for i in wanted if i["kind"] == "detour"]
-            return Reply(True, {"router": router, "checked": checked, "misses": misses})
+            read_back = {"intents": self.running[router]} if function == "traffic.verify" else {}
+            return Reply(True, {"router": router, **read_back, "checked": checked, "misses": misses,
+                                "effect_s": 0.001})
         if function == "traffic.diff":
             return Reply(True, {"router": router, "diff": "" if wanted == self.running[router] else f"+{wanted}"})
         if function == "traffic.rollback":

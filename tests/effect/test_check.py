@@ -31,17 +31,18 @@ def detour(prefix, link="et-0/0/1", from_link="r1:et-0/0/0"):
     return Detour("r1", link, prefix, from_link, 200)
 
 
-def path(next_hop, active, remote_address=None):
+def path(next_hop, active, remote_address=None, local_preference=200):
     return {"current_active": active, "next_hop": next_hop,
-            "protocol_attributes": {"remote_address": remote_address or "192.0.2.99"}}
+            "protocol_attributes": {"remote_address": remote_address or "192.0.2.99",
+                                    "local_preference": local_preference}}
 
 
 def test_expectations_name_the_alternates_session_of_the_prefixes_family_and_ignore_other_intents():
     intents = [detour("198.51.100.0/24"), detour("2001:db8:f00::/48"), Prepend("r1", "et-0/0/0", "web", 1),
                Detour("r2", "x", "203.0.113.0/24", "r2:y", 200)]
     assert detour_expectations(network(), "r1", intents, sample=10) == (
-        Expectation("r1", "198.51.100.0/24", "et-0/0/1", "100.64.0.3"),
-        Expectation("r1", "2001:db8:f00::/48", "et-0/0/1", "2001:db8:64::3"))
+        Expectation("r1", "198.51.100.0/24", "et-0/0/1", "100.64.0.3", 200),
+        Expectation("r1", "2001:db8:f00::/48", "et-0/0/1", "2001:db8:64::3", 200))
 
 
 def test_the_sample_is_the_same_whatever_order_the_intents_arrive_in_and_hot_links_are_always_checked():
@@ -90,6 +91,18 @@ def test_misses_say_which_prefix_went_where_instead():
                                  "et-0/0/1); it follows 198.51.100.0/22 via 100.64.0.1 (et-0/0/0, transit-a)")
     assert "more-specific 198.51.100.128/25 still leaves via 100.64.0.1" in lines["more-specific"]
     assert check_routes([want], {}) == [Miss("r1", want.prefix, "et-0/0/1", "100.64.0.3", "no-route")]
+
+
+def test_the_right_neighbor_without_the_detours_local_preference_is_a_miss():
+    want = Expectation("r1", "198.51.100.0/24", "et-0/0/1", "100.64.0.3", 200)
+    (miss,) = check_routes([want], {want.prefix: {want.prefix: [path("100.64.0.3", True, local_preference=100)]}})
+    assert (miss.reason, miss.local_pref, miss.expected_local_pref) == ("local-preference", 100, 200)
+    assert miss.describe(network()).startswith("r1: 198.51.100.0/24 leaves via 100.64.0.3 (et-0/0/1, pni-b) with "
+                                               "local preference 100, not the detour's 200")
+    # an expectation without a local preference, or a reply without one, judges the neighbor alone
+    assert check_routes([Expectation("r1", want.prefix, "et-0/0/1", "100.64.0.3")],
+                        {want.prefix: {want.prefix: [path("100.64.0.3", True, local_preference=100)]}}) == []
+    assert check_routes([want], {want.prefix: {want.prefix: [path("100.64.0.3", True, local_preference=None)]}}) == []
 
 
 @pytest.mark.parametrize("reply", [

@@ -77,11 +77,13 @@ def routes(routers):
 
 
 @pytest.mark.parametrize("vendor", sorted(ROUTERS))
-def test_a_detour_the_router_follows_passes(vendor, routes):
+def test_a_detour_the_router_follows_passes_and_verify_reads_back_in_the_same_call(vendor, routes):
     name, driver, _, intents = routes[vendor]
-    assert ops.effect(driver, NETWORK, name, intents) == {"router": name, "checked": [PREFIX], "misses": []}
-    # without the detour's policy the same routes would leave by the preferred link: the check is not vacuous
+    result = ops.effect(driver, NETWORK, name, intents)
+    assert (result["checked"], result["misses"]) == ([PREFIX], []) and 0 < result["effect_s"] < 5
     assert ops.effect(driver, NETWORK, name, [])["checked"] == []
+    verified = ops.verify(driver, NETWORK, name, intents)
+    assert verified["intents"] == [{**intents[0], "from_link": None}] and verified["misses"] == []
 
 
 @pytest.mark.parametrize("vendor", sorted(ROUTERS))

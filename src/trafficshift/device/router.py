@@ -10,6 +10,7 @@ router's are used. Failures are `TrafficShiftError`s; the device ones are `deplo
 from __future__ import annotations
 
 import re
+import time
 
 from trafficshift.device import deploy
 from trafficshift.effect import check_routes, detour_expectations
@@ -115,6 +116,7 @@ def effect(driver, network: Network, router: str, intents=None, hot_links=None) 
     the router for each expected prefix and returns the prefixes checked and the misses (`Miss.to_dict`,
     with `line`, the operator's one-line description). Changes nothing; the caller decides what a miss means."""
     _check_router(network, router)
+    started = time.perf_counter()
     expectations = detour_expectations(network, router, parse_intents(router, intents),
                                        sample=network.policy.effect_sample, hot_links=tuple(hot_links or ()))
     more_specifics = network.routers[router].vendor == "eos"
@@ -122,7 +124,15 @@ def effect(driver, network: Network, router: str, intents=None, hot_links=None) 
                for want in expectations}
     misses = check_routes(expectations, replies)
     return {"router": router, "checked": [want.prefix for want in expectations],
-            "misses": [{**miss.to_dict(), "line": miss.describe(network)} for miss in misses]}
+            "misses": [{**miss.to_dict(), "line": miss.describe(network)} for miss in misses],
+            "effect_s": round(time.perf_counter() - started, 4)}
+
+
+def verify(driver, network: Network, router: str, intents=None, hot_links=None) -> dict:
+    """A pending commit's whole check in one call (one Salt job per stage): the shift intents the running
+    config carries (`current`) and whether its detours moved traffic (`effect`, with `effect_s`, the time the
+    route lookups took)."""
+    return {**current(driver, network, router), **effect(driver, network, router, intents, hot_links)}
 
 
 def confirm(driver, router: str) -> dict:

@@ -1,9 +1,11 @@
 """Expectations for a router's detours and their check against the routes the router shows.
 
 A detour of prefix P toward link L holds when the router's active path for P comes from L's neighbor (the
-session of P's address family), and so does the active path of every more-specific prefix inside P the
-router has (forwarding follows the longest match: a more-specific from another peer keeps P's traffic where
-it was). The router's answer is NAPALM's `get_route_to(P)` result, `{prefix: [path, ...]}`; a path's
+session of P's address family) with the detour's local preference, and the active path of every
+more-specific prefix inside P the router has comes from that neighbor too (forwarding follows the longest
+match: a more-specific from another peer keeps P's traffic where it was). The local preference is what
+carries the choice to the site's other routers over iBGP; a path from the right neighbor without it means
+an import policy after ours overrode it, or the new policy has not reached the routes yet. The router's answer is NAPALM's `get_route_to(P)` result, `{prefix: [path, ...]}`; a path's
 neighbor is its `next_hop` (an eBGP next hop is the neighbor's address; Junos' `remote_address` is the
 peer's router ID), else its `protocol_attributes.remote_address`.
 
@@ -25,22 +27,26 @@ from trafficshift.model.plan import Detour, Intent
 OTHER_NEIGHBOR = "other-neighbor"  # the active path for the prefix comes from another neighbor
 NO_ROUTE = "no-route"  # the router has no route for the prefix itself
 MORE_SPECIFIC = "more-specific"  # a more-specific prefix inside it leaves by another neighbor
+LOCAL_PREF = "local-preference"  # the right neighbor, without the detour's local preference
 
 
 @dataclass(frozen=True, order=True)
 class Expectation:
-    """On `router`, the active path for `prefix` comes from `neighbor` (on `link`, the detour's alternate)."""
+    """On `router`, the active path for `prefix` comes from `neighbor` (on `link`, the detour's alternate),
+    with local preference `local_pref` (None: any)."""
 
     router: str
     prefix: str
     link: str
     neighbor: str
+    local_pref: int | None = None
 
 
 @dataclass(frozen=True, order=True)
 class Miss:
     """An expectation the router's routes do not meet: `prefix` (or the more-specific `via_prefix` inside it)
-    leaves by `actual` (a neighbor address; None: no route at all), not by `expected` on `link`."""
+    leaves by `actual` (a neighbor address; None: no route at all), not by `expected` on `link`; or by
+    `expected` with local preference `local_pref`, not `expected_local_pref`."""
 
     router: str
     prefix: str
@@ -49,6 +55,8 @@ class Miss:
     reason: str
     actual: str | None = None
     via_prefix: str | None = None
+    local_pref: int | None = None
+    expected_local_pref: int | None = None
 
     def describe(self, network: Network | None = None) -> str:
         """One line for the operator: which prefix, on which router, went where instead."""
@@ -57,6 +65,10 @@ class Miss:
         if self.reason == NO_ROUTE:
             tail = f"; it follows {self.via_prefix} via {where}" if self.via_prefix else ""
             return f"{self.router}: {self.prefix} has no route of its own (expected via {want}){tail}"
+        if self.reason == LOCAL_PREF:
+            return f"{self.router}: {self.prefix} leaves via {where} with local preference {self.local_pref}, " \
+                   f"not the detour's {self.expected_local_pref} (a later import policy overrides it, or the " \
+                   f"routes do not follow the new policy yet)"
         if self.reason == MORE_SPECIFIC:
             return f"{self.router}: {self.prefix} is detoured to {want}, but the more-specific " \
                    f"{self.via_prefix} still leaves via {where}"
@@ -102,18 +114,19 @@ def detour_expectations(network: Network, router: str, intents: Iterable[Intent]
         family = ipaddress.ip_network(detour.prefix).version
         neighbor = next((address for version, address, _ in links[detour.link].sessions() if version == family), None)
         if neighbor is not None:  # validation refuses a detour onto a link without the prefix's family
-            expectations.add(Expectation(router, detour.prefix, detour.link, neighbor))
+            expectations.add(Expectation(router, detour.prefix, detour.link, neighbor, detour.local_pref))
     return tuple(sorted(expectations, key=lambda e: (ipaddress.ip_network(e.prefix).version,
                                                      ipaddress.ip_network(e.prefix), e.link)))
 
 
-def _active_neighbor(paths) -> tuple[bool, str | None]:
-    """(whether a path is active, the active path's neighbor address)."""
-    for path in paths or ():
-        if path.get("current_active"):
-            hop = path.get("next_hop") or (path.get("protocol_attributes") or {}).get("remote_address")
-            return True, hop or None
-    return False, None
+def _active_path(paths) -> dict | None:
+    return next((path for path in paths or () if path.get("current_active")), None)
+
+
+def _neighbor_of(path: dict | None) -> str | None:
+    if path is None:
+        return None
+    return path.get("next_hop") or (path.get("protocol_attributes") or {}).get("remote_address") or None
 
 
 def check_routes(expectations: Iterable[Expectation], replies: Mapping[str, Mapping[str, list]]) -> list[Miss]:
@@ -129,21 +142,28 @@ def check_routes(expectations: Iterable[Expectation], replies: Mapping[str, Mapp
             except ValueError:
                 continue  # not a prefix (a router's oddity): nothing to judge by
         same_family = {prefix: paths for prefix, paths in shown.items() if prefix.version == target.version}
-        active, hop = _active_neighbor(same_family.get(target))
-        if not active:
+        active = _active_path(same_family.get(target))
+        if active is None:
             covering = sorted((p for p in same_family if p != target and target.subnet_of(p)),
                               key=lambda p: p.prefixlen)
             via = covering[-1] if covering else None
             misses.append(Miss(want.router, want.prefix, want.link, want.neighbor, NO_ROUTE,
-                               _active_neighbor(same_family[via])[1] if via else None, str(via) if via else None))
+                               _neighbor_of(_active_path(same_family[via])) if via else None,
+                               str(via) if via else None))
             continue
+        hop = _neighbor_of(active)
         if not _same(hop, want.neighbor):
             misses.append(Miss(want.router, want.prefix, want.link, want.neighbor, OTHER_NEIGHBOR, hop))
             continue
+        local_pref = (active.get("protocol_attributes") or {}).get("local_preference")
+        if want.local_pref is not None and local_pref is not None and local_pref != want.local_pref:
+            misses.append(Miss(want.router, want.prefix, want.link, want.neighbor, LOCAL_PREF, hop,
+                               local_pref=local_pref, expected_local_pref=want.local_pref))
+            continue
         for prefix in sorted(p for p in same_family if p != target and p.subnet_of(target)):
-            active, hop = _active_neighbor(same_family[prefix])
-            if active and not _same(hop, want.neighbor):
-                misses.append(Miss(want.router, want.prefix, want.link, want.neighbor, MORE_SPECIFIC, hop,
-                                   str(prefix)))
+            inside = _active_path(same_family[prefix])
+            if inside is not None and not _same(_neighbor_of(inside), want.neighbor):
+                misses.append(Miss(want.router, want.prefix, want.link, want.neighbor, MORE_SPECIFIC,
+                                   _neighbor_of(inside), str(prefix)))
                 break
     return misses

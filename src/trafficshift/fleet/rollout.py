@@ -10,10 +10,11 @@ Sequence (docs/salt-integration.md, "traffic.apply"):
 2. per stage: ``traffic.apply`` (load, compare, commit confirmed with `revert_in`; unchanged routers commit
    nothing), then the health check on every router it changed: ``traffic.current`` must answer (session
    up) with the intents it was given (the running config read back equals the intent; a read, because EOS
-   refuses a new config session, i.e. ``traffic.diff``, while a commit timer is pending); then, with an
-   `EffectCheck`, the effect check on the routers that passed it: ``traffic.effect`` must find every detour's
-   prefix leaving by its alternate, asked again every `interval_s` while BGP converges, for at most
-   `budget_s` (docs/effect.md); a miss still there then fails the router, naming prefix and neighbor;
+   refuses a new config session, i.e. ``traffic.diff``, while a commit timer is pending); with an
+   `EffectCheck`, ``traffic.verify`` reads back and looks at the routes in the same job, and every detour's
+   prefix must leave by its alternate: a router with misses is asked again (``traffic.effect``) every
+   `interval_s` while BGP converges, for at most `budget_s` (docs/effect.md); a miss still there then fails
+   the router, naming prefix and neighbor;
 3. all stages healthy: ``traffic.confirm`` on every changed router;
 4. any failure: no further stage starts and ``traffic.rollback`` runs on every router changed in this run
    (and on a failed router still holding a pending commit), so the fleet ends on its previous state. A
@@ -77,6 +78,8 @@ QUOTED_MISSES = 3
 class RolloutResult:
     status: str
     outcomes: dict[str, dict] = field(default_factory=dict)
+    #: wall seconds the effect check took over every stage (None: no check ran)
+    effect_s: float | None = None
 
     @property
     def changed(self) -> list[str]:
@@ -89,7 +92,8 @@ class RolloutResult:
         return self.status in (APPLIED, NO_CHANGE)
 
     def to_dict(self) -> dict:
-        return {"status": self.status, "outcomes": {r: dict(o) for r, o in sorted(self.outcomes.items())}}
+        timing = {} if self.effect_s is None else {"effect_s": round(self.effect_s, 3)}
+        return {"status": self.status, "outcomes": {r: dict(o) for r, o in sorted(self.outcomes.items())}, **timing}
 
 
 def stages(routers: Sequence[str], canary: int = 1, batch_size: int = 2) -> list[list[str]]:
@@ -128,6 +132,7 @@ class _Run:
         self.notify = notify
         self.effect = effect
         self.outcomes: dict[str, dict] = {}
+        self.effect_s: float | None = None
 
     def set(self, router: str, outcome: str, **extra: Any) -> None:
         self.outcomes[router] = {**self.outcomes.get(router, {}), "outcome": outcome, **extra}
@@ -160,8 +165,10 @@ class _Run:
                 self.set(router, UNCHANGED)
         if not changed:
             return healthy
-        read_back = []
-        for router, reply in self.each(changed, "traffic.current", {}).items():
+        # with an effect check, the read-back and the first look at the routes are one job (traffic.verify)
+        function = "traffic.current" if self.effect is None else "traffic.verify"
+        read_back: dict[str, dict] = {}
+        for router, reply in self.each(changed, function, self.effect_kwargs()).items():
             if not reply.ok:
                 self.set(router, PENDING, step="health-check", error=f"read-back failed: {reply.value}")
                 healthy = False
@@ -173,21 +180,33 @@ class _Run:
                                f"unexpected {extra}")
                 healthy = False
             else:
-                read_back.append(router)
+                read_back[router] = reply.value
         if self.effect is not None and read_back:
             healthy = self.verify_effect(read_back) and healthy
         return healthy
 
-    def verify_effect(self, routers: list[str]) -> bool:
-        """Ask `routers` whether traffic moved until none reports a miss or the budget is spent; False when
-        a router failed to answer or still misses at the end (its outcome says which prefix went where)."""
-        check = self.effect
+    def effect_kwargs(self) -> dict:
+        if self.effect is None:
+            return {}
+        return {"intents": self.params["intents"], "hot_links": list(self.effect.hot_links)}
+
+    def verify_effect(self, first: dict[str, dict]) -> bool:
+        """Starting from each router's first look (`first`, traffic.verify's returns), ask the routers with
+        misses again until none has any or the budget is spent; False when a router failed to answer or still
+        misses at the end (its outcome says which prefix went where). The time added is the slowest first
+        look's route lookups plus every further round."""
+        lookups = max((value.get("effect_s", 0.0) for value in first.values()), default=0.0)
+        started = time.perf_counter()
+        try:
+            return self._verify_effect(self.effect, {router: Reply(True, value) for router, value in first.items()})
+        finally:
+            self.effect_s = (self.effect_s or 0.0) + lookups + time.perf_counter() - started
+
+    def _verify_effect(self, check: EffectCheck, replies: dict[str, Reply]) -> bool:
         deadline = check.clock() + check.budget_s
-        kwargs = {"intents": self.params["intents"], "hot_links": list(check.hot_links)}
-        waiting = list(routers)
         while True:
             missing: dict[str, list[dict]] = {}
-            for router, reply in self.each(waiting, "traffic.effect", kwargs).items():
+            for router, reply in replies.items():
                 if not reply.ok:
                     self.set(router, PENDING, step="effect", error=f"effect check failed: {reply.value}")
                     return False
@@ -208,7 +227,7 @@ class _Run:
             self.report("effect", {"waiting": sorted(missing), "left_s": round(left, 1),
                                    "first": next(iter(missing.values()))[0]["line"]})
             check.sleep(min(check.interval_s, left))
-            waiting = sorted(missing)
+            replies = self.each(sorted(missing), "traffic.effect", self.effect_kwargs())
 
     def pending_failures(self) -> list[str]:
         """Failed routers that still hold a pending commit (apply failed after its commit)."""
@@ -259,9 +278,12 @@ class _Run:
                     self.set(router, ROLLBACK_FAILED, rollback_error=note)
         return clean
 
+    def result(self, status: str) -> RolloutResult:
+        return RolloutResult(status, self.outcomes, self.effect_s)
+
     def finish_failed(self) -> RolloutResult:
         clean = self.roll_back()
-        return RolloutResult(ROLLED_BACK_RUN if clean else FAILED_RUN, self.outcomes)
+        return self.result(ROLLED_BACK_RUN if clean else FAILED_RUN)
 
 
 def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], drained_sites: Sequence[str] = (),
@@ -282,7 +304,7 @@ def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], draine
             return run.finish_failed()
     pending = sorted(r for r, o in run.outcomes.items() if o["outcome"] == PENDING)
     if not pending:
-        return RolloutResult(NO_CHANGE, run.outcomes)
+        return run.result(NO_CHANGE)
     # a router that rebooted since its health check has dropped the commit; a confirm would then commit
     # whatever it runs now (NAPALM's Junos confirm is a plain commit) and the run would claim a change it lacks
     reverted = run.self_reverted(pending)
@@ -301,7 +323,7 @@ def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], draine
             confirmed_ok = False
     if not confirmed_ok:
         return run.finish_failed()
-    return RolloutResult(APPLIED, run.outcomes)
+    return run.result(APPLIED)
 
 
 def _one_line(text: str, limit: int = 300) -> str:

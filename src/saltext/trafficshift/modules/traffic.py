@@ -152,6 +152,23 @@ def effect(intents=None, hot_links=None):
         return ops.effect(driver, network, _router(), intents, hot_links)
 
 
+def verify(intents=None, hot_links=None):
+    """
+    The check of a pending ``traffic.apply`` in one job: ``traffic.current`` (the intents the running config
+    carries) and ``traffic.effect`` (whether the detours among ``intents`` moved traffic) together, plus
+    ``effect_s``, the seconds the route lookups took. Changes nothing.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.verify intents='[...]'
+    """
+    network = _network()
+    with _driver() as driver:
+        return ops.verify(driver, network, _router(), intents, hot_links)
+
+
 def confirm():
     """
     Confirm the pending commit of ``traffic.apply``.

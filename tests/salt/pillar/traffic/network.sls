@@ -41,6 +41,9 @@ traffic:
     hold_time_s: 1800
     # 300 lab seconds are 5 s of wall time: a salt-run that starts, compiles pillar and plans needs more
     max_load_age_s: 3600
+    # the lab converges at once unless a test injects a delay: 5 s is long enough for a slow test machine and
+    # keeps the tests of traffic that never moves short (docs/effect.md)
+    effect_budget_s: 5
   baseline:
     domain_name: lab.example.net
     ntp_servers: [192.0.2.123]

@@ -1,0 +1,181 @@
+"""`salt-run traffic.apply` checks on the routers that traffic moved before it confirms (issue 15, docs/effect.md):
+the scenarios a read-back of the config cannot catch, on both vendors. Each ends with the fleet on its whole
+previous config, nothing pending, and a history record naming the prefix and the router.
+
+- EOS (ams01-r2, load `egress-overload`: detours onto its transit Ethernet1, its one neighbor): the
+  alternate does not send the prefix; its session is down; the routes converge later than the budget (the
+  path carries no detour local preference yet); within the budget the run waits and confirms.
+- Junos (ams01-r1, load `pni-overload`: a detour onto et-0/0/0, off the PNI et-0/0/1 of the same router): the
+  same three, plus a more-specific the PNI still sends, and an operator's import policy after ours rejecting
+  the prefix. EOS has neither: ams01-r2 has one neighbor in this network (the more-specific case runs on EOS
+  through the drivers in tests/unit_router/test_effect.py), and provisioning refuses an EOS neighbor that
+  applies an operator policy (docs/rendering.md), so there is no chain to end in a reject.
+"""
+from __future__ import annotations
+
+import napalm
+import pytest
+
+from routerlab import napalm_optional_args
+from runner_fleet import configs, master_store
+from salt_setup import NETWORK, ROUTERS, TIME_SCALE, neighbor_table
+
+pytestmark = pytest.mark.usefixtures("clean_fleet")
+
+#: vendor -> (load scenario, the router its detours land on)
+CASES = {"eos": ("egress-overload", "ams01-r2"), "junos": ("pni-overload", "ams01-r1")}
+BUDGET_S = NETWORK["policy"]["effect_budget_s"]
+
+
+def detour_on(salt_run_cli, feed_load, vendor) -> dict:
+    """The first detour the plan for the vendor's scenario puts on its router (the plan is deterministic)."""
+    scenario, router = CASES[vendor]
+    feed_load(scenario)
+    planned = salt_run_cli.run("traffic.plan")
+    assert planned.returncode == 0, planned
+    detours = [i for i in planned.data["intents"] if i["kind"] == "detour" and i["router"] == router]
+    assert detours, planned.data["table"]
+    return detours[0]
+
+
+def alternate_of(detour: dict) -> tuple[str, int]:
+    link = NETWORK["routers"][detour["router"]]["links"][detour["link"]]
+    return link["neighbor"], link["peer_as"]
+
+
+@pytest.fixture
+def restore_routes(lab):
+    """Every neighbor sends what it sent at the start again after the test."""
+    yield
+    for router, neighbors in neighbor_table().items():
+        for neighbor, (peer_as, routes) in neighbors.items():
+            lab.control(router).receive(neighbor, peer_as, routes)
+
+
+def apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour, reason) -> dict:
+    router, prefix = detour["router"], detour["prefix"]
+    before = configs(lab)
+    ret = salt_run_cli.run("traffic.apply")
+    assert ret.returncode != 0 and ret.data["status"] == "rolled-back", ret.data
+    outcome = ret.data["outcomes"][router]
+    assert (outcome["outcome"], outcome["step"]) == ("rolled-back", "effect"), outcome
+    (miss,) = [m for m in outcome["misses"] if m["prefix"] == prefix]
+    assert miss["reason"] == reason and miss["line"].startswith(f"{router}: {prefix} ")
+    assert f"{router}: effect failed: traffic did not move within {BUDGET_S:g}s: {router}: {prefix} " in \
+        ret.data["message"]
+    # the whole previous config, nothing pending, and the history says which prefix went where
+    assert configs(lab) == before
+    pending = salt_cli.run("traffic.pending", minion_tgt="*").data
+    assert sorted(pending) == ROUTERS and not any(reply["pending"] for reply in pending.values())
+    record = master_store(salt_master).run(ret.data["run"])
+    assert record["status"] == "rolled-back" and prefix in record["outcomes"][router]["error"]
+    assert record["outcomes"][router]["misses"][0]["router"] == router
+    assert master_store(salt_master).active() == {}
+    return miss
+
+
+@pytest.mark.parametrize("vendor", sorted(CASES))
+def test_the_alternate_not_sending_the_prefix_rolls_the_run_back(
+        vendor, salt_run_cli, salt_cli, salt_master, lab, feed_load, restore_routes):
+    detour = detour_on(salt_run_cli, feed_load, vendor)
+    neighbor, peer_as = alternate_of(detour)
+    _, seeded = neighbor_table()[detour["router"]][neighbor]
+    lab.control(detour["router"]).receive(neighbor, peer_as, [r for r in seeded if r["prefix"] != detour["prefix"]])
+    miss = apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour,
+                                           "no-route" if vendor == "eos" else "other-neighbor")
+    assert miss["expected"] == neighbor
+
+
+@pytest.mark.parametrize("vendor", sorted(CASES))
+def test_the_alternates_session_down_rolls_the_run_back(vendor, salt_run_cli, salt_cli, salt_master, lab, feed_load):
+    detour = detour_on(salt_run_cli, feed_load, vendor)
+    neighbor, _ = alternate_of(detour)
+    lab.control(detour["router"]).inject(sessions_down=[neighbor])
+    apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour,
+                                    "no-route" if vendor == "eos" else "other-neighbor")
+
+
+@pytest.mark.parametrize("vendor", sorted(CASES))
+def test_routes_converging_later_than_the_budget_roll_the_run_back(
+        vendor, salt_run_cli, salt_cli, salt_master, lab, feed_load):
+    detour = detour_on(salt_run_cli, feed_load, vendor)
+    # device seconds: four budgets of wall time at the lab's clock rate
+    lab.control(detour["router"]).inject(convergence_s=4 * BUDGET_S * TIME_SCALE)
+    # EOS: ams01-r2's one neighbor is already the best path, but without the detour's local preference, which
+    # would carry the choice to ams01-r1 over iBGP; Junos: the PNI's shorter path still wins
+    miss = apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour,
+                                           "local-preference" if vendor == "eos" else "other-neighbor")
+    if vendor == "eos":
+        assert (miss["local_pref"], miss["expected_local_pref"]) == (100, detour["local_pref"])
+
+
+@pytest.mark.parametrize("vendor", sorted(CASES))
+def test_routes_converging_within_the_budget_are_waited_for_and_confirmed(vendor, salt_run_cli, lab, feed_load):
+    detour = detour_on(salt_run_cli, feed_load, vendor)
+    lab.control(detour["router"]).inject(convergence_s=BUDGET_S * TIME_SCALE / 5)
+    ret = salt_run_cli.run("traffic.apply")
+    assert ret.returncode == 0 and ret.data["status"] == "applied", ret.data
+    outcome = ret.data["outcomes"][detour["router"]]
+    assert outcome["outcome"] == "confirmed" and outcome["verified"] >= 1 and "error" not in outcome
+    assert ret.data["effect_s"] >= BUDGET_S / 5 * 0.5  # it waited for the routes, then confirmed
+
+
+def test_junos_a_more_specific_the_old_neighbor_sends_rolls_the_run_back(
+        salt_run_cli, salt_cli, salt_master, lab, feed_load, restore_routes):
+    detour = detour_on(salt_run_cli, feed_load, "junos")
+    pni = NETWORK["routers"]["ams01-r1"]["links"]["et-0/0/1"]
+    _, seeded = neighbor_table()["ams01-r1"][pni["neighbor"]]
+    more_specific = detour["prefix"].replace("/20", "/21")
+    lab.control("ams01-r1").receive(pni["neighbor"], pni["peer_as"],
+                                    seeded + [{"prefix": more_specific, "as_path": [pni["peer_as"], 64511]}])
+    miss = apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour, "more-specific")
+    assert (miss["via_prefix"], miss["actual"]) == (more_specific, pni["neighbor"])
+
+
+@pytest.fixture
+def junos_operator(lab):
+    """A person's NAPALM session on ams01-r1 (what an operator's own tooling would use)."""
+    entry = lab.inventory()["ams01-r1"]
+    driver = napalm.get_network_driver("junos")(entry["host"], entry["username"], entry["password"],
+                                                optional_args=napalm_optional_args(entry))
+    driver.open()
+    yield driver
+    driver.close()
+
+
+def test_junos_an_operator_import_policy_after_ours_rejecting_the_prefix_rolls_the_run_back(
+        salt_run_cli, salt_cli, salt_master, lab, feed_load, junos_operator):
+    detour = detour_on(salt_run_cli, feed_load, "junos")
+    neighbor, _ = alternate_of(detour)
+    chain = f"TS-IN-{detour['link'].replace('/', '-')}"
+    junos_operator.load_merge_candidate(config=f"""
+policy-options {{
+    policy-statement OP-NO-{detour['prefix'].split('/')[0]} {{
+        term REJECT {{
+            from {{
+                route-filter {detour['prefix']} exact;
+            }}
+            then reject;
+        }}
+    }}
+}}
+protocols {{ bgp {{ group transit {{ neighbor {neighbor} {{
+    replace:
+    import [ {chain} OP-NO-{detour['prefix'].split('/')[0]} ];
+}} }} }} }}
+""")
+    junos_operator.commit_config()
+    try:
+        apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour, "other-neighbor")
+    finally:
+        junos_operator.load_merge_candidate(config=f"""
+protocols {{ bgp {{ group transit {{ neighbor {neighbor} {{
+    replace:
+    import {chain};
+}} }} }} }}
+policy-options {{
+    delete:
+    policy-statement OP-NO-{detour['prefix'].split('/')[0]};
+}}
+""")
+        junos_operator.commit_config()
