@@ -1,6 +1,7 @@
 """`make demo` keeps working: the whole main job through a real salt-master and NAPALM proxies on the
 embedded lab ends with every shift unwound, and leaves nothing running or behind (so it runs again)."""
 import glob
+import re
 import signal
 import sys
 import time
@@ -50,12 +51,16 @@ def test_demo_runs_the_main_job_through_salt_end_to_end(capsys, demo_tmp):
     assert "$ salt-run traffic.plan" in egress and "$ salt-run traffic.apply" in egress
     assert "add: detour" in egress and "router diffs (read from the routers" in egress
     assert "confirmed" in egress and "run " in egress and "read back from the lab" in egress
+    # each detour's route on its router, before and after: the alternate with the detour's local preference
+    routes = egress.split("routes on the routers, before -> after")[1]
+    assert re.search(r"\n\s+-> via \S+ local-pref 200 AS path [\d ]+\n", routes), routes
     site = out.split("=== load scenario: site-overload")[1].split("=== load back to normal")[0]
     assert "add: prepend" in site and "site  fra01" in site
     assert "all shifts unwound" in out
     for scenario in ("egress-overload", "site-overload"):
         report = (REPO / "build" / "demo" / f"{scenario}.html").read_text()
         assert "<svg" in report and "confirmed" in report
+    assert "detour(s) moved" in (REPO / "build" / "demo" / "egress-overload.html").read_text()
     assert out.rstrip().endswith("salt and lab stopped")
     assert not demo_leftovers(demo_tmp), "the demo stops every daemon and removes its work directory"
 

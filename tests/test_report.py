@@ -162,3 +162,21 @@ def test_a_run_without_utilization_renders_and_says_so(tmp_path):
     assert "No links utilization recorded" in page and "No sites utilization recorded" in page
     assert "reverts" in page and "<svg" not in page
     assert [p.name for p in (tmp_path / "deep" / "dir").iterdir()] == ["r.html"]  # no temporary left
+
+
+def test_each_router_says_whether_the_router_showed_its_detours_moving(record):
+    checked = copy.deepcopy(record)
+    checked["outcomes"]["ams01-r2"]["verified"] = 3
+    line = "ams01-r1: 100.96.16.0/20 leaves via 100.64.0.3 (et-0/0/1, bigisp-ams), not via 100.64.0.1 on et-0/0/0"
+    checked["outcomes"]["ams01-r1"]["misses"] = [{"prefix": "100.96.16.0/20", "reason": "other-neighbor", "line": line}]
+    page = render_report(checked)
+    cells = {}
+    for row in re.findall(r'<tr class="router" data-router="([^"]+)">(.*?)</tr>', page, re.S):
+        cells[row[0]] = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'<td class="effect">(.*?)</td>', row[1],
+                                                                      re.S).group(1)).split())
+    assert cells["ams01-r2"] == "3 detour(s) moved"
+    assert cells["ams01-r1"] == f"1 detour(s) not moved {line}"
+    assert cells["fra01-r1"] == "not checked"
+    assert "<th>verified on the router</th>" in page and "misses:" not in page and "verified:" not in page
+    # a plan has not been applied: no such column
+    assert "verified on the router" not in render_report({**checked, "kind": "plan"})

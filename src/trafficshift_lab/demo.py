@@ -98,6 +98,14 @@ class LoadFeeder(threading.Thread):
             self.write()
 
 
+def path_line(path: dict | None) -> str:
+    """One selected path as `show route` would sum it up."""
+    if path is None:
+        return "no route"
+    return (f"via {path['neighbor']} local-pref {path['local_pref']} "
+            f"AS path {' '.join(str(asn) for asn in path['as_path'])}")
+
+
 class Demo:
     def __init__(self, lab: Lab, salt: LocalSalt, network: Network, feeder: "LoadFeeder") -> None:
         self.lab = lab
@@ -164,13 +172,33 @@ class Demo:
     def last_run(self) -> str:
         return self.salt.run_json("salt-run", "traffic.history", "limit=1")[0]["id"]
 
+    def routes(self) -> dict[str, dict]:
+        """Each lab router's selected paths (prefix -> best path), as its import policies leave them."""
+        return {router: self.lab.control(router).rib() for router in sorted(self.network.routers)}
+
+    def show_routes(self, before: dict[str, dict], intents: list[dict]) -> None:
+        """For each detour, the path the router selected before the run and after it, one line each: what the
+        rollout's effect check looked at before confirming (docs/effect.md)."""
+        detours = [i for i in intents if i["kind"] == "detour"]
+        if not detours:
+            return
+        say(f"routes on the routers, before -> after ({len(detours)} detour(s)):")
+        after = self.routes()
+        for intent in detours:
+            router, prefix = intent["router"], intent["prefix"]
+            say(f"  {router} {prefix}: {path_line(before[router].get(prefix))}")
+            say(f"  {' ' * len(router)} {' ' * len(prefix)}  -> {path_line(after[router].get(prefix))}")
+
     def cycle(self, scenario: str) -> None:
         self.feed(scenario)
         self.show("salt-run", "traffic.plan")
         before = {r: self.lab.control(r).config() for r in self.network.routers}
+        routes = self.routes()
         self.show("salt-run", "traffic.apply")
         self.read_back(before)
         self.runs[scenario] = self.last_run()
+        active = self.active_plan()
+        self.show_routes(routes, active.to_dict()["intents"] if active else [])
 
     def unwind(self) -> None:
         heading("load back to normal: shifts unwind once their hold time has passed")

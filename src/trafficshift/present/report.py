@@ -126,13 +126,27 @@ def _routers(record: Mapping) -> list[dict]:
         if diff is None:
             diff = diffs.get(router)
         default = "error" if router in errors else "planned" if router in diffs else "-"
+        misses = outcome.pop("misses", None) or []
+        verified = outcome.pop("verified", None)
         rows.append({"router": router, "outcome": outcome.pop("outcome", default),
+                     "effect": _effect(verified, misses),
                      "step": outcome.pop("step", None), "error": outcome.pop("error", errors.get(router)),
                      "rollback_error": outcome.pop("rollback_error", None),
                      "rolled_back": bool(outcome.pop("rolled_back", False)),
                      "other": {k: str(v) for k, v in sorted(outcome.items())},
                      "diff": diff if isinstance(diff, str) else ("" if diff is None else str(diff))})
     return rows
+
+
+def _effect(verified: Any, misses: list) -> dict:
+    """The "verified on the router" cell: what the effect check saw on this router (docs/effect.md)."""
+    if misses:
+        lines = [str(miss.get("line") or miss.get("prefix")) for miss in misses if isinstance(miss, Mapping)]
+        return {"state": "bad", "text": f"{len(misses)} detour(s) not moved", "lines": lines}
+    if verified is not None:
+        return {"state": "ok", "text": f"{verified} detour(s) moved" if verified else "no detour to check",
+                "lines": []}
+    return {"state": None, "text": "not checked", "lines": []}
 
 
 def _state(status: Any) -> str:
@@ -314,17 +328,18 @@ svg.chart .overload { stroke: #c62828; stroke-width: 1; stroke-dasharray: 2 2; }
 <h2>{{ "Routers: diffs against the running config" if is_plan else "Routers: outcomes and diffs" }}</h2>
 {% if routers %}
 <table id="routers">
-<tr><th>router</th><th>outcome</th><th>step</th><th>error</th><th>diff</th></tr>
+<tr><th>router</th><th>outcome</th>{% if not is_plan %}<th>verified on the router</th>{% endif %}<th>step</th><th>error</th><th>diff</th></tr>
 {% for r in routers %}
 <tr class="router" data-router="{{ r.router }}">
 <td>{{ r.router }}</td>
 <td><span class="badge {{ state_of(r.outcome) }}">{{ r.outcome }}</span>{% if r.rolled_back %} (rolled back){% endif %}</td>
+{% if not is_plan %}<td class="effect">{% if r.effect.state %}<span class="badge {{ r.effect.state }}">{{ r.effect.text }}</span>{% else %}{{ r.effect.text }}{% endif %}{% for line in r.effect.lines %}<div class="error">{{ line }}</div>{% endfor %}</td>{% endif %}
 <td>{{ r.step or "" }}</td>
 <td>{% if r.error %}<div class="error">{{ r.error }}</div>{% endif %}{% if r.rollback_error %}<div class="error">{{ r.rollback_error }}</div>{% endif %}{% for k, v in r.other.items() %}<div>{{ k }}: {{ v }}</div>{% endfor %}</td>
 <td>{% if r.diff %}{{ r.diff.splitlines() | length }} line(s), below{% else %}no change{% endif %}</td>
 </tr>
 {% if r.diff %}
-<tr class="router-diff" data-diff-of="{{ r.router }}"><td colspan="5"><details><summary>diff of {{ r.router }}</summary><pre>{{ r.diff }}</pre></details></td></tr>
+<tr class="router-diff" data-diff-of="{{ r.router }}"><td colspan="{{ 5 if is_plan else 6 }}"><details><summary>diff of {{ r.router }}</summary><pre>{{ r.diff }}</pre></details></td></tr>
 {% endif %}
 {% endfor %}
 </table>
