@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from routerlab.control import routes_from_json
+from routerlab.control import prefixes_from_json, routes_from_json
 from routerlab.lab import DeviceSpec, Lab
 from routerlab.vendors import VENDORS
 
@@ -23,9 +23,9 @@ def parse_device(text: str) -> DeviceSpec:
 
 
 def load_devices_file(path: Path) -> list[DeviceSpec]:
-    """YAML: ``devices: [{name, vendor, config?, config_file?, username?, password?, routes?}]``; `routes` maps
-    a BGP neighbor's address to what it sends, ``{peer_as, routes: [{prefix, as_path?, origin?, med?,
-    communities?}]}`` (docs/lab.md, "Routing model")."""
+    """YAML: ``devices: [{name, vendor, config?, config_file?, username?, password?, routes?, originate?}]``;
+    `routes` maps a BGP neighbor's address to what it sends, ``{peer_as, routes: [{prefix, as_path?, origin?,
+    med?, communities?}]}``; `originate` lists the router's own prefixes (docs/lab.md, "Routing model")."""
     data = yaml.safe_load(path.read_text()) or {}
     specs = []
     for index, entry in enumerate(data.get("devices", [])):
@@ -46,9 +46,14 @@ def load_devices_file(path: Path) -> list[DeviceSpec]:
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise ValueError(f"{where}.routes.{neighbor}: {type(exc).__name__}: {exc}") from None
             sent[address] = body
+        originate = entry.get("originate") or []
+        try:
+            prefixes_from_json({"prefixes": originate})
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}.originate: {type(exc).__name__}: {exc}") from None
         specs.append(DeviceSpec(name=str(entry["name"]), vendor=entry["vendor"], initial_config=config,
                                 username=entry.get("username", "admin"), password=entry.get("password"),
-                                routes=sent))
+                                routes=sent, originate=tuple(str(prefix) for prefix in originate)))
     return specs
 
 

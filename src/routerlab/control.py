@@ -13,6 +13,9 @@
                                          {"peer_as": N, "routes": [{"prefix", "as_path", "origin", "med",
                                          "communities"}]} (routing model, docs/lab.md)
     GET    /devices/NAME/rib             prefix -> the best path among the routes the import policies accept
+    PUT    /devices/NAME/originated      the router's own routes (what BGP may announce): {"prefixes": [...]}
+    GET    /devices/NAME/advertised/ADDRESS  prefix -> the route as sent to neighbor ADDRESS after its export
+                                         policy
 
 `ControlClient` is the matching client (stdlib only, so any process can use it).
 """
@@ -111,6 +114,26 @@ def build_app(devices: dict[str, Device], control_url) -> web.Application:
         dev.receive(neighbor, routes)
         return web.json_response({"neighbor": neighbor, "routes": len(routes)})
 
+    async def set_originated(request):
+        """The router's own routes (statics to discard, aggregates), replacing the earlier ones:
+        {"prefixes": [...]}."""
+        dev = device_or_404(request)
+        try:
+            body = await request.json()
+            dev.originated = prefixes_from_json(body)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise web.HTTPBadRequest(text=f"{type(exc).__name__}: {exc}") from None
+        return web.json_response({"originated": len(dev.originated)})
+
+    async def get_advertised(request):
+        dev = device_or_404(request)
+        try:
+            neighbor = str(ipaddress.ip_address(request.match_info["neighbor"]))
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        return web.json_response({str(prefix): route_to_json(route)
+                                  for prefix, route in dev.advertised(neighbor).items()})
+
     async def get_rib(request):
         return web.json_response({str(prefix): route_to_json(route)
                                   for prefix, route in device_or_404(request).rib().items()})
@@ -127,6 +150,8 @@ def build_app(devices: dict[str, Device], control_url) -> web.Application:
         web.post("/devices/{name}/reboot", reboot),
         web.put("/devices/{name}/routes/{neighbor}", set_routes),
         web.get("/devices/{name}/rib", get_rib),
+        web.put("/devices/{name}/originated", set_originated),
+        web.get("/devices/{name}/advertised/{neighbor}", get_advertised),
     ])
     return app
 
@@ -143,6 +168,13 @@ def routes_from_json(neighbor: str, body: dict) -> list[Route]:
             origin=entry.get("origin", "igp"), med=None if entry.get("med") is None else int(entry["med"]),
             communities=frozenset(str(c) for c in entry.get("communities", ()))))
     return routes
+
+
+def prefixes_from_json(body: dict) -> set:
+    prefixes = body["prefixes"]
+    if not isinstance(prefixes, list):
+        raise ValueError(f"prefixes must be a list, got {prefixes!r}")
+    return {ipaddress.ip_network(str(prefix)) for prefix in prefixes}
 
 
 def route_to_json(route: Route) -> dict:
@@ -201,6 +233,14 @@ class ControlClient:
     def rib(self) -> dict:
         """Prefix -> the best path the router selected among the routes its import policies accept."""
         return self._call("GET", "/rib")
+
+    def originate(self, prefixes: list[str]) -> dict:
+        """The router's own routes are now exactly `prefixes` (what BGP may announce)."""
+        return self._call("PUT", "/originated", {"prefixes": prefixes})
+
+    def advertised(self, neighbor: str) -> dict:
+        """Prefix -> the route as the router sends it to `neighbor` (its AS in front of the path)."""
+        return self._call("GET", f"/advertised/{neighbor}")
 
     def reboot(self, down_s: float = 0) -> dict:
         """Reboot now; with `down_s` the device refuses connections for that many wall seconds (it answers

@@ -66,6 +66,9 @@ class Device(abc.ABC):
         self.received: dict[str, dict] = {}
         #: when each neighbor's routes were last set (device clock), for the routes' age
         self.received_at: dict[str, float] = {}
+        #: the router's own routes (statics to discard, aggregates): what it can announce; set through the
+        #: control API and the devices file
+        self.originated: set = set()
         #: (device time, committed config from then on), oldest first: what the routes follow while the
         #: `convergence_s` fault holds them on an older config
         self.routing_history: list[tuple[float, object]] = []
@@ -200,6 +203,35 @@ class Device(abc.ABC):
     def rib(self) -> dict:
         """The best path per prefix among the received routes the import policies accept."""
         return {prefix: paths[0] for prefix, paths in self.candidates().items()}
+
+    @abc.abstractmethod
+    def local_routes(self, config) -> list[Route]:
+        """The router's own routes BGP may announce under `config` (Junos: every originated route, as a static
+        route the export policy must accept; EOS: the originated prefixes a `network` statement names)."""
+
+    @abc.abstractmethod
+    def export_policy(self, route: Route, neighbor: str, config) -> Route | None:
+        """`route` after `neighbor`'s export policy in `config`; None when it is not sent."""
+
+    def advertised(self, neighbor: str) -> dict[Network, Route]:
+        """What the router sends `neighbor` (which must be a neighbor of its config), in address order: its
+        own routes and its best paths (except those learned from that neighbor) of the session's address family
+        (the neighbor address's: the lab's sessions carry one family each) through the neighbor's export
+        policy, with the router's AS put in front of the AS path (eBGP)."""
+        config = self.routing_config()
+        address = ipaddress.ip_address(neighbor)
+        key = str(address)
+        candidates = [route for route in self.local_routes(config)]
+        candidates += [route for route in self.rib().values() if route.neighbor != key]
+        candidates = [route for route in candidates if route.prefix.version == address.version]
+        sent = {}
+        local_as = self.local_as()
+        for route in candidates:
+            exported = self.export_policy(route, key, config)
+            if exported is not None and exported.prefix not in sent:
+                path = ((local_as,) if local_as is not None else ()) + exported.as_path
+                sent[exported.prefix] = exported.with_changes(as_path=path, neighbor=key, local_pref=None)
+        return {prefix: sent[prefix] for prefix in sorted(sent, key=lambda p: (p.version, p))}
 
     def lookup(self, destination: str, *, more_specifics: bool) -> dict[Network, list[Route]]:
         """The paths per prefix a route lookup for `destination` (an address or a prefix) shows: with

@@ -14,7 +14,7 @@ from typing import Mapping
 from aiohttp import web
 
 from routerlab.clock import LabClock
-from routerlab.control import ControlClient, build_app, routes_from_json
+from routerlab.control import ControlClient, build_app, prefixes_from_json, routes_from_json
 from routerlab.device import Device
 from routerlab.vendors import emulator_class
 
@@ -37,6 +37,8 @@ class DeviceSpec:
     #: what each BGP neighbor sends from the start: address -> {"peer_as": N, "routes": [...]}, as the
     #: control API's PUT /devices/NAME/routes/ADDRESS takes it
     routes: Mapping[str, dict] = field(default_factory=dict)
+    #: the router's own routes from the start (what BGP may announce), as the control API's originated takes
+    originate: tuple[str, ...] = ()
 
 
 class Lab:
@@ -63,6 +65,7 @@ class Lab:
                 initial_config=spec.initial_config)
             for neighbor, body in spec.routes.items():
                 self.devices[spec.name].receive(neighbor, routes_from_json(neighbor, body))
+            self.devices[spec.name].originated = prefixes_from_json({"prefixes": list(spec.originate)})
         self.control_port: int | None = None
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -112,17 +112,27 @@ devices:
     config: |
       router bgp 64500
          neighbor 100.64.1.1 remote-as 174
+         network 203.0.113.0/24
+    originate: [203.0.113.0/24]
     routes:
       100.64.1.1: {peer_as: 174, routes: [{prefix: 198.51.100.0/24, as_path: [174, 64511]}]}
 """)
     (spec,) = load_devices_file(devices)
     with Lab([spec]) as lab:
         rib = lab.control("r1").rib()
+        advertised = lab.control("r1").advertised("100.64.1.1")
+        with pytest.raises(ControlError, match="400"):
+            lab.control("r1").originate(["not-a-prefix"])
     assert rib["198.51.100.0/24"]["neighbor"] == "100.64.1.1" and rib["198.51.100.0/24"]["as_path"] == [174, 64511]
+    assert advertised == {"203.0.113.0/24": {"neighbor": "100.64.1.1", "as_path": [64500], "origin": "igp",
+                                             "med": None, "local_pref": 100, "communities": []}}
     devices.write_text("devices: [{name: r1, vendor: eos, routes: {100.64.1.1: {peer_as: 174, routes: "
                        "[{prefix: not-a-prefix}]}}}]")
     with pytest.raises(ValueError, match=r"devices\[0\]\.routes\.100\.64\.1\.1: ValueError: .*not-a-prefix"):
         load_devices_file(devices)
     devices.write_text("devices: [{name: r1, vendor: eos, routes: {me: {peer_as: 174, routes: []}}}]")
     with pytest.raises(ValueError, match=r"devices\[0\]\.routes\.me: ValueError"):
+        load_devices_file(devices)
+    devices.write_text("devices: [{name: r1, vendor: eos, originate: [10.0.0.1/8]}]")
+    with pytest.raises(ValueError, match=r"devices\[0\]\.originate: ValueError"):
         load_devices_file(devices)

@@ -13,6 +13,7 @@ from lxml import etree
 from napalm import get_network_driver
 from napalm.base.exceptions import CommandErrorException
 from napalm.junos.utils import junos_views
+from jnpr.junos.exception import RpcError
 from pyeapi.eapilib import CommandError
 
 from routerlab import DeviceSpec, Lab
@@ -47,6 +48,7 @@ routing-options {
 protocols {
     bgp {
         group transit {
+            export [ PREPEND ANNOUNCE ];
             neighbor 100.64.0.1 {
                 peer-as 1299;
             }
@@ -63,6 +65,25 @@ protocols {
     }
 }
 policy-options {
+    policy-statement ANNOUNCE {
+        term POOL {
+            from {
+                route-filter 203.0.113.0/24 exact;
+            }
+            then accept;
+        }
+        term REJECT {
+            then reject;
+        }
+    }
+    policy-statement PREPEND {
+        term POOL {
+            from {
+                route-filter 203.0.113.0/24 exact;
+            }
+            then as-path-prepend "64500 64500";
+        }
+    }
     policy-statement PREFER {
         term DETOUR {
             from {
@@ -84,12 +105,21 @@ interface Ethernet2
    no switchport
    ip address 100.64.1.2/31
 !
+ip prefix-list OUT
+   seq 10 permit 203.0.113.0/24
+!
 route-map PREFER permit 10
    set local-preference 200
+!
+route-map PREPEND permit 10
+   set as-path prepend 64500 64500
 !
 router bgp 64500
    router-id 192.0.2.20
    neighbor 100.64.1.1 remote-as 174
+   neighbor 100.64.1.1 prefix-list OUT out
+   neighbor 100.64.1.1 route-map PREPEND out
+   network 203.0.113.0/24
    neighbor 100.64.1.3 remote-as 3320
    neighbor 100.64.1.3 route-map PREFER in
    neighbor 2001:db8:65::1 remote-as 174
@@ -111,6 +141,8 @@ def lab():
         eos.receive("100.64.1.1", 174, [{"prefix": "198.51.100.0/24", "communities": ["174:21000"]}])
         eos.receive("100.64.1.3", 3320, [{"prefix": "198.51.100.0/24", "as_path": [3320, 7]}])
         eos.receive("2001:db8:65::1", 174, [{"prefix": "2001:db8:f00::/48"}])
+        for control in (junos, eos):  # a pool this router announces, and a route of its own it does not
+            control.originate(["203.0.113.0/24", "192.0.2.0/24"])
         yield running
 
 
@@ -323,3 +355,39 @@ def test_a_committed_policy_reaches_the_routes_after_the_convergence_delay(lab, 
         driver.load_merge_candidate(config=hook)
         driver.commit_config()
     assert best_neighbor(lab, router) == preferred
+
+
+# -- what each neighbor is sent --------------------------------------------------------------------------------------
+def test_junos_advertises_through_each_neighbors_export_chain_and_bgps_default_export(lab, drivers):
+    rpc = drivers["junos"].device.rpc
+    transit = rpc.get_route_information(advertising_protocol_name="bgp", neighbor="100.64.0.1")
+    (rt,) = transit.findall(".//rt")
+    # the pool, prepended by the chain, the router's own AS in brackets as Junos prints it; nothing else
+    assert rt.findtext("rt-destination") == "203.0.113.0/24"
+    assert rt.findtext("rt-entry/as-path").split() == ["[64500]", "64500", "64500", "I"]
+    assert rt.findtext("rt-entry/nh/to") == "Self" and rt.findtext("rt-entry/active-tag") == "*"
+    # no export chain toward the PNI: BGP's default export sends the active BGP routes learned from others and
+    # none of the router's own
+    pni = rpc.get_route_information(advertising_protocol_name="bgp", neighbor="100.64.0.3")
+    assert [(r.findtext("rt-destination"), r.findtext("rt-entry/as-path").split()) for r in pni.findall(".//rt")] == [
+        ("203.0.113.0/24", ["[64500]", "1299", "I"])]
+    assert lab.control("rt-junos").advertised("100.64.0.1")["203.0.113.0/24"]["as_path"] == [64500, 64500, 64500]
+    with pytest.raises(RpcError, match="not found"):
+        rpc.get_route_information(advertising_protocol_name="bgp", neighbor="100.64.9.9")
+
+
+def test_eos_advertises_network_statements_through_the_outbound_prefix_list_and_route_map(lab, drivers):
+    (sent,) = drivers["eos"]._run_commands(["show ip bgp neighbors 100.64.1.1 advertised-routes"])
+    entries = sent["vrfs"]["default"]["bgpRouteEntries"]
+    # 192.0.2.0/24 is the router's but no network statement names it; the learned routes fail OUT
+    assert list(entries) == ["203.0.113.0/24"]
+    assert entries["203.0.113.0/24"]["bgpRoutePaths"][0]["asPathEntry"]["asPath"] == "64500 64500 64500"
+    # the shape of `show ip bgp` (tests/lab/eos/data), where the recorded reply has the same keys
+    recorded = recorded_eos("show_ip_bgp_1_0_4_0_24__vrf_default.json")["vrfs"]["default"]
+    assert {"routerId", "vrf", "bgpRouteEntries", "asn"} <= set(sent["vrfs"]["default"]) <= set(recorded)
+    # no outbound policy toward 100.64.1.3: the network statement's pool; not the best path it sent itself
+    (to_3320,) = drivers["eos"]._run_commands(["show ip bgp neighbors 100.64.1.3 advertised-routes"])
+    assert {prefix: entry["bgpRoutePaths"][0]["asPathEntry"]["asPath"]
+            for prefix, entry in to_3320["vrfs"]["default"]["bgpRouteEntries"].items()} == {"203.0.113.0/24": "64500"}
+    with pytest.raises(CommandError, match="BGP neighbor 100.64.9.9 not found"):
+        drivers["eos"]._run_commands(["show ip bgp neighbors 100.64.9.9 advertised-routes"])

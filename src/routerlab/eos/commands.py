@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from routerlab.eos import policy as eos_policy
 from routerlab.eos import routes
 from routerlab.eos.config import Config, ConfigError, Editor, Node, unified_diff
 
@@ -350,9 +351,23 @@ class Cli:
             return self._show_session_config(words)
         if line == "show vrf":
             return routes.show_vrf(device)
+        if words[1:2] in (["ip"], ["ipv6"]) and words[2:4] == ["bgp", "neighbors"]:
+            return self._show_advertised(words)
         if words[1:2] in (["ip"], ["ipv6"]) and words[2:3] in (["route"], ["bgp"]):
             return self._show_routes(words)
         raise invalid(words, 1)
+
+    def _show_advertised(self, words: list[str]) -> Result:
+        """`show ip[v6] bgp neighbors NEIGHBOR advertised-routes [vrf default]` (routerlab/eos/routes.py)."""
+        if words[5:6] != ["advertised-routes"] or words[6:] not in ([], ["vrf", "default"]):
+            raise invalid(words, min(5, len(words) - 1))
+        try:
+            neighbor = str(ipaddress.ip_address(words[4]))
+        except ValueError:
+            raise invalid(words, 4) from None
+        if neighbor not in eos_policy.configured_neighbors(self.device.running):
+            raise CommandFailed(f"BGP neighbor {neighbor} not found")
+        return routes.show_advertised(self.device, words[1], neighbor)
 
     def _show_routes(self, words: list[str]) -> Result:
         """`show ip[v6] route vrf default <destination> [longer-prefixes] [bgp] detail` and

@@ -189,3 +189,24 @@ def configured_neighbors(config: Config) -> set[str]:
         if node.text.startswith("router bgp "):
             walk(node)
     return found
+
+
+def network_statements(config: Config) -> set:
+    """The prefixes `router bgp` announces with `network` (its IPv4 and IPv6 address families included)."""
+    found = set()
+
+    def walk(node: Node) -> None:
+        for child in node.children:
+            words = child.text.split()
+            if words[:1] == ["network"] and len(words) >= 2:
+                try:
+                    found.add(ipaddress.ip_network(words[1], strict=False))
+                except ValueError:
+                    pass
+            if child.mode is not None:
+                walk(child)
+
+    for node in config.root.children:
+        if node.text.startswith("router bgp "):
+            walk(node)
+    return found

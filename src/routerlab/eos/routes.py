@@ -74,6 +74,33 @@ def show_bgp(device: "EosDevice", destination: str, longer: bool) -> tuple[dict,
     return data, text
 
 
+def show_advertised(device: "EosDevice", family: str, neighbor: str) -> tuple[dict, str]:
+    """`show ip[v6] bgp neighbors NEIGHBOR advertised-routes [vrf default]`: the routes sent to the neighbor
+    after its outbound prefix-list and route-map, in the shape of `show ip bgp`, the AS path as sent (the
+    router's AS first)."""
+    version = 6 if family == "ipv6" else 4
+    entries = {}
+    for prefix, route in device.advertised(neighbor).items():
+        if prefix.version != version:
+            continue
+        entries[str(prefix)] = {
+            "address": str(prefix.network_address), "maskLength": prefix.prefixlen, "totalPaths": 1,
+            "bgpRoutePaths": [{
+                "asPathEntry": {"asPath": " ".join(map(str, route.as_path)), "asPathType": "External"},
+                "med": route.med or 0, "localPreference": 0, "weight": 0, "nextHop": "",
+                "routeType": {"atomicAggregator": False, "origin": ORIGINS[route.origin], "suppressed": False,
+                              "queued": False, "valid": True, "active": True, "stale": False, "ecmp": False,
+                              "backup": False, "ecmpHead": False, "ecmpContributor": False},
+                "routeDetail": {"origin": ORIGINS[route.origin], "communityList": sorted(route.communities),
+                                "extCommunityList": [], "largeCommunityList": []}}]}
+    asn = device.local_as()
+    data = {"vrfs": {"default": {"routerId": device.router_id(), "vrf": "default", "bgpRouteEntries": entries,
+                                 "asn": str(asn) if asn is not None else ""}}}
+    text = "".join(f" * >   {prefix} - {entry['bgpRoutePaths'][0]['asPathEntry']['asPath']}\n"
+                   for prefix, entry in entries.items())
+    return data, text
+
+
 def _path(device: "EosDevice", route: Route, best: Route) -> dict:
     active = route is best
     received = device.received_at.get(route.neighbor, device.clock.now())

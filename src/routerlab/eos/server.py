@@ -183,6 +183,17 @@ class EosDevice(Device):
             return None
         return policy.evaluate(config, route.neighbor, route, direction="import")
 
+    def local_routes(self, config: Config) -> list[Route]:
+        # EOS announces a `network` prefix only while a route for it exactly is in the RIB
+        announced = policy.network_statements(config)
+        return [Route(prefix, protocol="bgp") for prefix in sorted(self.originated & announced,
+                                                                   key=lambda p: (p.version, p))]
+
+    def export_policy(self, route: Route, neighbor: str, config: Config) -> Route | None:
+        if neighbor not in policy.configured_neighbors(config):
+            return None
+        return policy.evaluate(config, neighbor, route, direction="export")
+
     def local_as(self) -> int | None:
         for node in self.running.root.children:
             words = node.text.split()

@@ -62,6 +62,39 @@ def route_information(device: "JunosDevice", destination: str | None, protocol: 
     return [E("route-information", *tables)]
 
 
+def advertised_information(device: "JunosDevice", neighbor: str, destination: str | None) -> list:
+    """`show route advertising-protocol bgp NEIGHBOR [destination]`: one `<rt>` per route sent to the neighbor
+    after its export policy, the AS path as sent with the router's own AS in brackets (as Junos prints it)."""
+    sent = device.advertised(neighbor)
+    if destination is not None:
+        target = ipaddress.ip_network(destination, strict=False)
+        sent = {prefix: route for prefix, route in sent.items()
+                if prefix.version == target.version and prefix.subnet_of(target)}
+    everything = device.candidates()
+    tables = []
+    for version, name in ((4, "inet.0"), (6, "inet6.0")):
+        shown = {prefix: route for prefix, route in sent.items() if prefix.version == version}
+        table = {prefix: routes for prefix, routes in everything.items() if prefix.version == version}
+        if not shown and not table:
+            continue
+        counts = [E("table-name", text=name), E("destination-count", text=str(len(table))),
+                  E("total-route-count", text=str(sum(len(routes) for routes in table.values()))),
+                  E("active-route-count", text=str(len(table))), E("holddown-route-count", text="0"),
+                  E("hidden-route-count", text=str(device.hidden_count(version)))]
+        rts = []
+        for prefix, route in shown.items():
+            own, rest = route.as_path[:1], route.as_path[1:]
+            path = " ".join([f"[{own[0]}]"] * bool(own) + [str(asn) for asn in rest] + [ORIGIN_CODES[route.origin]])
+            entry = [E("active-tag", text="*"), E("protocol-name", text="BGP"),
+                     E("nh", E("to", text="Self"))]
+            if route.med is not None:
+                entry.append(E("med", text=str(route.med)))
+            entry.append(E("as-path", text=path))
+            rts.append(E("rt", E("rt-destination", text=str(prefix)), E("rt-entry", *entry), style="brief"))
+        tables.append(E("route-table", *counts, *rts))
+    return [E("route-information", *tables)]
+
+
 def _rt(device: "JunosDevice", prefix, routes: list[Route]) -> etree._Element:
     return E("rt", E("rt-destination", text=str(prefix.network_address)),
              E("rt-prefix-length", text=str(prefix.prefixlen)),

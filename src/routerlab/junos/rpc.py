@@ -6,6 +6,7 @@ the session renders that as ``<rpc-error>`` elements. Unknown RPCs are refused, 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import time
 from typing import TYPE_CHECKING, Callable
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 from lxml import etree
 
 from routerlab.junos import config as cfg
-from routerlab.junos import routes
+from routerlab.junos import policy, routes
 from routerlab.junos.database import Client, DatabaseError, RpcErrorInfo
 from routerlab.junos.elements import JUNOS_VERSION, E
 
@@ -327,6 +328,17 @@ class RpcHandlers:
             except ValueError:
                 raise DatabaseError(RpcErrorInfo(message="syntax error", bad_element=destination)) from None
         protocol = request.findtext("protocol")
+        advertising = request.findtext("advertising-protocol-name")
+        if advertising is not None:
+            neighbor = (request.findtext("neighbor") or "").strip()
+            try:
+                known = str(ipaddress.ip_address(neighbor)) in policy.neighbor_chains(self.db.committed)
+            except ValueError:
+                known = False
+            if advertising.strip() != "bgp" or not known:
+                raise DatabaseError(RpcErrorInfo(message=f"BGP peer {neighbor or '(none)'} not found",
+                                                 bad_element=neighbor or "neighbor", error_type="protocol"))
+            return routes.advertised_information(self.device, neighbor, destination and destination.strip())
         return routes.route_information(self.device, destination and destination.strip(),
                                         protocol and protocol.strip().lower())
 

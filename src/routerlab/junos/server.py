@@ -349,6 +349,15 @@ class JunosDevice(Device):
             return None
         return policy.evaluate(config, chains[key][0], route, direction="import")
 
+    def local_routes(self, config: cfg.Node) -> list[Route]:
+        return [Route(prefix, protocol="static") for prefix in sorted(self.originated, key=lambda p: (p.version, p))]
+
+    def export_policy(self, route: Route, neighbor: str, config: cfg.Node) -> Route | None:
+        chains = policy.neighbor_chains(config)
+        if neighbor not in chains:
+            return None
+        return policy.evaluate(config, chains[neighbor][1], route, direction="export")
+
     def local_as(self) -> int | None:
         node = self.db.committed.find("routing-options", "autonomous-system")
         return int(node.words[1]) if node is not None and len(node.words) > 1 else None
