@@ -53,7 +53,7 @@ from trafficshift import planner
 from trafficshift.device import router as ops
 from trafficshift.validation import parse_load, parse_network
 from trafficshift_lab.localsalt import free_ports
-from trafficshift_lab.routes import neighbor_routes
+from trafficshift_lab.routes import neighbor_routes, own_routes
 from trafficshift_lab.saltenv import (credentials_file_content, deltaproxy_opts, master_opts, proxy_opts,
                                       subproxy_pillar)
 
@@ -174,10 +174,12 @@ class LabProcess:
         devices = self.root / "devices.yaml"
         # the neighbors send the routes behind the load's demand, so the rollout's effect check sees the
         # detours move traffic (trafficshift_lab.routes)
-        table = neighbor_routes(parse_network(network(self.fleet)), load(self.fleet, time.time())["egress"])
+        net = parse_network(network(self.fleet))
+        table, own = neighbor_routes(net, load(self.fleet, time.time())["egress"]), own_routes(net)
         devices.write_text(yaml.safe_dump({"devices": [
-            {"name": n, "vendor": v, "routes": {neighbor: {"peer_as": peer_as, "routes": routes}
-                                               for neighbor, (peer_as, routes) in table.get(n, {}).items()}}
+            {"name": n, "vendor": v, "originate": own.get(n, []),
+             "routes": {neighbor: {"peer_as": peer_as, "routes": routes}
+                        for neighbor, (peer_as, routes) in table.get(n, {}).items()}}
             for n, v in self.fleet]}))
         out = self.root / "inventory.json"
         self.proc = subprocess.Popen([str(BIN / "routerlab"), "serve", "--devices-file", str(devices),

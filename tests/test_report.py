@@ -174,8 +174,8 @@ def test_each_router_says_whether_the_router_showed_its_detours_moving(record):
     for row in re.findall(r'<tr class="router" data-router="([^"]+)">(.*?)</tr>', page, re.S):
         cells[row[0]] = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'<td class="effect">(.*?)</td>', row[1],
                                                                       re.S).group(1)).split())
-    assert cells["ams01-r2"] == "3 detour(s) moved"
-    assert cells["ams01-r1"] == f"1 detour(s) not moved {line}"
+    assert cells["ams01-r2"] == "3 check(s) as planned"
+    assert cells["ams01-r1"] == f"1 not as planned {line}"
     assert cells["fra01-r1"] == "not checked"
     assert "<th>verified on the router</th>" in page and "misses:" not in page and "verified:" not in page
     # a plan has not been applied: no such column

@@ -35,7 +35,7 @@ from trafficshift.model.plan import Plan
 from trafficshift.simulate import measure
 from trafficshift.validation import parse_load, parse_network
 from trafficshift_lab.localsalt import LocalSalt
-from trafficshift_lab.routes import announce, neighbor_routes
+from trafficshift_lab.routes import announce, neighbor_routes, own_routes
 
 REPO = Path(__file__).resolve().parents[2]
 TIME_SCALE = 60.0
@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             egress = [demand for scenario in SCENARIOS
                       for demand in read_document(args.pillar_dir / "load" / f"{scenario}.yaml").get("egress", [])]
             table = neighbor_routes(network, egress)
-            announce(lab, table)
+            announce(lab, table, own_routes(network))
             say(f"lab: {sum(len(routes) for neighbors in table.values() for _, routes in neighbors.values())} "
                 f"routes from {sum(len(neighbors) for neighbors in table.values())} BGP neighbors")
             load_file = Path(workdir) / "load.json"

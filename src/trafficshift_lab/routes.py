@@ -6,6 +6,9 @@ the prefix with the shortest AS path (it is the best path until a detour overrid
 neighbor sends it one AS longer per rank, in the alternates' preference order (they are the paths a detour
 can pick). A prefix goes to the session of its address family. Where several load documents disagree, a
 neighbor keeps the shortest path any of them gives it. Every path ends in `ORIGIN_AS`.
+
+Each router originates the prefixes of the pools announced at its site (`own_routes`): what an edge's
+statics to discard give it, so its export policies have the anycast pools to announce.
 """
 from __future__ import annotations
 
@@ -40,8 +43,19 @@ def neighbor_routes(network: Network, egress: Iterable[Mapping]) -> dict[str, di
     return table
 
 
-def announce(lab, table: Mapping[str, Mapping[str, tuple[int, list[dict]]]]) -> None:
-    """Make each lab router's neighbors send what `table` (`neighbor_routes`) says, through the control API."""
+def own_routes(network: Network) -> dict[str, list[str]]:
+    """router -> the pool prefixes announced at its site, sorted."""
+    return {name: sorted(prefix for pool in network.pools.values() if router.site in pool.sites
+                         for prefix in pool.prefixes)
+            for name, router in sorted(network.routers.items())}
+
+
+def announce(lab, table: Mapping[str, Mapping[str, tuple[int, list[dict]]]],
+             own: Mapping[str, list[str]] | None = None) -> None:
+    """Make each lab router's neighbors send what `table` (`neighbor_routes`) says and each router originate
+    its `own` routes (`own_routes`), through the control API."""
+    for router, prefixes in sorted((own or {}).items()):
+        lab.control(router).originate(list(prefixes))
     for router, neighbors in sorted(table.items()):
         control = lab.control(router)
         for neighbor, (peer_as, routes) in sorted(neighbors.items()):

@@ -117,3 +117,61 @@ def test_the_right_neighbor_without_the_detours_local_preference_is_a_miss():
 def test_the_detour_holds_when_the_prefix_and_its_more_specifics_leave_by_the_alternate(reply):
     assert check_routes([Expectation("r1", "198.51.100.0/24", "et-0/0/1", "100.64.0.3")],
                         {"198.51.100.0/24": reply}) == []
+
+
+# -- prepends and withdrawals: what each neighbor is sent --------------------------------------------------------
+def pooled_network():
+    data = {
+        "lab": True,
+        "sites": {"ams01": {"ingress_capacity_bps": 1e11}},
+        "routers": {"r1": {"site": "ams01", "vendor": "junos", "asn": 64512, "router_id": "192.0.2.1", "links": {
+            "et-0/0/0": {"peer": "transit-a", "neighbor": "100.64.0.1", "neighbor6": "2001:db8:64::1",
+                         "peer_as": 1299, "kind": "transit", "capacity_bps": 1e10, "group": "transit"},
+            "et-0/0/1": {"peer": "pni-b", "neighbor": "100.64.0.3", "peer_as": 3320, "kind": "private",
+                         "capacity_bps": 1e10, "group": "pni"}}}},
+        "pools": {"web": {"prefixes": ["203.0.113.0/24", "2001:db8:f00::/48"], "priority": 10, "sites": ["ams01"]}},
+    }
+    return parse_network(data)
+
+
+def test_a_prepend_expects_the_prefixes_of_each_carried_family_with_count_plus_one_own_as():
+    from trafficshift.effect import Announcement, announcement_expectations
+    wants = announcement_expectations(pooled_network(), "r1", [Prepend("r1", "et-0/0/0", "web", 2)])
+    assert wants == (
+        Announcement("r1", "2001:db8:f00::/48", "et-0/0/0", "2001:db8:64::1", True, 3, "prepend 2 of pool web"),
+        Announcement("r1", "203.0.113.0/24", "et-0/0/0", "100.64.0.1", True, 3, "prepend 2 of pool web"))
+
+
+def test_a_withdrawal_expects_the_pool_gone_there_and_still_sent_to_the_other_neighbors():
+    from trafficshift.effect import announcement_expectations
+    from trafficshift.model.plan import Withdraw
+    wants = announcement_expectations(pooled_network(), "r1", [Withdraw("r1", "et-0/0/1", "web")])
+    # et-0/0/1 carries IPv4 only: the pool's IPv6 prefix is still sent to et-0/0/0's IPv6 session
+    assert [(w.prefix, w.neighbor, w.sent) for w in wants] == [
+        ("2001:db8:f00::/48", "2001:db8:64::1", True), ("203.0.113.0/24", "100.64.0.1", True),
+        ("203.0.113.0/24", "100.64.0.3", False)]
+    # withdrawn everywhere (a drained site): nothing else is expected to keep it
+    both = announcement_expectations(pooled_network(), "r1", [Withdraw("r1", "et-0/0/1", "web"),
+                                                              Withdraw("r1", "et-0/0/0", "web")])
+    assert not [w for w in both if w.sent]
+
+
+def test_announcement_misses_say_what_the_neighbor_is_sent_instead():
+    from trafficshift.effect import Announcement, check_announcements
+    prepend = Announcement("r1", "203.0.113.0/24", "et-0/0/0", "100.64.0.1", True, 3, "prepend 2 of pool web")
+    withdraw = Announcement("r1", "203.0.113.0/24", "et-0/0/1", "100.64.0.3", False, None, "withdrawal of pool web")
+    kept = Announcement("r1", "203.0.113.0/24", "et-0/0/0", "100.64.0.1", True, None, "pool web withdrawn on et-0/0/1 only")
+    sent = {"100.64.0.1": {"203.0.113.0/24": [64512, 64512, 64512]}, "100.64.0.3": {}}
+    assert check_announcements([prepend, withdraw, kept], sent, 64512) == []
+    wrong = {"100.64.0.1": {"203.0.113.0/24": [64512]}, "100.64.0.3": {"203.0.113.0/24": [64512]}}
+    misses = check_announcements([prepend, withdraw], wrong, 64512)
+    assert [(m.reason, m.actual_count, m.expected_count) for m in misses] == [("prepend-count", 1, 3),
+                                                                             ("still-sent", 1, None)]
+    assert misses[0].describe(pooled_network()) == (
+        "r1: 203.0.113.0/24 is sent to 100.64.0.1 (et-0/0/0, transit-a) with the router's AS 1 time(s) in front, "
+        "not 3 (prepend 2 of pool web)")
+    assert misses[1].describe(pooled_network()) == \
+        "r1: 203.0.113.0/24 is still sent to 100.64.0.3 (et-0/0/1, pni-b) (withdrawal of pool web)"
+    (gone,) = check_announcements([kept], {"100.64.0.1": {}}, 64512)
+    assert gone.describe(pooled_network()) == ("r1: 203.0.113.0/24 is not sent to 100.64.0.1 (et-0/0/0, transit-a) "
+                                               "(pool web withdrawn on et-0/0/1 only)")

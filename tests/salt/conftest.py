@@ -14,7 +14,8 @@ import yaml
 
 from routerlab import DeviceSpec, Lab
 from trafficshift.sources import restamp
-from trafficshift_lab.routes import announce
+from trafficshift.validation import parse_network
+from trafficshift_lab.routes import announce, own_routes
 from trafficshift_lab.saltenv import master_opts, proxy_opts
 from waiting import wait_for
 
@@ -25,7 +26,7 @@ from salt_setup import HERE, NETWORK, REPO, REVERT_IN, ROUTERS, TIME_SCALE, neig
 def lab():
     specs = [DeviceSpec(name, NETWORK["routers"][name]["vendor"]) for name in ROUTERS]
     with Lab(specs, time_scale=TIME_SCALE) as lab:
-        announce(lab, neighbor_table())
+        announce(lab, neighbor_table(), own_routes(parse_network(NETWORK)))
         yield lab
 
 

@@ -17,7 +17,7 @@ from delta_daemons import REPO, TIME_SCALE, controller_factory, master_factory
 from routerlab import DeviceSpec, Lab
 from trafficshift.sources import restamp
 from trafficshift.validation import parse_network
-from trafficshift_lab.routes import announce, neighbor_routes
+from trafficshift_lab.routes import announce, neighbor_routes, own_routes
 from trafficshift_lab.saltenv import credentials_file_content, subproxy_pillar
 
 HERE = Path(__file__).resolve().parent
@@ -34,7 +34,7 @@ def delta_lab():
         # the neighbors send the routes behind the load's demand, so detours move traffic
         egress = [demand for path in sorted((HERE / "data").glob("load-*.yaml"))
                   for demand in yaml.safe_load(path.read_text())["egress"]]
-        announce(lab, neighbor_routes(parse_network(NETWORK), egress))
+        announce(lab, neighbor_routes(parse_network(NETWORK), egress), own_routes(parse_network(NETWORK)))
         yield lab
 
 

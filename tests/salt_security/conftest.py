@@ -21,7 +21,7 @@ import yaml
 from routerlab import DeviceSpec, Lab
 from trafficshift.sources import restamp
 from trafficshift.validation import parse_network
-from trafficshift_lab.routes import announce, neighbor_routes
+from trafficshift_lab.routes import announce, neighbor_routes, own_routes
 from trafficshift_lab.saltenv import master_opts, proxy_opts
 
 from security_setup import NETWORK, OPERATE, OPERATORS, PASSWORD, READ_ONLY, REPO, ROUTERS, SALT_TESTS, TIME_SCALE
@@ -43,7 +43,9 @@ def sec_lab():
     with Lab([DeviceSpec(name, NETWORK["routers"][name]["vendor"]) for name in ROUTERS], time_scale=TIME_SCALE,
              password=PASSWORD) as lab:
         # the neighbors send the routes behind the load's demand, so detours move traffic
-        announce(lab, neighbor_routes(parse_network(NETWORK), load_data("egress-overload", lab.clock.now())["egress"]))
+        network = parse_network(NETWORK)
+        announce(lab, neighbor_routes(network, load_data("egress-overload", lab.clock.now())["egress"]),
+                 own_routes(network))
         yield lab
 
 

@@ -114,3 +114,32 @@ def test_no_route_for_the_prefix_is_a_miss(vendor, routes):
     send(control, main, main_as, ["198.51.100.0/22"])
     (miss,) = ops.effect(driver, NETWORK, name, intents)["misses"]
     assert (miss["reason"], miss["via_prefix"], miss["actual"]) == ("no-route", "198.51.100.0/22", main)
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_prepends_and_withdrawals_show_in_what_each_neighbor_is_sent(vendor, routes):
+    name, driver, control, detour = routes[vendor]
+    (_, (main_link, main, _), (alternate_link, alternate, _)) = ROUTERS[vendor]
+    ops.rollback(driver, name)  # the module's pending detour; put back at the end
+    control.originate(["203.0.113.0/24"])  # the pool "web" of the network, announced at this site
+    shifts = [{"kind": "prepend", "router": name, "link": alternate_link, "pool": "web", "count": 2},
+              {"kind": "withdraw", "router": name, "link": main_link, "pool": "web"}]
+    try:
+        assert ops.apply(driver, NETWORK, name, shifts, revert_in=3600)["pending"]
+        result = ops.effect(driver, NETWORK, name, shifts)
+        assert result["misses"] == [] and result["checked"] == [f"203.0.113.0/24 to {main}",
+                                                                 f"203.0.113.0/24 to {alternate}"]
+        assert control.advertised(alternate)["203.0.113.0/24"]["as_path"] == [64512, 64512, 64512]
+        ops.rollback(driver, name)
+        # the same shifts committed while the routes still follow the previous config: both show as misses
+        control.inject(convergence_s=3600)
+        assert ops.apply(driver, NETWORK, name, shifts, revert_in=3600)["pending"]
+        misses = {miss["reason"]: miss for miss in ops.effect(driver, NETWORK, name, shifts)["misses"]}
+        assert set(misses) == {"prepend-count", "still-sent"}
+        assert (misses["prepend-count"]["actual_count"], misses["prepend-count"]["expected_count"]) == (1, 3)
+        assert misses["still-sent"]["line"].startswith(f"{name}: 203.0.113.0/24 is still sent to {main} ({main_link}")
+    finally:
+        control.clear()
+        ops.rollback(driver, name)
+        control.originate([])
+        assert ops.apply(driver, NETWORK, name, detour, revert_in=3600)["pending"]

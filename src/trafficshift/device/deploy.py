@@ -14,6 +14,7 @@ their commit: ours is confirmed and the previous managed block applied over it (
 """
 from __future__ import annotations
 
+import ipaddress
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -221,4 +222,26 @@ def routes_to(driver, router: str, prefix: str, *, more_specifics: bool) -> dict
     too (EOS shows them only on request; Junos shows a prefix's range anyway and refuses the option)."""
     with _step(driver, router, "effect"):
         return driver.get_route_to(destination=prefix, longer=more_specifics) or {}
+
+
+def advertised_routes(driver, router: str, neighbor: str) -> dict[str, list[int]]:
+    """What the router sends BGP neighbor `neighbor`: {prefix: AS path as sent}. NAPALM has no getter for it,
+    so the vendor's own command goes through the driver's session: Junos `get-route-information` with
+    `advertising-protocol-name bgp` (`show route advertising-protocol bgp X`; the router's AS printed in
+    brackets), EOS `show ip[v6] bgp neighbors X advertised-routes` over eAPI."""
+    with _step(driver, router, "effect"):
+        if _is_eos(driver):
+            family = "ipv6" if ipaddress.ip_address(neighbor).version == 6 else "ip"
+            (reply,) = driver.device.run_commands([f"show {family} bgp neighbors {neighbor} advertised-routes"])
+            entries = reply.get("vrfs", {}).get("default", {}).get("bgpRouteEntries", {})
+            return {prefix: _as_numbers(entry["bgpRoutePaths"][0]["asPathEntry"]["asPath"])
+                    for prefix, entry in entries.items() if entry.get("bgpRoutePaths")}
+        reply = driver.device.rpc.get_route_information(advertising_protocol_name="bgp", neighbor=neighbor)
+        return {rt.findtext("rt-destination").strip(): _as_numbers(rt.findtext("rt-entry/as-path") or "")
+                for rt in reply.iter("rt") if rt.findtext("rt-destination")}
+
+
+def _as_numbers(text: str) -> list[int]:
+    """The AS numbers of a printed AS path ("[64500] 64500 1299 I", "64500 1299 i"), in order."""
+    return [int(word) for word in text.replace("[", " ").replace("]", " ").split() if word.isdigit()]
 

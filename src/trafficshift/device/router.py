@@ -13,7 +13,7 @@ import re
 import time
 
 from trafficshift.device import deploy
-from trafficshift.effect import check_routes, detour_expectations
+from trafficshift.effect import announcement_expectations, check_announcements, check_routes, detour_expectations
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, intent_from_dict, intent_to_dict
@@ -112,18 +112,26 @@ def _undo_block(network: Network, router: str, running: str) -> str | None:
 
 
 def effect(driver, network: Network, router: str, intents=None, hot_links=None) -> dict:
-    """Whether the router routes as this router's detours among `intents` say (trafficshift.effect): asks
-    the router for each expected prefix and returns the prefixes checked and the misses (`Miss.to_dict`,
-    with `line`, the operator's one-line description). Changes nothing; the caller decides what a miss means."""
+    """Whether the router routes as its intents among `intents` say (trafficshift.effect): its detours in the
+    routes it selects (one lookup per checked prefix), its prepends and withdrawals in what it sends each
+    neighbor concerned. Returns what was checked and the misses (`to_dict`, with `line`, the operator's
+    one-line description). Changes nothing; the caller decides what a miss means."""
     _check_router(network, router)
     started = time.perf_counter()
-    expectations = detour_expectations(network, router, parse_intents(router, intents),
-                                       sample=network.policy.effect_sample, hot_links=tuple(hot_links or ()))
+    mine = parse_intents(router, intents)
+    expectations = detour_expectations(network, router, mine, sample=network.policy.effect_sample,
+                                       hot_links=tuple(hot_links or ()))
     more_specifics = network.routers[router].vendor == "eos"
     replies = {want.prefix: deploy.routes_to(driver, router, want.prefix, more_specifics=more_specifics)
                for want in expectations}
-    misses = check_routes(expectations, replies)
-    return {"router": router, "checked": [want.prefix for want in expectations],
+    misses = list(check_routes(expectations, replies))
+    announcements = announcement_expectations(network, router, mine)
+    advertised = {neighbor: deploy.advertised_routes(driver, router, neighbor)
+                  for neighbor in sorted({want.neighbor for want in announcements})}
+    misses += check_announcements(announcements, advertised, network.routers[router].asn)
+    checked = [want.prefix for want in expectations] + \
+        [f"{want.prefix} to {want.neighbor}" for want in announcements]
+    return {"router": router, "checked": checked,
             "misses": [{**miss.to_dict(), "line": miss.describe(network)} for miss in misses],
             "effect_s": round(time.perf_counter() - started, 4)}
 

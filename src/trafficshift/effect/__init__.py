@@ -1,9 +1,13 @@
 """Effect verification (issue 15): does the router route the way the plan says, not only run the config?
 
-Pure: what to look at on one router for a set of intents (`detour_expectations`), and whether the routes
-the router shows meet them (`check_routes`, over NAPALM `get_route_to` results). The device layer
+Pure: what to look at on one router for a set of intents (`detour_expectations` for its detours,
+`announcement_expectations` for its prepends and withdrawals), and whether the routes the router shows meet
+them (`check_routes`, over NAPALM `get_route_to` results; `check_announcements`, over the routes it sends
+each neighbor). The device layer
 (trafficshift.device.router.effect) asks the router; the rollout decides what a miss means (docs/effect.md).
 """
-from trafficshift.effect.check import Expectation, Miss, check_routes, detour_expectations
+from trafficshift.effect.check import (Announcement, AnnouncementMiss, Expectation, Miss, announcement_expectations,
+                                       check_announcements, check_routes, detour_expectations)
 
-__all__ = ["Expectation", "Miss", "check_routes", "detour_expectations"]
+__all__ = ["Announcement", "AnnouncementMiss", "Expectation", "Miss", "announcement_expectations",
+           "check_announcements", "check_routes", "detour_expectations"]

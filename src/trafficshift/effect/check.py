@@ -9,6 +9,12 @@ an import policy after ours overrode it, or the new policy has not reached the r
 neighbor is its `next_hop` (an eBGP next hop is the neighbor's address; Junos' `remote_address` is the
 peer's router ID), else its `protocol_attributes.remote_address`.
 
+A prepend of pool X toward link L holds when L's neighbor is sent every prefix of X (of the families L's
+sessions carry) with the router's AS `count + 1` times at the front of the path; a withdrawal when L's
+neighbor is not sent X, while the router's other neighbors that no withdrawal names still are (a withdrawal
+must move the pool's ingress elsewhere, not take it off the router). What a neighbor is sent is the router's
+advertised routes toward it, `{prefix: AS path}`.
+
 Large plans are sampled: every detour off a link the plan still predicts over target is checked, plus a
 deterministic sample of the others (the `sample` detours whose prefixes hash lowest, so the same plan
 always checks the same prefixes, whatever order the intents arrive in).
@@ -21,13 +27,16 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, Mapping
 
 from trafficshift.model import Network
-from trafficshift.model.plan import Detour, Intent
+from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw
 
 #: why a detour did not show on the router
 OTHER_NEIGHBOR = "other-neighbor"  # the active path for the prefix comes from another neighbor
 NO_ROUTE = "no-route"  # the router has no route for the prefix itself
 MORE_SPECIFIC = "more-specific"  # a more-specific prefix inside it leaves by another neighbor
 LOCAL_PREF = "local-preference"  # the right neighbor, without the detour's local preference
+STILL_SENT = "still-sent"  # a withdrawn pool's prefix is still sent to the neighbor
+NOT_SENT = "not-sent"  # a prepended pool's prefix, or one no withdrawal names, is not sent to the neighbor
+PREPEND_COUNT = "prepend-count"  # sent with another number of the router's AS in front
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +87,47 @@ class Miss:
         return asdict(self)
 
 
+@dataclass(frozen=True, order=True)
+class Announcement:
+    """On `router`, the neighbor `neighbor` on `link` is sent `prefix` with the router's AS `own_count` times at
+    the front of the path (`own_count` None: any), or not at all (`sent` False); `why` names the intent."""
+
+    router: str
+    prefix: str
+    link: str
+    neighbor: str
+    sent: bool
+    own_count: int | None
+    why: str
+
+
+@dataclass(frozen=True, order=True)
+class AnnouncementMiss:
+    """An announcement the router's advertised routes do not show: `actual_count` is how many times the
+    router's AS leads the path it sends (None: it sends no route for the prefix)."""
+
+    router: str
+    prefix: str
+    link: str
+    neighbor: str
+    reason: str
+    why: str
+    actual_count: int | None = None
+    expected_count: int | None = None
+
+    def describe(self, network: Network | None = None) -> str:
+        where = _neighbor_name(network, self.router, self.neighbor)
+        if self.reason == STILL_SENT:
+            return f"{self.router}: {self.prefix} is still sent to {where} ({self.why})"
+        if self.reason == NOT_SENT:
+            return f"{self.router}: {self.prefix} is not sent to {where} ({self.why})"
+        return (f"{self.router}: {self.prefix} is sent to {where} with the router's AS {self.actual_count} time(s) "
+                f"in front, not {self.expected_count} ({self.why})")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 def _neighbor_name(network: Network | None, router: str, address: str | None) -> str:
     if address is None:
         return "no neighbor"
@@ -117,6 +167,71 @@ def detour_expectations(network: Network, router: str, intents: Iterable[Intent]
             expectations.add(Expectation(router, detour.prefix, detour.link, neighbor, detour.local_pref))
     return tuple(sorted(expectations, key=lambda e: (ipaddress.ip_network(e.prefix).version,
                                                      ipaddress.ip_network(e.prefix), e.link)))
+
+
+def announcement_expectations(network: Network, router: str, intents: Iterable[Intent]) -> tuple[Announcement, ...]:
+    """What `router`'s neighbors must be sent for its prepends and withdrawals among `intents` (every one:
+    pools are few), sorted."""
+    mine = [intent for intent in intents if isinstance(intent, (Prepend, Withdraw)) and intent.router == router]
+    links = network.routers[router].links
+    withdrawn = {(w.link, w.pool) for w in mine if isinstance(w, Withdraw)}
+    expected = set()
+    for intent in mine:
+        pool = network.pools.get(intent.pool)
+        if pool is None:
+            continue
+        for prefix in pool.prefixes:
+            family = ipaddress.ip_network(prefix).version
+            if isinstance(intent, Prepend):
+                for version, neighbor, _ in links[intent.link].sessions():
+                    if version == family:
+                        expected.add(Announcement(router, prefix, intent.link, neighbor, True, intent.count + 1,
+                                                  f"prepend {intent.count} of pool {intent.pool}"))
+                continue
+            for interface, link in sorted(links.items()):
+                for version, neighbor, _ in link.sessions():
+                    if version != family:
+                        continue
+                    if interface == intent.link:
+                        expected.add(Announcement(router, prefix, interface, neighbor, False, None,
+                                                  f"withdrawal of pool {intent.pool}"))
+                    elif (interface, intent.pool) not in withdrawn:
+                        expected.add(Announcement(router, prefix, interface, neighbor, True, None,
+                                                  f"pool {intent.pool} withdrawn on {intent.link} only"))
+    # a prepend and a "still sent" on one neighbor: the prepend says more
+    exact = {(a.neighbor, a.prefix) for a in expected if a.own_count is not None}
+    return tuple(sorted(a for a in expected if a.own_count is not None or (a.neighbor, a.prefix) not in exact
+                        or not a.sent))
+
+
+def _leading(path: list[int], asn: int) -> int:
+    count = 0
+    for hop in path:
+        if hop != asn:
+            break
+        count += 1
+    return count
+
+
+def check_announcements(expectations: Iterable[Announcement], advertised: Mapping[str, Mapping[str, list[int]]],
+                        asn: int) -> list[AnnouncementMiss]:
+    """The announcements the routes the router sends do not meet. `advertised[neighbor]` is `{prefix: AS path
+    as sent}`; `asn` the router's own AS."""
+    misses = []
+    for want in expectations:
+        sent = {str(ipaddress.ip_network(prefix, strict=False)): path
+                for prefix, path in (advertised.get(want.neighbor) or {}).items()}
+        path = sent.get(str(ipaddress.ip_network(want.prefix)))
+        if not want.sent:
+            if path is not None:
+                misses.append(AnnouncementMiss(want.router, want.prefix, want.link, want.neighbor, STILL_SENT,
+                                               want.why, _leading(path, asn)))
+        elif path is None:
+            misses.append(AnnouncementMiss(want.router, want.prefix, want.link, want.neighbor, NOT_SENT, want.why))
+        elif want.own_count is not None and _leading(path, asn) != want.own_count:
+            misses.append(AnnouncementMiss(want.router, want.prefix, want.link, want.neighbor, PREPEND_COUNT,
+                                           want.why, _leading(path, asn), want.own_count))
+    return misses
 
 
 def _active_path(paths) -> dict | None:

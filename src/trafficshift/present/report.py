@@ -142,9 +142,9 @@ def _effect(verified: Any, misses: list) -> dict:
     """The "verified on the router" cell: what the effect check saw on this router (docs/effect.md)."""
     if misses:
         lines = [str(miss.get("line") or miss.get("prefix")) for miss in misses if isinstance(miss, Mapping)]
-        return {"state": "bad", "text": f"{len(misses)} detour(s) not moved", "lines": lines}
+        return {"state": "bad", "text": f"{len(misses)} not as planned", "lines": lines}
     if verified is not None:
-        return {"state": "ok", "text": f"{verified} detour(s) moved" if verified else "no detour to check",
+        return {"state": "ok", "text": f"{verified} check(s) as planned" if verified else "nothing to check",
                 "lines": []}
     return {"state": None, "text": "not checked", "lines": []}
 
