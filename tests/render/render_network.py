@@ -141,6 +141,14 @@ def provisioned_golden_routers(baseline_config, routers=None):
     """A lab with the golden routers (`routers`, vendor -> router, default `GOLDEN_ROUTER`) and one open
     NAPALM driver per vendor, each router provisioned with `baseline_config(vendor, router)` (its baseline +
     empty shift block): yields {vendor: driver}."""
+    with golden_lab(baseline_config, routers) as (_, opened):
+        yield opened
+
+
+@contextmanager
+def golden_lab(baseline_config, routers=None):
+    """`provisioned_golden_routers`, yielding (lab, {vendor: driver}) for tests that also use the lab's
+    control API."""
     routers = GOLDEN_ROUTER if routers is None else routers
     with Lab([DeviceSpec(router, vendor) for vendor, router in sorted(routers.items())]) as lab:
         opened = {}
@@ -153,7 +161,7 @@ def provisioned_golden_routers(baseline_config, routers=None):
                 opened[vendor] = driver
                 driver.load_merge_candidate(config=baseline_config(vendor, router))
                 driver.commit_config()
-            yield opened
+            yield lab, opened
         finally:
             for driver in opened.values():
                 driver.close()
