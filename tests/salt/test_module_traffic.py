@@ -133,7 +133,9 @@ def test_effect_reports_where_a_detoured_prefix_leaves_until_the_alternate_sends
         assert miss["line"].startswith(f"{router}: 198.51.100.0/24 has no route of its own (expected via {neighbor}")
         control.receive(neighbor, peer_as, seeded + [{"prefix": "198.51.100.0/24", "as_path": [peer_as, 64511]}])
         moved = ok(run(salt_cli, router, "traffic.effect", f"intents={json.dumps(intents)}"))
-        assert (moved["router"], moved["checked"], moved["misses"]) == (router, ["198.51.100.0/24"], [])
+        # the detour, and the prepend of pool web in what the same neighbor is sent
+        assert (moved["router"], moved["checked"], moved["misses"]) == (
+            router, ["198.51.100.0/24", f"203.0.113.0/24 to {neighbor}"], [])
     finally:
         control.receive(neighbor, peer_as, seeded)
         ok(run(salt_cli, router, "traffic.rollback"))
