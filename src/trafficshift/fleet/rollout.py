@@ -11,10 +11,11 @@ Sequence (docs/salt-integration.md, "traffic.apply"):
    nothing), then the health check on every router it changed: ``traffic.current`` must answer (session
    up) with the intents it was given (the running config read back equals the intent; a read, because EOS
    refuses a new config session, i.e. ``traffic.diff``, while a commit timer is pending); with an
-   `EffectCheck`, ``traffic.verify`` reads back and looks at the routes in the same job, and every detour's
-   prefix must leave by its alternate: a router with misses is asked again (``traffic.effect``) every
-   `interval_s` while BGP converges, for at most `budget_s` (docs/effect.md); a miss still there then fails
-   the router, naming prefix and neighbor;
+   `EffectCheck`, ``traffic.verify`` reads back and looks at the routes in the same job: every checked
+   detour's prefix must leave by its alternate, every prepend and withdrawal must show in what the neighbors
+   are sent; a router with misses is asked again (``traffic.effect``) every `interval_s` while BGP converges,
+   for at most `budget_s` (docs/effect.md); a miss still there then fails the router, naming prefix and
+   neighbor;
 3. all stages healthy: ``traffic.confirm`` on every changed router;
 4. any failure: no further stage starts and ``traffic.rollback`` runs on every router changed in this run
    (and on a failed router still holding a pending commit), so the fleet ends on its previous state. A

@@ -136,10 +136,11 @@ def apply(intents=None, drained_sites=None, revert_in=600):
 
 def effect(intents=None, hot_links=None):
     """
-    Whether this router routes as its detours among ``intents`` say: for each detoured prefix checked
+    Whether this router routes as its intents among ``intents`` say: for each detoured prefix checked
     (every one off a link in ``hot_links``, plus the pillar policy's ``effect_sample``), the active path
-    must come from the alternate's neighbor, and so must every more-specific inside it. Returns the
-    prefixes ``checked`` and the ``misses``, each with a one-line ``line``; changes nothing.
+    must come from the alternate's neighbor with the detour's local preference, and so must every
+    more-specific inside it; each prepend and withdrawal must show in what the neighbors are sent. Returns
+    what was ``checked`` and the ``misses``, each with a one-line ``line``; changes nothing.
 
     CLI Example:
 
