@@ -27,4 +27,3 @@ def neighbor_table() -> dict:
     egress = [demand for path in sorted((HERE / "data").glob("load-*.yaml"))
               for demand in yaml.safe_load(path.read_text())["egress"]]
     return neighbor_routes(parse_network(NETWORK), egress)
-

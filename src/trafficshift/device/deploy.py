@@ -244,4 +244,3 @@ def advertised_routes(driver, router: str, neighbor: str) -> dict[str, list[int]
 def _as_numbers(text: str) -> list[int]:
     """The AS numbers of a printed AS path ("[64500] 64500 1299 I", "64500 1299 i"), in order."""
     return [int(word) for word in text.replace("[", " ").replace("]", " ").split() if word.isdigit()]
-
