@@ -66,17 +66,14 @@ def build_app(devices: dict[str, Device], control_url) -> web.Application:
             changes = await request.json()
             if not isinstance(changes, dict):
                 raise ValueError("body must be a JSON object")
-            dev.faults.update(changes)
+            dev.set_faults(changes)
         except (ValueError, TypeError) as exc:
             raise web.HTTPBadRequest(text=str(exc)) from None
-        if "convergence_s" in changes:
-            dev.converge_now()  # the delay applies to commits from now on
         return web.json_response(dev.faults.as_dict())
 
     async def clear_faults(request):
         dev = device_or_404(request)
-        dev.faults.clear()
-        dev.converge_now()
+        dev.clear_faults()
         return web.json_response(dev.faults.as_dict())
 
     restarts: set[asyncio.Task] = set()

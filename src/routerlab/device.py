@@ -32,6 +32,44 @@ class CommitRecord:
     kind: str = "commit"
 
 
+@dataclass(frozen=True)
+class BgpSession:
+    """One configured BGP neighbor as the router reports it (Junos `show bgp neighbor`, EOS `show ip bgp
+    neighbors`): the lab's sessions carry the address family of the neighbor's address, and are established
+    unless the `sessions_down` fault holds them down."""
+
+    neighbor: str
+    peer_as: int | None
+    description: str | None
+    established: bool
+    #: device time of the session's last change of state (up or down; the boot when none since)
+    since: float
+    #: how many times it went down since the boot
+    flaps: int
+    #: the neighbor's BGP identifier (None while the session is down)
+    peer_router_id: str | None
+    #: routes of the session's family the neighbor sends, those the import policy accepts, those that are
+    #: the best path, and the routes sent to the neighbor (all 0 while down)
+    received: int
+    accepted: int
+    active: int
+    sent: int
+
+    @property
+    def version(self) -> int:
+        return ipaddress.ip_address(self.neighbor).version
+
+
+def peer_identifier(neighbor: str, routes) -> str:
+    """The BGP identifier a neighbor opens its session with: the one its routes carry, else its IPv4 address,
+    else (an IPv6 neighbor, which must still have a 32-bit identifier) the low 32 bits of its address."""
+    given = next((route.peer_router_id for route in routes if route.peer_router_id), None)
+    if given:
+        return given
+    address = ipaddress.ip_address(neighbor)
+    return str(address) if address.version == 4 else str(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+
+
 class Device(abc.ABC):
     vendor: ClassVar[str]
 
@@ -72,6 +110,8 @@ class Device(abc.ABC):
         #: (device time, committed config from then on), oldest first: what the routes follow while the
         #: `convergence_s` fault holds them on an older config
         self.routing_history: list[tuple[float, object]] = []
+        #: neighbor -> (device time of its session's last change of state, times it went down)
+        self.session_changes: dict[str, tuple[float, int]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -178,6 +218,12 @@ class Device(abc.ABC):
         return next((name for name, interface in self.interface_addresses()
                      if interface.version == address.version and address in interface.network), None)
 
+    def local_address(self, neighbor: str) -> str | None:
+        """The router's own address on the subnet holding `neighbor` (None: no connected subnet does)."""
+        address = ipaddress.ip_address(neighbor)
+        return next((str(interface.ip) for _, interface in self.interface_addresses()
+                     if interface.version == address.version and address in interface.network), None)
+
     def candidates(self) -> dict[Network, list[Route]]:
         """The received routes the import policies accept, per prefix in address order, best path first;
         routes of a session that is down (the `sessions_down` fault) are gone."""
@@ -203,6 +249,74 @@ class Device(abc.ABC):
     def rib(self) -> dict:
         """The best path per prefix among the received routes the import policies accept."""
         return {prefix: paths[0] for prefix, paths in self.candidates().items()}
+
+    # -- BGP sessions ---------------------------------------------------------------------------------
+    def set_faults(self, changes: dict) -> None:
+        """Apply fault changes (`Faults.update`); a session going down or up is noted, and a new
+        `convergence_s` applies to commits from now on."""
+        down_before = set(self.faults.sessions_down)
+        try:
+            self.faults.update(changes)
+        finally:  # a refused value may follow accepted ones
+            self._note_session_changes(down_before)
+        if "convergence_s" in changes:
+            self.converge_now()
+
+    def clear_faults(self) -> None:
+        down_before = set(self.faults.sessions_down)
+        self.faults.clear()
+        self._note_session_changes(down_before)
+        self.converge_now()
+
+    def _note_session_changes(self, down_before: set[str]) -> None:
+        now = self.clock.now()
+        down_now = set(self.faults.sessions_down)
+        for neighbor in down_before ^ down_now:
+            _, flaps = self._session_change(neighbor)
+            self.session_changes[neighbor] = (now, flaps + (neighbor in down_now))
+
+    def _session_change(self, neighbor: str) -> tuple[float, int]:
+        """(last change, flaps) since the boot: a reboot brings every session up afresh."""
+        changed, flaps = self.session_changes.get(neighbor, (self.boot_time, 0))
+        return (changed, flaps) if changed >= self.boot_time else (self.boot_time, 0)
+
+    @abc.abstractmethod
+    def bgp_peers(self, config) -> dict[str, tuple[int | None, str | None]]:
+        """Every BGP neighbor `config` configures (address as Python prints it) -> (peer AS, description)."""
+
+    @abc.abstractmethod
+    def router_id(self) -> str:
+        """The router's BGP identifier, from the committed config ("0.0.0.0" when unset)."""
+
+    def bgp_sessions(self) -> list[BgpSession]:
+        """The state of every configured BGP neighbor, in address order."""
+        down = set(self.faults.sessions_down)
+        candidates = self.candidates()
+        accepted: dict[str, int] = {}
+        active: dict[str, int] = {}
+        for prefix, paths in candidates.items():
+            for path in paths:
+                if path.neighbor is not None and path.prefix.version == ipaddress.ip_address(path.neighbor).version:
+                    accepted[path.neighbor] = accepted.get(path.neighbor, 0) + 1
+            if paths[0].neighbor is not None:
+                active[paths[0].neighbor] = active.get(paths[0].neighbor, 0) + 1
+        sessions = []
+        peers = self.bgp_peers(self.committed_snapshot())
+        for neighbor in sorted(peers, key=lambda n: (ipaddress.ip_address(n).version, ipaddress.ip_address(n))):
+            peer_as, description = peers[neighbor]
+            changed, flaps = self._session_change(neighbor)
+            routes = list(self.received.get(neighbor, {}).values())
+            if peer_as is None:
+                peer_as = next((route.peer_as for route in routes if route.peer_as is not None), None)
+            up = neighbor not in down
+            version = ipaddress.ip_address(neighbor).version
+            sessions.append(BgpSession(
+                neighbor=neighbor, peer_as=peer_as, description=description, established=up, since=changed,
+                flaps=flaps, peer_router_id=peer_identifier(neighbor, routes) if up else None,
+                received=sum(1 for route in routes if route.prefix.version == version) if up else 0,
+                accepted=accepted.get(neighbor, 0), active=active.get(neighbor, 0),
+                sent=len(self.advertised(neighbor)) if up else 0))
+        return sessions
 
     @abc.abstractmethod
     def local_routes(self, config) -> list[Route]:

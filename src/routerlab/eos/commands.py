@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from routerlab.eos import neighbors
 from routerlab.eos import policy as eos_policy
 from routerlab.eos import routes
 from routerlab.eos.config import Config, ConfigError, Editor, Node, unified_diff
@@ -351,11 +352,26 @@ class Cli:
             return self._show_session_config(words)
         if line == "show vrf":
             return routes.show_vrf(device)
+        if words[1:2] in (["ip"], ["ipv6"]) and words[2:3] == ["bgp"] and \
+                (words[3:4] == ["summary"] or words[3:4] in (["neighbors"], ["peers"]) and words[4:5] in ([], ["vrf"])):
+            return self._show_bgp_sessions(words)
         if words[1:2] in (["ip"], ["ipv6"]) and words[2:4] == ["bgp", "neighbors"]:
             return self._show_advertised(words)
         if words[1:2] in (["ip"], ["ipv6"]) and words[2:3] in (["route"], ["bgp"]):
             return self._show_routes(words)
         raise invalid(words, 1)
+
+    def _show_bgp_sessions(self, words: list[str]) -> Result:
+        """`show ip[v6] bgp summary [vrf all|default]`, `show ip bgp neighbors [vrf all|default]`, `show ipv6
+        bgp peers [vrf all|default]` (routerlab/eos/neighbors.py)."""
+        if words[4:] not in ([], ["vrf", "all"], ["vrf", "default"]):
+            raise invalid(words, 4 if words[4:5] != ["vrf"] else 5)
+        if words[3] == "peers" and words[1] == "ip":
+            raise invalid(words, 3)
+        version = 6 if words[1] == "ipv6" else 4
+        if words[3] == "summary":
+            return neighbors.show_summary(self.device, version)
+        return neighbors.show_neighbors(self.device, version)
 
     def _show_advertised(self, words: list[str]) -> Result:
         """`show ip[v6] bgp neighbors NEIGHBOR advertised-routes [vrf default]` (routerlab/eos/routes.py)."""

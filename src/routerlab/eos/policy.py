@@ -210,3 +210,38 @@ def network_statements(config: Config) -> set:
         if node.text.startswith("router bgp "):
             walk(node)
     return found
+
+
+def neighbor_peers(config: Config) -> dict[str, tuple[int | None, str | None]]:
+    """Every configured neighbor -> (remote AS, description): its own `remote-as` and `description`, else its
+    peer group's."""
+    settings: dict[str, dict[str, str]] = {}
+    groups: dict[str, str] = {}
+
+    def walk(node: Node) -> None:
+        for child in node.children:
+            words = child.text.split()
+            if words[:1] == ["neighbor"] and len(words) == 5 and words[2:4] == ["peer", "group"]:
+                groups[words[1]] = words[4]
+            elif words[:1] == ["neighbor"] and len(words) >= 4 and words[2] in ("remote-as", "description"):
+                settings.setdefault(words[1], {})[words[2]] = " ".join(words[3:]) if words[2] == "description" \
+                    else words[3]
+            if child.mode is not None:
+                walk(child)
+
+    for node in config.root.children:
+        if node.text.startswith("router bgp "):
+            walk(node)
+    peers = {}
+    for neighbor in configured_neighbors(config):
+        named = next((name for name in {**settings, **groups} if _same(name, neighbor)), neighbor)
+        chosen = {**settings.get(groups.get(named, ""), {}), **settings.get(named, {})}
+        remote_as = chosen.get("remote-as")
+        peers[neighbor] = (asn(remote_as) if remote_as is not None else None, chosen.get("description"))
+    return peers
+
+
+def asn(text: str) -> int:
+    """An AS number as EOS accepts it: asplain, or asdot ("1.10" is 65546)."""
+    high, _, low = text.partition(".")
+    return int(high) * 65536 + int(low) if low else int(high)

@@ -198,9 +198,11 @@ class EosDevice(Device):
         for node in self.running.root.children:
             words = node.text.split()
             if words[:2] == ["router", "bgp"]:
-                high, _, low = words[2].partition(".")  # asdot "1.10" is 65546
-                return int(high) * 65536 + int(low) if low else int(high)
+                return policy.asn(words[2])
         return None
+
+    def bgp_peers(self, config: Config) -> dict[str, tuple[int | None, str | None]]:
+        return policy.neighbor_peers(config)
 
     def router_id(self) -> str:
         """`router-id` under `router bgp` ("0.0.0.0" when unset)."""

@@ -189,3 +189,28 @@ def neighbor_chains(tree: Node) -> dict[str, tuple[tuple[str, ...], tuple[str, .
                 chain = {**in_group, **own(neighbor)}
                 chains[str(ipaddress.ip_address(words[1]))] = (chain.get("import", ()), chain.get("export", ()))
     return chains
+
+
+def neighbor_peers(tree: Node) -> dict[str, tuple[int | None, str | None]]:
+    """Every configured BGP neighbor -> (peer AS, description): `peer-as` of the neighbor, else of its group
+    (an internal group's peers are in the router's own AS); the description the neighbor statement gives."""
+    def leaf(node: Node, key: str) -> str | None:
+        child = node.children.get(key)
+        return child.words[1] if child is not None and child.kind == "leaf" and len(child.words) > 1 else None
+
+    bgp = tree.find("protocols", "bgp")
+    own_as = tree.find("routing-options", "autonomous-system")
+    peers = {}
+    for group in (bgp.children.values() if bgp is not None else ()):
+        if group.kind != "container" or group.name_words[:1] != ["group"]:
+            continue
+        group_as = leaf(group, "peer-as")
+        if group_as is None and leaf(group, "type") == "internal" and own_as is not None:
+            group_as = own_as.words[1]
+        for neighbor in group.children.values():
+            words = neighbor.name_words
+            if neighbor.kind == "container" and words[:1] == ["neighbor"] and len(words) == 2:
+                peer_as = leaf(neighbor, "peer-as") or group_as
+                peers[str(ipaddress.ip_address(words[1]))] = (
+                    int(peer_as) if peer_as is not None else None, leaf(neighbor, "description"))
+    return peers

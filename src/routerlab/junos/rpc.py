@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 from lxml import etree
 
 from routerlab.junos import config as cfg
-from routerlab.junos import policy, routes
+from routerlab.junos import neighbors, policy, routes
 from routerlab.junos.database import Client, DatabaseError, RpcErrorInfo
 from routerlab.junos.elements import JUNOS_VERSION, E
 
@@ -66,6 +66,9 @@ class RpcHandlers:
             "get-chassis-inventory": self.get_chassis_inventory,
             "get-route-engine-information": self.get_route_engine_information,
             "get-route-information": self.get_route_information,
+            "get-instance-information": self.get_instance_information,
+            "get-bgp-neighbor-information": self.get_bgp_neighbor_information,
+            "get-bgp-summary-information": self.get_bgp_summary_information,
             # the standard NETCONF operations (RFC 6241) ncclient's manager offers, as Junos maps them
             "get-config": self.get_config,
             "commit": self.commit,
@@ -341,6 +344,26 @@ class RpcHandlers:
             return routes.advertised_information(self.device, neighbor, destination and destination.strip())
         return routes.route_information(self.device, destination and destination.strip(),
                                         protocol and protocol.strip().lower())
+
+    @staticmethod
+    def _text(request: etree._Element, name: str) -> str | None:
+        text = request.findtext(name)
+        return text.strip() if text is not None and text.strip() else None
+
+    def get_instance_information(self, request) -> list:
+        return neighbors.instance_information(self.device)
+
+    def get_bgp_neighbor_information(self, request) -> list:
+        address = self._text(request, "neighbor-address")
+        if address is not None:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise DatabaseError(RpcErrorInfo(message="syntax error", bad_element=address)) from None
+        return neighbors.neighbor_information(self.device, self._text(request, "instance"), address)
+
+    def get_bgp_summary_information(self, request) -> list:
+        return neighbors.summary_information(self.device, self._text(request, "instance"))
 
     def get_interface_information(self, request) -> list:
         if request.findtext("routing-instance") == PRIVATE_INSTANCE:

@@ -358,6 +358,13 @@ class JunosDevice(Device):
             return None
         return policy.evaluate(config, chains[neighbor][1], route, direction="export")
 
+    def bgp_peers(self, config: cfg.Node) -> dict[str, tuple[int | None, str | None]]:
+        return policy.neighbor_peers(config)
+
+    def router_id(self) -> str:
+        node = self.db.committed.find("routing-options", "router-id")
+        return node.words[1] if node is not None and len(node.words) > 1 else "0.0.0.0"
+
     def local_as(self) -> int | None:
         node = self.db.committed.find("routing-options", "autonomous-system")
         return int(node.words[1]) if node is not None and len(node.words) > 1 else None
