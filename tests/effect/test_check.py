@@ -175,3 +175,23 @@ def test_announcement_misses_say_what_the_neighbor_is_sent_instead():
     (gone,) = check_announcements([kept], {"100.64.0.1": {}}, 64512)
     assert gone.describe(pooled_network()) == ("r1: 203.0.113.0/24 is not sent to 100.64.0.1 (et-0/0/0, transit-a) "
                                                "(pool web withdrawn on et-0/0/1 only)")
+
+
+def test_a_miss_whose_neighbors_session_is_down_says_so_and_an_unreported_one_stays_unknown():
+    from trafficshift.effect import Announcement, check_announcements, with_sessions
+    (no_route,) = check_routes([Expectation("r1", "198.51.100.0/24", "et-0/0/1", "100.64.0.3", 200)],
+                               {"198.51.100.0/24": {"198.51.100.0/24": [path("100.64.0.1", True)]}})
+    kept = Announcement("r1", "2001:db8:f00::/48", "et-0/0/0", "2001:db8:64::1", True, None, "pool web kept")
+    (not_sent,) = check_announcements([kept], {}, 64512)
+    # the router reports the IPv6 neighbor in its own spelling; a name that is not an address is ignored
+    explained = with_sessions([no_route, not_sent], {"100.64.0.3": False, "2001:DB8:64:0::1": False, "peer-x": True})
+    assert [miss.session_down for miss in explained] == [True, True]
+    assert explained[0].describe(network()) == (
+        "r1: 198.51.100.0/24 leaves via 100.64.0.1 (et-0/0/0, transit-a), not via 100.64.0.3 on et-0/0/1; "
+        "the BGP session to 100.64.0.3 (et-0/0/1, pni-b) is down")
+    assert explained[1].describe(pooled_network()).endswith("(pool web kept; its BGP session is down)")
+    # up, or not reported: the line is the plain one
+    up, unknown = with_sessions([no_route, not_sent], {"100.64.0.3": True})
+    assert (up.session_down, unknown.session_down) == (False, None)
+    assert up.describe(network()) == no_route.describe(network()) and "session" not in up.describe(network())
+    assert explained[0].to_dict()["session_down"] is True

@@ -3,8 +3,9 @@ the scenarios a read-back of the config cannot catch, on both vendors. Each ends
 previous config, nothing pending, and a history record naming the prefix and the router.
 
 - EOS (ams01-r2, load `egress-overload`: detours onto its transit Ethernet1, its one neighbor): the
-  alternate does not send the prefix; its session is down; the routes converge later than the budget (the
-  path carries no detour local preference yet); within the budget the run waits and confirms.
+  alternate does not send the prefix; its session is down (the operator's line says so); the routes
+  converge later than the budget (the path carries no detour local preference yet); within the budget the
+  run waits and confirms.
 - Junos (ams01-r1, load `pni-overload`: a detour onto et-0/0/0, off the PNI et-0/0/1 of the same router): the
   same three, plus a more-specific the PNI still sends, and an operator's import policy after ours rejecting
   the prefix. EOS has neither: ams01-r2 has one neighbor in this network (the more-specific case runs on EOS
@@ -91,8 +92,10 @@ def test_the_alternates_session_down_rolls_the_run_back(vendor, salt_run_cli, sa
     detour = detour_on(salt_run_cli, feed_load, vendor)
     neighbor, _ = alternate_of(detour)
     lab.control(detour["router"]).inject(sessions_down=[neighbor])
-    apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour,
-                                    "no-route" if vendor == "eos" else "other-neighbor")
+    miss = apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour,
+                                           "no-route" if vendor == "eos" else "other-neighbor")
+    # the router's get_bgp_neighbors says why: the operator's line names the session
+    assert miss["session_down"] is True and f"the BGP session to {neighbor} (" in miss["line"]
 
 
 @pytest.mark.parametrize("vendor", sorted(CASES))

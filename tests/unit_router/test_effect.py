@@ -98,6 +98,25 @@ def test_the_alternate_not_sending_the_prefix_is_a_miss_naming_where_it_leaves(v
 
 
 @pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_the_alternates_session_down_is_named_as_the_reason(vendor, routes):
+    name, driver, control, intents = routes[vendor]
+    (_, (_, main, _), (alternate_link, alternate, _)) = ROUTERS[vendor]
+    control.inject(sessions_down=[alternate])
+    try:
+        (miss,) = ops.effect(driver, NETWORK, name, intents)["misses"]
+    finally:
+        control.clear()
+    assert (miss["reason"], miss["actual"], miss["session_down"]) == ("other-neighbor", main, True)
+    peer = NETWORK.routers[name].links[alternate_link].peer
+    assert miss["line"].endswith(f"; the BGP session to {alternate} ({alternate_link}, {peer}) is down")
+    # up again: the detour holds, and a miss for another cause says the session is up
+    assert ops.effect(driver, NETWORK, name, intents)["misses"] == []
+    send(control, alternate, ROUTERS[vendor][2][2], [])
+    (miss,) = ops.effect(driver, NETWORK, name, intents)["misses"]
+    assert miss["session_down"] is False and "session" not in miss["line"]
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
 def test_a_more_specific_from_the_old_neighbor_keeps_the_traffic(vendor, routes):
     name, driver, control, intents = routes[vendor]
     (_, (_, main, main_as), _) = ROUTERS[vendor]

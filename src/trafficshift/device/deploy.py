@@ -241,6 +241,14 @@ def advertised_routes(driver, router: str, neighbor: str) -> dict[str, list[int]
                 for rt in reply.iter("rt") if rt.findtext("rt-destination")}
 
 
+def bgp_sessions(driver, router: str) -> dict[str, bool]:
+    """Whether each BGP session of the router's default instance is up: {neighbor address: is_up}, from
+    NAPALM's `get_bgp_neighbors` (its "global" table)."""
+    with _step(driver, router, "effect"):
+        peers = (driver.get_bgp_neighbors() or {}).get("global", {}).get("peers", {})
+        return {address: bool(peer.get("is_up")) for address, peer in peers.items()}
+
+
 def _as_numbers(text: str) -> list[int]:
     """The AS numbers of a printed AS path ("[64500] 64500 1299 I", "64500 1299 i"), in order."""
     return [int(word) for word in text.replace("[", " ").replace("]", " ").split() if word.isdigit()]

@@ -13,7 +13,8 @@ import re
 import time
 
 from trafficshift.device import deploy
-from trafficshift.effect import announcement_expectations, check_announcements, check_routes, detour_expectations
+from trafficshift.effect import (announcement_expectations, check_announcements, check_routes, detour_expectations,
+                                 with_sessions)
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, intent_from_dict, intent_to_dict
@@ -129,6 +130,11 @@ def effect(driver, network: Network, router: str, intents=None, hot_links=None) 
     advertised = {neighbor: deploy.advertised_routes(driver, router, neighbor)
                   for neighbor in sorted({want.neighbor for want in announcements})}
     misses += check_announcements(announcements, advertised, network.routers[router].asn)
+    if misses:  # why traffic did not move, where a session down explains it
+        try:
+            misses = with_sessions(misses, deploy.bgp_sessions(driver, router))
+        except deploy.DeployError:
+            pass  # the misses say what is wrong; the sessions would only have said why
     checked = [want.prefix for want in expectations] + \
         [f"{want.prefix} to {want.neighbor}" for want in announcements]
     return {"router": router, "checked": checked,

@@ -15,6 +15,9 @@ neighbor is not sent X, while the router's other neighbors that no withdrawal na
 must move the pool's ingress elsewhere, not take it off the router). What a neighbor is sent is the router's
 advertised routes toward it, `{prefix: AS path}`.
 
+A miss whose neighbor's BGP session the router reports down says so (`with_sessions`): the check reads the
+sessions only when something missed, so a passing check costs no more.
+
 Large plans are sampled: every detour off a link the plan still predicts over target is checked, plus a
 deterministic sample of the others (the `sample` detours whose prefixes hash lowest, so the same plan
 always checks the same prefixes, whatever order the intents arrive in).
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Iterable, Mapping
 
 from trafficshift.model import Network
@@ -66,9 +69,18 @@ class Miss:
     via_prefix: str | None = None
     local_pref: int | None = None
     expected_local_pref: int | None = None
+    #: whether the router reports its BGP session to `expected` down (None: not asked, or not reported)
+    session_down: bool | None = None
 
     def describe(self, network: Network | None = None) -> str:
-        """One line for the operator: which prefix, on which router, went where instead."""
+        """One line for the operator: which prefix, on which router, went where instead (and why, when the
+        expected neighbor's session is down)."""
+        line = self._describe(network)
+        if self.session_down:
+            line += f"; the BGP session to {_neighbor_name(network, self.router, self.expected)} is down"
+        return line
+
+    def _describe(self, network: Network | None) -> str:
         where = _neighbor_name(network, self.router, self.actual)
         want = f"{self.expected} on {self.link}"
         if self.reason == NO_ROUTE:
@@ -114,13 +126,16 @@ class AnnouncementMiss:
     why: str
     actual_count: int | None = None
     expected_count: int | None = None
+    #: whether the router reports its BGP session to `neighbor` down (None: not asked, or not reported)
+    session_down: bool | None = None
 
     def describe(self, network: Network | None = None) -> str:
         where = _neighbor_name(network, self.router, self.neighbor)
         if self.reason == STILL_SENT:
             return f"{self.router}: {self.prefix} is still sent to {where} ({self.why})"
         if self.reason == NOT_SENT:
-            return f"{self.router}: {self.prefix} is not sent to {where} ({self.why})"
+            down = "; its BGP session is down" if self.session_down else ""
+            return f"{self.router}: {self.prefix} is not sent to {where} ({self.why}{down})"
         return (f"{self.router}: {self.prefix} is sent to {where} with the router's AS {self.actual_count} time(s) "
                 f"in front, not {self.expected_count} ({self.why})")
 
@@ -282,3 +297,25 @@ def check_routes(expectations: Iterable[Expectation], replies: Mapping[str, Mapp
                                    _neighbor_of(inside), str(prefix)))
                 break
     return misses
+
+
+def with_sessions(misses: Iterable[Miss | AnnouncementMiss], established: Mapping[str, bool]) -> list:
+    """The misses, each saying whether the BGP session to the neighbor it concerns (a detour's alternate, the
+    neighbor an announcement is for) is down. `established` maps neighbor addresses to whether the router
+    reports the session up (NAPALM's `get_bgp_neighbors` `is_up`); a neighbor it does not report stays
+    unknown."""
+    known = {}
+    for address, up in established.items():
+        try:
+            known[ipaddress.ip_address(address)] = bool(up)
+        except ValueError:
+            continue  # a name the router reports that is not an address: nothing to match
+    explained = []
+    for miss in misses:
+        neighbor = miss.expected if isinstance(miss, Miss) else miss.neighbor
+        try:
+            up = known.get(ipaddress.ip_address(neighbor))
+        except ValueError:
+            up = None
+        explained.append(replace(miss, session_down=None if up is None else not up))
+    return explained
