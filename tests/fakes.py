@@ -15,6 +15,10 @@ class FakeFleet:
         #: router -> the misses each `traffic.effect` call reports, one list per call, oldest first; a router
         #: with none left reports none (its traffic moved)
         self.effect_misses = {}
+        #: (prefix, link id) pairs whose neighbor `traffic.alternate_routes` reports as not sending the prefix
+        self.not_sent = set()
+        #: link ids whose BGP session `traffic.alternate_routes` reports down
+        self.links_down = set()
 
     def mine(self, router, intents):
         return [i for i in intents if i["router"] == router]
@@ -27,6 +31,12 @@ class FakeFleet:
         error = self.fail.get((router, function))
         if error and function != "traffic.apply":
             return Reply(False, f"{router}: {function} failed: {error}")
+        if function == "traffic.alternate_routes":
+            asked = sorted({(d["prefix"], d["link"]) for d in kwargs["detours"] if d["router"] == router})
+            return Reply(True, {"router": router, "routes": [
+                {"prefix": prefix, "link": link, "sent": (prefix, f"{router}:{link}") not in self.not_sent}
+                for prefix, link in asked],
+                "sessions_down": sorted({link for _, link in asked if f"{router}:{link}" in self.links_down})})
         wanted = self.mine(router, kwargs.get("intents", []))
         if function == "traffic.apply":
             if wanted == self.running[router]:

@@ -192,3 +192,68 @@ def test_a_load_that_shows_a_detoured_prefix_on_its_detour_keeps_the_detour():
     assert util(again, HOT) == (0.8, 0.8)  # projected with the detour in effect, as before
     assert util(again, SPARE) == (0.15, 0.15)  # the 1.5 Gbps detoured prefix, counted once
     assert not [a for a in again.actions if a.verb == "remove"]
+
+
+def test_no_detour_goes_to_an_alternate_whose_neighbor_does_not_send_the_prefix():
+    demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)]  # 100%: two 1G prefixes must move
+    first = plan(two_links(), make_load(demands), None, (), NOW)
+    moved = sorted(i.prefix for i in first.intents)
+    assert {f"{i.router}:{i.link}" for i in first.intents} == {SPARE} and len(moved) == 2
+    # SPARE's router reports its neighbor does not send the first one: it goes to BACKUP instead
+    refused = plan(two_links(), make_load(demands), None, (), NOW, unroutable=[(moved[0], SPARE)])
+    assert {(i.prefix, f"{i.router}:{i.link}") for i in refused.intents} == {(moved[0], BACKUP), (moved[1], SPARE)}
+    (refusal,) = [a for a in refused.actions if a.guard_rail == "check_alternate_routes" and a.verb == "refuse"
+                  and a.intent is None and moved[0] in a.reason and "not planned" in a.reason]
+    assert f"{SPARE}'s neighbor does not send {moved[0]}" in refusal.reason
+    assert refused.status == "ok" and util(refused, HOT)[1] <= 0.80
+    # the same pairs in another order give the same bytes
+    again = plan(two_links(), make_load(demands), None, (), NOW,
+                 unroutable=[("198.51.100.0/24", BACKUP), (moved[0], SPARE)][::-1])
+    assert again.to_json() == plan(two_links(), make_load(demands), None, (), NOW,
+                                   unroutable=[(moved[0], SPARE), ("198.51.100.0/24", BACKUP)]).to_json()
+
+
+def test_a_link_whose_alternates_send_none_of_its_prefixes_stays_over_target_with_that_reason():
+    demands = [(p, 1e9, HOT, [SPARE]) for p in prefixes(10)]
+    unroutable = [(p, SPARE) for p in prefixes(10)]
+    result = plan(two_links(), make_load(demands), None, (), NOW, unroutable=unroutable)
+    assert result.intents == () and result.status == "partial"
+    (stays,) = [a for a in result.actions if a.verb == "refuse" and "stays at" in a.reason]
+    assert stays.guard_rail == "check_alternate_routes" and "blocked by check_alternate_routes" in stays.reason
+
+
+def test_a_split_half_the_alternate_does_not_send_is_not_planned_the_other_half_is():
+    demands = [("198.18.0.0/22", 9.6e9, HOT, [SPARE]), ("198.19.0.0/24", 5e9, SPARE, [])]
+    net = two_links(split_threshold_bps=1e9)
+    assert [i.prefix for i in plan(net, make_load(demands), None, (), NOW).intents] == ["198.18.0.0/24"]
+    # the alternate announces the /22 only, not its /24 halves: the first half is refused, the next one tried
+    result = plan(net, make_load(demands), None, (), NOW, unroutable=[("198.18.0.0/24", SPARE)])
+    assert [i.prefix for i in result.intents] == ["198.18.1.0/24"]
+
+
+def test_a_previous_detour_whose_alternate_no_longer_sends_the_prefix_is_removed():
+    demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)]
+    first, _ = cycle(two_links(), make_load(demands))
+    gone = first.intents[0]
+    later = plan(two_links(), make_load(demands, timestamp=NOW + 60), first, (), NOW + 60,
+                 unroutable=[(gone.prefix, f"{gone.router}:{gone.link}")])
+    (removed,) = [a for a in later.actions if a.verb == "remove" and a.guard_rail == "check_alternate_routes"]
+    assert removed.intent["prefix"] == gone.prefix and "no longer sends it" in removed.reason
+    # the other detour stays; HOT back at 90% is not above the high watermark, so nothing new moves
+    assert later.intents == first.intents[1:] and util(later, HOT)[1] == 0.9
+
+
+def test_no_detour_goes_to_a_link_whose_bgp_session_is_down():
+    demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)]
+    result = plan(two_links(), make_load(demands), None, (), NOW, sessions_down=[SPARE])
+    assert {f"{i.router}:{i.link}" for i in result.intents} == {BACKUP} and util(result, HOT)[1] <= 0.80
+    # said once for the link, not once per prefix
+    (said,) = [a for a in result.actions if a.guard_rail == "check_alternate_routes" and a.verb == "refuse"
+               and a.reason.startswith("no detour")]
+    assert said.reason == f"no detour to {SPARE}: its BGP session is down, its neighbor sends nothing"
+    # a previous detour onto it is removed
+    first = plan(two_links(), make_load(demands), None, (), NOW)
+    later = plan(two_links(), make_load(demands, timestamp=NOW + 60), first, (), NOW + 60, sessions_down=[SPARE])
+    removed = [a for a in later.actions if a.verb == "remove" and a.guard_rail == "check_alternate_routes"]
+    assert removed and all("BGP session is down" in a.reason for a in removed)
+    assert all(f"{i.router}:{i.link}" != SPARE for i in later.intents)

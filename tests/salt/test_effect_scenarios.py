@@ -2,6 +2,12 @@
 the scenarios a read-back of the config cannot catch, on both vendors. Each ends with the fleet on its whole
 previous config, nothing pending, and a history record naming the prefix and the router.
 
+Two lines of defence: before a plan is final the runner asks each alternate's router whether its neighbor
+sends the detoured prefix (`check_alternate_routes`, issue 19), so a detour onto an alternate that does not
+send it, or whose session is down, is never planned: the run detours another prefix the alternate does send
+and confirms. The check after the commit catches what changes between planning and commit; the tests of it
+turn the check before planning off (`post_commit_only`), which stands for a route gone in between.
+
 - EOS (ams01-r2, load `egress-overload`: detours onto its transit Ethernet1, its one neighbor): the
   alternate does not send the prefix; its session is down (the operator's line says so); the routes
   converge later than the budget (the path carries no detour local preference yet); within the budget the
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import napalm
 import pytest
+import yaml
 
 from routerlab import napalm_optional_args
 from runner_fleet import configs, master_store
@@ -53,6 +60,19 @@ def restore_routes(lab):
             lab.control(router).receive(neighbor, peer_as, routes)
 
 
+@pytest.fixture
+def post_commit_only(pillar_dir):
+    """The pillar's policy without the check before planning: the detour is planned as the load says, and only
+    the check after the commit can catch it (as when the route goes between planning and commit)."""
+    network_file = pillar_dir / "traffic" / "network.sls"
+    original = network_file.read_text()
+    pillar = yaml.safe_load(original)
+    pillar["traffic"]["policy"]["check_alternate_routes"] = False
+    network_file.write_text(yaml.safe_dump(pillar, sort_keys=False))
+    yield
+    network_file.write_text(original)
+
+
 def apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, detour, reason) -> dict:
     router, prefix = detour["router"], detour["prefix"]
     before = configs(lab)
@@ -77,7 +97,7 @@ def apply_fails_and_nothing_changes(salt_run_cli, salt_cli, salt_master, lab, de
 
 @pytest.mark.parametrize("vendor", sorted(CASES))
 def test_the_alternate_not_sending_the_prefix_rolls_the_run_back(
-        vendor, salt_run_cli, salt_cli, salt_master, lab, feed_load, restore_routes):
+        vendor, salt_run_cli, salt_cli, salt_master, lab, feed_load, restore_routes, post_commit_only):
     detour = detour_on(salt_run_cli, feed_load, vendor)
     neighbor, peer_as = alternate_of(detour)
     _, seeded = neighbor_table()[detour["router"]][neighbor]
@@ -88,7 +108,8 @@ def test_the_alternate_not_sending_the_prefix_rolls_the_run_back(
 
 
 @pytest.mark.parametrize("vendor", sorted(CASES))
-def test_the_alternates_session_down_rolls_the_run_back(vendor, salt_run_cli, salt_cli, salt_master, lab, feed_load):
+def test_the_alternates_session_down_rolls_the_run_back(
+        vendor, salt_run_cli, salt_cli, salt_master, lab, feed_load, post_commit_only):
     detour = detour_on(salt_run_cli, feed_load, vendor)
     neighbor, _ = alternate_of(detour)
     lab.control(detour["router"]).inject(sessions_down=[neighbor])
@@ -147,7 +168,7 @@ def junos_operator(lab):
 
 
 def test_junos_an_operator_import_policy_after_ours_rejecting_the_prefix_rolls_the_run_back(
-        salt_run_cli, salt_cli, salt_master, lab, feed_load, junos_operator):
+        salt_run_cli, salt_cli, salt_master, lab, feed_load, junos_operator, post_commit_only):
     detour = detour_on(salt_run_cli, feed_load, "junos")
     neighbor, _ = alternate_of(detour)
     chain = f"TS-IN-{detour['link'].replace('/', '-')}"
@@ -182,3 +203,45 @@ policy-options {{
 }}
 """)
         junos_operator.commit_config()
+
+
+@pytest.mark.parametrize("vendor", sorted(CASES))
+def test_an_alternate_not_sending_the_prefix_gets_no_detour_and_the_run_confirms_another(
+        vendor, salt_run_cli, salt_master, lab, feed_load, restore_routes):
+    detour = detour_on(salt_run_cli, feed_load, vendor)
+    router, prefix, link = detour["router"], detour["prefix"], detour["link"]
+    neighbor, peer_as = alternate_of(detour)
+    _, seeded = neighbor_table()[router][neighbor]
+    lab.control(router).receive(neighbor, peer_as, [r for r in seeded if r["prefix"] != prefix])
+    planned = salt_run_cli.run("traffic.plan")
+    moved = {(i["prefix"], i["router"], i["link"]) for i in planned.data["intents"] if i["kind"] == "detour"}
+    assert (prefix, router, link) not in moved and moved, planned.data["table"]
+    assert f"{router}:{link}'s neighbor does not send {prefix}" in planned.data["table"]
+    ret = salt_run_cli.run("traffic.apply")
+    assert ret.returncode == 0 and ret.data["status"] == "applied", ret.data
+    # another prefix the alternate does send took its place, and the router showed it moved
+    outcome = ret.data["outcomes"][router]
+    assert outcome["outcome"] == "confirmed" and outcome["verified"] >= 1
+    record = master_store(salt_master).run(ret.data["run"])
+    assert [prefix, f"{router}:{link}"] in record["inputs"]["unroutable"]
+
+
+@pytest.mark.parametrize("vendor", sorted(CASES))
+def test_an_alternate_whose_session_is_down_gets_no_detour_and_nothing_is_committed(
+        vendor, salt_run_cli, salt_cli, lab, feed_load):
+    detour = detour_on(salt_run_cli, feed_load, vendor)
+    router, link = detour["router"], detour["link"]
+    neighbor, _ = alternate_of(detour)
+    before = configs(lab)
+    lab.control(router).inject(sessions_down=[neighbor])
+    try:
+        ret = salt_run_cli.run("traffic.apply")
+    finally:
+        lab.control(router).clear()
+    # every alternate of the hot link's prefixes is on that session: no detour, no commit, and the plan says why
+    assert ret.data["plan"]["status"] == "partial", ret.data
+    assert not [i for i in ret.data["plan"]["intents"] if i["kind"] == "detour"]
+    assert f"no detour to {router}:{link}: its BGP session is down" in ret.data["plan"]["table"]
+    assert configs(lab) == before
+    pending = salt_cli.run("traffic.pending", minion_tgt="*").data
+    assert not any(reply["pending"] for reply in pending.values())

@@ -174,7 +174,9 @@ def test_plan_shows_each_routers_diff_and_changes_nothing(h):
     ret = h.fleet.plan()
     assert ret["result"] is True and ret["status"] == "ok"
     assert ret["diffs"]["ams01-r2"] and all(ret["diffs"][r] == "" for r in ROUTERS if r != "ams01-r2")
-    assert not [c for c in h.routers.calls if c[0] != "traffic.diff"] and h.store.history() == []
+    # read-only calls only: the diffs, and whether the alternates send the detoured prefixes
+    assert {c[0] for c in h.routers.calls} == {"traffic.diff", "traffic.alternate_routes"}
+    assert h.store.history() == []
 
 
 def test_report_writes_the_plan_or_a_run_under_the_state_dir_or_where_asked(h, tmp_path):
@@ -223,3 +225,59 @@ def test_no_effect_check_when_the_policy_turns_it_off(h):
         **copy.deepcopy(h.load), "timestamp": h.clock - 5}}
     assert h.fleet.apply()["status"] == "applied"
     assert "traffic.effect" not in {function for function, _ in h.routers.calls}
+
+
+ALTERNATE = "ams01-r2:Ethernet1"
+
+
+def detours(ret) -> list[tuple[str, str]]:
+    return [(i["prefix"], f"{i['router']}:{i['link']}") for i in ret["intents"] if i["kind"] == "detour"]
+
+
+def test_no_detour_is_planned_onto_a_neighbor_that_does_not_send_its_prefix(h):
+    first = detours(h.fleet.plan())
+    assert first == [("100.96.96.0/20", ALTERNATE)]
+    assert ("traffic.alternate_routes", ["ams01-r2"]) in h.routers.calls
+    # the alternate's neighbor does not send that /20: the planner takes the next prefix that relieves the link
+    h.routers.not_sent = {("100.96.96.0/20", ALTERNATE)}
+    calls = len(h.routers.calls)
+    ret = h.fleet.plan()
+    assert ("100.96.96.0/20", ALTERNATE) not in detours(ret) and detours(ret)
+    refusals = [line for line in ret["table"].splitlines() if "does not send 100.96.96.0/20" in line]
+    assert refusals and "check_alternate_routes" in refusals[0]
+    # asked twice: the first plan's detour, then the re-plan's new one; nothing asked twice
+    asked = [c for c in h.routers.calls[calls:] if c[0] == "traffic.alternate_routes"]
+    assert len(asked) == 2
+    # applied, the run's inputs keep the pairs, and replaying them gives the same plan
+    applied = h.fleet.apply()
+    assert applied["status"] == "applied", applied
+    record = h.store.run(applied["run"])
+    assert record["inputs"]["unroutable"] == [["100.96.96.0/20", ALTERNATE]]
+    assert h.fleet.replay(applied["run"])["same"] is True
+
+
+def test_a_router_that_cannot_say_leaves_its_detours_to_the_effect_check(h):
+    h.routers.not_sent = {("100.96.96.0/20", ALTERNATE)}
+    h.routers.fail[("ams01-r2", "traffic.alternate_routes")] = "connection refused"
+    assert detours(h.fleet.plan()) == [("100.96.96.0/20", ALTERNATE)]
+
+
+def test_no_route_check_when_the_policy_turns_it_off(h):
+    network = copy.deepcopy(NETWORK)
+    network["policy"]["check_alternate_routes"] = False
+    h.fleet.ports.pillar = lambda: {"traffic": copy.deepcopy(network), "traffic_load": {
+        **copy.deepcopy(h.load), "timestamp": h.clock - 5}}
+    h.routers.not_sent = {("100.96.96.0/20", ALTERNATE)}
+    assert detours(h.fleet.plan()) == [("100.96.96.0/20", ALTERNATE)]
+    assert "traffic.alternate_routes" not in {function for function, _ in h.routers.calls}
+
+
+def test_an_alternate_whose_session_is_down_gets_no_detour_at_all(h):
+    h.routers.links_down = {ALTERNATE}
+    h.routers.not_sent = {(d["prefix"], ALTERNATE) for d in h.load["egress"]}
+    calls = len(h.routers.calls)
+    ret = h.fleet.plan()
+    # every alternate of the hot link is on that session: nothing can move, and the plan says why
+    assert detours(ret) == [] and ret["status"] == "partial"
+    assert f"no detour to {ALTERNATE}: its BGP session is down" in ret["table"]
+    assert len([c for c in h.routers.calls[calls:] if c[0] == "traffic.alternate_routes"]) == 1

@@ -12,6 +12,7 @@ import yaml
 
 from routerlab import DeviceSpec, Lab, napalm_optional_args
 from trafficshift.device import router as ops
+from trafficshift.errors import ValidationError
 from trafficshift.validation import parse_network
 
 PILLAR = yaml.safe_load((Path(__file__).resolve().parents[1] / "salt" / "pillar" / "traffic" / "network.sls")
@@ -162,3 +163,47 @@ def test_prepends_and_withdrawals_show_in_what_each_neighbor_is_sent(vendor, rou
         ops.rollback(driver, name)
         control.originate([])
         assert ops.apply(driver, NETWORK, name, detour, revert_in=3600)["pending"]
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_alternate_routes_say_which_neighbor_sends_exactly_the_prefix(vendor, routes):
+    name, driver, control, _ = routes[vendor]
+    (_, (main_link, main, main_as), (alternate_link, alternate, alternate_as)) = ROUTERS[vendor]
+    other = "203.0.113.0/24"
+    asked = [{"router": name, "prefix": PREFIX, "link": alternate_link},
+             {"router": name, "prefix": PREFIX, "link": main_link},
+             {"router": name, "prefix": other, "link": alternate_link},
+             {"router": name, "prefix": PREFIX, "link": alternate_link},
+             {"router": "another-router", "prefix": PREFIX, "link": "xe-0/0/0"}]  # another router's: ignored
+    result = ops.alternate_routes(driver, NETWORK, name, asked)
+    # sorted by prefix then link, duplicates once; active or not, any path from the link's neighbor counts
+    assert result == {"router": name, "routes": [
+        {"prefix": PREFIX, "link": main_link, "sent": True}, {"prefix": PREFIX, "link": alternate_link, "sent": True},
+        {"prefix": other, "link": alternate_link, "sent": False}], "sessions_down": []}
+    ask = [{"router": name, "prefix": PREFIX, "link": alternate_link}]
+    # only a covering prefix from the alternate: an exact match on the /24 would match nothing
+    send(control, alternate, alternate_as, ["198.51.100.0/22"], extra_hops=2)
+    assert ops.alternate_routes(driver, NETWORK, name, ask)["routes"][0]["sent"] is False
+    send(control, alternate, alternate_as, [PREFIX], extra_hops=2)
+    control.inject(sessions_down=[alternate])
+    try:
+        down = ops.alternate_routes(driver, NETWORK, name, ask)
+        # the link's only session is down: it sends nothing at all, which the planner is told per link
+        assert down["routes"][0]["sent"] is False and down["sessions_down"] == [alternate_link]
+    finally:
+        control.clear()
+    assert ops.alternate_routes(driver, NETWORK, name, ask)["routes"][0]["sent"] is True
+
+
+@pytest.mark.parametrize(("detours", "path"), [
+    ("198.51.100.0/24", "detours: must be a list"),
+    ([{"router": "ams01-r1", "prefix": PREFIX}], "detours:0: expected {router, link, prefix}"),
+    ([{"router": "ams01-r1", "prefix": PREFIX, "link": "et-9/9/9"}], "detours:0:link: 'et-9/9/9' is not a link of"),
+    ([{"router": "ams01-r1", "prefix": "198.51.100.0/24", "link": "et-0/0/1"},
+      {"router": "ams01-r1", "prefix": "not-a-prefix", "link": "et-0/0/1"}],
+     "detours:1:prefix: 'not-a-prefix' is not a prefix"),
+])
+def test_alternate_routes_refuse_bad_input_with_its_path(routes, detours, path):
+    name, driver, _, _ = routes["junos"]
+    with pytest.raises(ValidationError, match=path.replace("{", r"\{").replace("}", r"\}")):
+        ops.alternate_routes(driver, NETWORK, name, detours)

@@ -9,12 +9,13 @@ router's are used. Failures are `TrafficShiftError`s; the device ones are `deplo
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 
 from trafficshift.device import deploy
 from trafficshift.effect import (announcement_expectations, check_announcements, check_routes, detour_expectations,
-                                 with_sessions)
+                                 neighbor_sends, with_sessions)
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, intent_from_dict, intent_to_dict
@@ -140,6 +141,68 @@ def effect(driver, network: Network, router: str, intents=None, hot_links=None) 
     return {"router": router, "checked": checked,
             "misses": [{**miss.to_dict(), "line": miss.describe(network)} for miss in misses],
             "effect_s": round(time.perf_counter() - started, 4)}
+
+
+def alternate_routes(driver, network: Network, router: str, detours=None) -> dict:
+    """Whether each alternate neighbor of the router sends the prefix a planned detour onto it would match
+    (`detours`: `[{"router", "link", "prefix"}]`, this router's entries are checked, the others ignored, as
+    with intents): one `get_route_to` per prefix, a path for exactly that prefix from the link's neighbor of
+    its family, active or not. Returns `{"router", "routes": [{"prefix", "link", "sent"}], "sessions_down":
+    [link]}` (routes sorted by prefix then link; the links whose BGP sessions the router reports all down, which
+    send nothing at all); changes nothing."""
+    _check_router(network, router)
+    links = network.routers[router].links
+    if detours is not None and not isinstance(detours, (list, tuple)):
+        raise ValidationError([f"detours: must be a list of {{router, link, prefix}}, got {type(detours).__name__}"])
+    wanted = set()
+    for index, detour in enumerate(detours or ()):
+        if not isinstance(detour, dict) or set(detour) != {"router", "link", "prefix"}:
+            raise ValidationError([f"detours:{index}: expected {{router, link, prefix}}, got {detour!r}"])
+        if detour["router"] != router:
+            continue
+        if detour["link"] not in links:
+            raise ValidationError([f"detours:{index}:link: {detour['link']!r} is not a link of {router}"])
+        try:
+            prefix = str(ipaddress.ip_network(str(detour["prefix"])))
+        except ValueError:
+            raise ValidationError([f"detours:{index}:prefix: {detour['prefix']!r} is not a prefix"]) from None
+        wanted.add((prefix, detour["link"]))
+    replies: dict[str, dict] = {}
+    routes = []
+    for prefix, link in sorted(wanted, key=lambda pair: (ipaddress.ip_network(pair[0]).version,
+                                                          ipaddress.ip_network(pair[0]), pair[1])):
+        family = ipaddress.ip_network(prefix).version
+        neighbor = next((address for version, address, _ in links[link].sessions() if version == family), None)
+        if prefix not in replies and neighbor is not None:
+            replies[prefix] = deploy.routes_to(driver, router, prefix, more_specifics=False)
+        sent = neighbor is not None and neighbor_sends(replies[prefix], prefix, neighbor)
+        routes.append({"prefix": prefix, "link": link, "sent": sent})
+    return {"router": router, "routes": routes, "sessions_down": _links_down(driver, network, router, routes)}
+
+
+def _links_down(driver, network: Network, router: str, routes: list[dict]) -> list[str]:
+    """The links among those with a prefix not sent whose every BGP session the router reports down (asked
+    only when something is not sent; a router that cannot say reports none)."""
+    missing = sorted({route["link"] for route in routes if not route["sent"]})
+    if not missing:
+        return []
+    try:
+        established = deploy.bgp_sessions(driver, router)
+    except deploy.DeployError:
+        return []
+    up = {ipaddress.ip_address(address): is_up for address, is_up in established.items()
+          if _is_address(address)}
+    links = network.routers[router].links
+    return [link for link in missing
+            if all(up.get(ipaddress.ip_address(address)) is False for _, address, _ in links[link].sessions())]
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def verify(driver, network: Network, router: str, intents=None, hot_links=None) -> dict:

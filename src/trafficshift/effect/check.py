@@ -319,3 +319,18 @@ def with_sessions(misses: Iterable[Miss | AnnouncementMiss], established: Mappin
             up = None
         explained.append(replace(miss, session_down=None if up is None else not up))
     return explained
+
+
+def neighbor_sends(reply: Mapping[str, list], prefix: str, neighbor: str) -> bool:
+    """Whether `get_route_to(prefix)` (`reply`) shows a path for exactly `prefix` from `neighbor`, active or
+    not: what a detour's exact match on the alternate's routes needs. A covering or a more-specific prefix
+    does not count; nor does a route an import policy rejected (the router hides it)."""
+    target = ipaddress.ip_network(prefix)
+    for text, paths in (reply or {}).items():
+        try:
+            shown = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            continue
+        if shown == target and any(_same(_neighbor_of(path), neighbor) for path in paths or ()):
+            return True
+    return False

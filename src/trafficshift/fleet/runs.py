@@ -26,7 +26,7 @@ from trafficshift.model.controls import Drain, Freeze, Undrain, control_from_dic
 from trafficshift.validation.arguments import check_element, check_interval, check_limit, check_reason, check_run_id
 from trafficshift.errors import TrafficShiftError
 from trafficshift.model import Policy
-from trafficshift.model.plan import Plan
+from trafficshift.model.plan import Detour, Plan
 from trafficshift.fleet.store import LockHeld, Store, new_run_id
 from trafficshift.fleet.store import replay as store_replay
 from trafficshift.present.report import write_report
@@ -36,6 +36,10 @@ from trafficshift.validation import parse_load, parse_network
 log = logging.getLogger(__name__)
 
 #: the master's `trafficshift:` options and their defaults (docs/salt-integration.md)
+#: planning rounds that ask the routers whether alternates send the detoured prefixes (each round asks only
+#: about detours not asked yet; a detour a last re-plan adds is left to the effect check after its commit)
+ROUTE_CHECK_ROUNDS = 3
+
 DEFAULTS = {"canary": 1, "batch_size": 2, "revert_in": 600, "timeout": 60, "rebalance_interval": 300,
             "provision_on_first_start": True}
 
@@ -135,10 +139,52 @@ class Fleet:
         # the routers count traffic as the active plan routes it: check the counters against that plan
         check = parse_load(pillar["traffic_load"], network, now=now, active=active)
         controls = controls_from_list(self.store.controls())
-        result = planner.plan(network, check.load, active, controls, now, stale_reasons=check.reasons)
+        unroutable: set[tuple[str, str]] = set()
+        sessions_down: set[str] = set()
+
+        def plan_now() -> Plan:
+            return planner.plan(network, check.load, active, controls, now, stale_reasons=check.reasons,
+                                unroutable=unroutable, sessions_down=sessions_down)
+
+        result = plan_now()
+        if network.policy.check_alternate_routes and not check.reasons:
+            asked: set[tuple[str, str]] = set()
+            for _ in range(ROUTE_CHECK_ROUNDS):
+                fresh = {(i.prefix, f"{i.router}:{i.link}") for i in result.intents if isinstance(i, Detour)} - asked
+                if not fresh:
+                    break
+                asked |= fresh
+                not_sent, down = self.alternates_not_sending(fresh)
+                if not not_sent:
+                    break
+                unroutable |= not_sent
+                sessions_down |= down
+                result = plan_now()
         inputs = {"network": pillar["traffic"], "load": pillar["traffic_load"], "previous": previous,
-                  "controls": self.store.controls(), "now": now}
+                  "controls": self.store.controls(), "now": now,
+                  "unroutable": [list(pair) for pair in sorted(unroutable)], "sessions_down": sorted(sessions_down)}
         return result, inputs, network, _drained_sites(controls)
+
+    def alternates_not_sending(self, detours: set[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[str]]:
+        """Of `detours` ((prefix, link id) pairs), those whose link's router reports the neighbor does not send
+        the prefix (traffic.alternate_routes), and the link ids whose BGP session it reports down. A router
+        that does not answer is asked nothing more: its detours stand, and the effect check after their commit
+        judges them."""
+        asked = [{"router": link.partition(":")[0], "link": link.partition(":")[2], "prefix": prefix}
+                 for prefix, link in sorted(detours)]
+        routers = sorted({detour["router"] for detour in asked})
+        replies = self.ports.call(routers, "traffic.alternate_routes", {"detours": asked})
+        not_sent, down = set(), set()
+        for router in routers:
+            reply = replies.get(router)
+            if reply is None or not reply.ok:
+                log.warning("traffic: %s did not say whether its alternates send the detoured prefixes: %s",
+                            router, reply.value if reply is not None else "no return")
+                continue
+            not_sent |= {(route["prefix"], f"{router}:{route['link']}") for route in reply.value["routes"]
+                         if not route["sent"]}
+            down |= {f"{router}:{link}" for link in reply.value.get("sessions_down", [])}
+        return not_sent & detours, down
 
     @staticmethod
     def summary(result: Plan, network) -> dict:

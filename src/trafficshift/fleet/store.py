@@ -216,7 +216,8 @@ class Store:
 
 
 def replay(record: dict):
-    """Plan again from a history record's inputs snapshot (network, load, previous plan, controls, now):
+    """Plan again from a history record's inputs snapshot (network, load, previous plan, controls, now, the
+    detours the routers said their alternates do not send, the links whose sessions they said are down):
     the planner is a pure function, so an apply/rebalance run's plan comes back byte for byte."""
     from trafficshift import planner
     from trafficshift.model.controls import controls_from_list
@@ -230,4 +231,6 @@ def replay(record: dict):
     previous = Plan.from_dict(inputs["previous"]) if inputs.get("previous") else None
     check = parse_load(inputs["load"], network, now=inputs["now"], active=previous)  # as the runner planned it
     return planner.plan(network, check.load, previous, controls_from_list(inputs.get("controls", [])), inputs["now"],
-                        stale_reasons=check.reasons)
+                        stale_reasons=check.reasons,
+                        unroutable=[tuple(pair) for pair in inputs.get("unroutable", [])],
+                        sessions_down=inputs.get("sessions_down", []))

@@ -187,6 +187,9 @@ class Policy(Frozen):
     effect_budget_s: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False, strict=True)] = 60.0
     #: detours checked per router besides every one off a link still predicted over target
     effect_sample: Annotated[int, Field(ge=0, le=10_000, strict=True)] = 20
+    #: before a plan is final, ask each alternate's router whether the alternate's neighbor sends each detoured
+    #: prefix; a detour onto one that does not is not planned (docs/effect.md, "Before planning")
+    check_alternate_routes: Annotated[bool, Field(strict=True)] = True
 
 
 class Baseline(Frozen):

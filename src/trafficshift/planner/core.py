@@ -17,7 +17,8 @@ from trafficshift.planner.ingress import IngressPlanning
 class _Planner(EgressPlanning, IngressPlanning, Projection):
     """One cycle's decisions over the routing projection (trafficshift.model.projection)."""
 
-    def __init__(self, network: Network, load: Load, previous: Plan | None, controls: Sequence[Control], now: float):
+    def __init__(self, network: Network, load: Load, previous: Plan | None, controls: Sequence[Control], now: float,
+                 unroutable: Iterable[tuple[str, str]] = (), sessions_down: Iterable[str] = ()):
         drained_sites = {c.name for c in controls if isinstance(c, Drain) and c.element == "site" and c.name in network.sites}
         super().__init__(network, load, previous.ingress_delta if previous is not None else None, drained_sites,
                          [i for i in previous.intents if isinstance(i, Detour)] if previous is not None else ())
@@ -48,6 +49,11 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
         self.previous_since = dict(previous.since) if previous is not None else {}
         self.previous_stepped = dict(previous.stepped) if previous is not None else {}
         self.raised_at: dict[str, float] = {}  # sites where this cycle raised an ingress shift
+        #: (prefix, link id) pairs whose neighbor does not send the prefix, as the link's router reported it
+        self.unroutable = frozenset(unroutable)
+        #: links whose BGP session their router reported down: their neighbor sends nothing
+        self.sessions_down = frozenset(sessions_down)
+        self._refused_routes: set[tuple[str, str]] = set()
 
     # -- helpers --------------------------------------------------------------------------------------
     def _elements(self, controls: Iterable[Control], cls: type) -> tuple[set[str], set[str]]:
@@ -168,10 +174,15 @@ def plan(
     now: float,
     *,
     stale_reasons: Sequence[str] = (),
+    unroutable: Iterable[tuple[str, str]] = (),
+    sessions_down: Iterable[str] = (),
 ) -> Plan:
     """Decide the intents for this cycle. `network` and `load` must already be validated; `stale_reasons`
-    (non-empty when the load is stale or inconsistent) makes the plan fail static."""
-    return _Planner(network, load, previous, tuple(controls), now).build(tuple(stale_reasons))
+    (non-empty when the load is stale or inconsistent) makes the plan fail static; `unroutable` holds the
+    (prefix, link id) pairs the routers reported the link's neighbor does not send, and `sessions_down` the
+    link ids whose BGP session is down: no detour uses either."""
+    return _Planner(network, load, previous, tuple(controls), now, sorted(unroutable),
+                    sorted(sessions_down)).build(tuple(stale_reasons))
 
 
 def change_count(old: Sequence[Intent], new: Sequence[Intent]) -> int:

@@ -9,7 +9,7 @@ from trafficshift.model.plan import Detour, Intent, intent_key
 from trafficshift.model.projection import Piece
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
-                                        RECEIVER_HEADROOM, pct)
+                                        NO_ALTERNATE_ROUTE, RECEIVER_HEADROOM, pct)
 
 
 class EgressPlanning:
@@ -48,6 +48,11 @@ class EgressPlanning:
                 continue
             if not is_pinned and piece.dst in self.drained_links:
                 self.act("remove", f"detour of {piece.prefix}: its alternate {piece.dst} is being drained", intent)
+                continue
+            if (piece.prefix, piece.dst) in self.unroutable or piece.dst in self.sessions_down:
+                why = "BGP session is down" if piece.dst in self.sessions_down else "neighbor no longer sends it"
+                self.act("remove", f"detour of {piece.prefix}: {piece.dst}'s {why}, so the detour cannot move "
+                         "it", intent, NO_ALTERNATE_ROUTE)
                 continue
             self._apply(piece)
             kept.append(piece)
@@ -165,6 +170,9 @@ class EgressPlanning:
         for alt in self.alternates(i):
             if alt in self.drained_links:
                 continue
+            if (prefix, alt) in self.unroutable or alt in self.sessions_down:
+                self._refuse_route(prefix, alt, src)
+                continue
             if not exceeds(self.load[alt] + bps, self.recv_limit[alt]):
                 self._apply(Piece(prefix, i, bps, src, alt, self.now))
                 self.egress_moved += bps
@@ -174,6 +182,19 @@ class EgressPlanning:
                 return True
         self.block(src, RECEIVER_HEADROOM)
         return False
+
+    def _refuse_route(self, prefix: str, alt: str, src: str) -> None:
+        """Say once per cycle that `alt` cannot take `prefix` (its session is down: once for the link)."""
+        key = ("", alt) if alt in self.sessions_down else (prefix, alt)
+        if key not in self._refused_routes:
+            self._refused_routes.add(key)
+            if alt in self.sessions_down:
+                self.act("refuse", f"no detour to {alt}: its BGP session is down, its neighbor sends nothing",
+                         None, NO_ALTERNATE_ROUTE)
+            else:
+                self.act("refuse", f"detour {prefix} from {src} to {alt} not planned: {alt}'s neighbor does not "
+                         f"send {prefix}, so the detour would not move it", None, NO_ALTERNATE_ROUTE)
+        self.block(src, NO_ALTERNATE_ROUTE)
 
     def _move(self, i: int, prefix: str, bps: float, src: str, need: float) -> float:
         """Move `prefix` (a demand or a half of one), splitting when it is too big; returns bps moved."""

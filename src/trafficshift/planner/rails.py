@@ -14,6 +14,8 @@ CIRCUIT_BREAKER = "max_shifting_elements"
 MAX_WITHDRAW = "max_withdraw_sites"
 FAIL_STATIC = "fail_static"
 MAX_PLAN_CHANGE = "max_plan_change"
+#: not a limit but a fact: the alternate's neighbor does not send the prefix (docs/effect.md, "Before planning")
+NO_ALTERNATE_ROUTE = "check_alternate_routes"
 
 
 def pct(bps: float, capacity: float) -> str:

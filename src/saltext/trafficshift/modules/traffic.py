@@ -153,6 +153,24 @@ def effect(intents=None, hot_links=None):
         return ops.effect(driver, network, _router(), intents, hot_links)
 
 
+def alternate_routes(detours=None):
+    """
+    Whether this router's alternate neighbors send the prefixes planned detours onto them would match:
+    for each ``{router, link, prefix}`` in ``detours`` of this router, a path for exactly that prefix from
+    the link's neighbor (active or not). The runner asks before a plan is final and plans no detour onto a neighbor that does
+    not send its prefix. Returns ``routes``, each ``{prefix, link, sent}``; changes nothing.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ams01-r1 traffic.alternate_routes detours='[{"router": "ams01-r1", "link": "et-0/0/1", "prefix": "198.51.100.0/24"}]'
+    """
+    network = _network()
+    with _driver() as driver:
+        return ops.alternate_routes(driver, network, _router(), detours)
+
+
 def verify(intents=None, hot_links=None):
     """
     The check of a pending ``traffic.apply`` in one job: ``traffic.current`` (the intents the running config
