@@ -19,6 +19,8 @@ class FakeFleet:
         self.not_sent = set()
         #: link ids whose BGP session `traffic.alternate_routes` reports down
         self.links_down = set()
+        #: router -> the `TS-` objects its running config holds that the pillar does not render
+        self.unknown_objects = {}
 
     def mine(self, router, intents):
         return [i for i in intents if i["router"] == router]
@@ -46,7 +48,8 @@ class FakeFleet:
                 return Reply(False, f"{router}: commit failed: {error}")
             return Reply(True, {"router": router, "changed": True, "diff": f"+{wanted}", "pending": True})
         if function == "traffic.current":
-            return Reply(True, {"router": router, "intents": self.running[router]})
+            return Reply(True, {"router": router, "intents": self.running[router],
+                                "unknown_objects": self.unknown_objects.get(router, [])})
         if function == "traffic.confirm":
             self.before[router] = None
             return Reply(True, {"router": router, "confirmed": True})

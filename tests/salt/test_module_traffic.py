@@ -108,7 +108,7 @@ def test_apply_then_confirm_in_a_later_job_and_read_back(vendor, salt_cli, devic
     assert "198.51.100.0/24" in control.config()
 
     current = ok(run(salt_cli, router, "traffic.current"))
-    assert current["router"] == router
+    assert current["router"] == router and current["unknown_objects"] == []
     assert sorted(current["intents"], key=lambda i: (i["link"], i["kind"])) == read_back(intents, router)
 
     again = ok(run(salt_cli, router, "traffic.apply", f"intents={json.dumps(intents)}", REVERT_IN))

@@ -281,3 +281,11 @@ def test_an_alternate_whose_session_is_down_gets_no_detour_at_all(h):
     assert detours(ret) == [] and ret["status"] == "partial"
     assert f"no detour to {ALTERNATE}: its BGP session is down" in ret["table"]
     assert len([c for c in h.routers.calls[calls:] if c[0] == "traffic.alternate_routes"]) == 1
+
+
+def test_status_shows_managed_objects_the_pillar_no_longer_renders_as_drift(h):
+    h.fleet.apply()
+    assert h.fleet.status()["drift"] == {}
+    h.routers.unknown_objects["ams01-r1"] = ["TS-IN-et-0-0-9", "TS-OUT-et-0-0-9"]
+    assert h.fleet.status()["drift"] == {"ams01-r1": {"missing": [], "unexpected": [],
+                                                      "unknown_objects": ["TS-IN-et-0-0-9", "TS-OUT-et-0-0-9"]}}

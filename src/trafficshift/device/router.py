@@ -20,7 +20,7 @@ from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, intent_from_dict, intent_to_dict
 from trafficshift.render.readback import read_intents, read_present_objects
-from trafficshift.render import baseline_chains, render_baseline, render_shift
+from trafficshift.render import baseline_chains, render_baseline, render_shift, unknown_managed_objects
 from trafficshift.validation import parse_network
 
 #: device seconds a confirmed commit waits for `confirm` before the router reverts by itself
@@ -227,9 +227,19 @@ def pending(driver, router: str) -> dict:
 
 
 def current(driver, network: Network, router: str) -> dict:
-    """The shift intents the running config carries (`Detour.from_link` reads back as None)."""
-    intents = _running_intents(driver, network, router)
-    return {"router": router, "intents": [intent_to_dict(intent) for intent in intents]}
+    """The shift intents the running config carries (`Detour.from_link` reads back as None), and
+    `unknown_objects`: the `TS-` objects it holds that the pillar does not render for the router (a removed
+    link's policies; `render.unknown_managed_objects`)."""
+    _check_router(network, router)
+    running = deploy.running_config(driver, router)
+    try:
+        intents = read_intents(network, router, running)
+        unknown = unknown_managed_objects(network, router, read_present_objects(network.routers[router].vendor,
+                                                                                running))
+    except TrafficShiftError as exc:
+        raise deploy.DeployError(router, "read-back", str(exc)) from None
+    return {"router": router, "intents": [intent_to_dict(intent) for intent in intents],
+            "unknown_objects": list(unknown)}
 
 
 def provision(driver, network: Network, router: str, test: bool = False,
@@ -297,15 +307,6 @@ def _roll_back_quietly(driver, router: str) -> None:
         deploy.rollback(driver, router)
     except deploy.DeployError:
         pass
-
-
-def _running_intents(driver, network: Network, router: str) -> tuple[Intent, ...]:
-    _check_router(network, router)
-    running = deploy.running_config(driver, router)
-    try:
-        return read_intents(network, router, running)
-    except TrafficShiftError as exc:
-        raise deploy.DeployError(router, "read-back", str(exc)) from None
 
 
 def _still_possible(network: Network, router: str, intents) -> tuple[Intent, ...]:

@@ -409,8 +409,10 @@ class Fleet:
                 drift[router] = f"ERROR: {reply.value}"
                 continue
             missing, unexpected = rollout.intent_drift(plan_dict["intents"], reply.value["intents"], router)
-            if missing or unexpected:
-                drift[router] = {"missing": missing, "unexpected": unexpected}
+            unknown = reply.value.get("unknown_objects", [])
+            if missing or unexpected or unknown:
+                drift[router] = {"missing": missing, "unexpected": unexpected,
+                                 **({"unknown_objects": unknown} if unknown else {})}
         return {
             "result": True,
             "active": {"run": active.get("run"), "status": plan_dict.get("status"), "intents": plan_dict["intents"],

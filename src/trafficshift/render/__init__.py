@@ -74,6 +74,17 @@ def baseline_chains(network: Network, router: str, present: structure.PresentObj
             for group in cfg.groups for n in group.neighbors}
 
 
+def unknown_managed_objects(network: Network, router: str, present: structure.PresentObjects) -> tuple[str, ...]:
+    """The objects carrying our `TS-` prefix that the router holds (`present`, read back) and the pillar does
+    not render for it: the shift policies (and EOS detour prefix-lists) of a link the pillar no longer has.
+    Provisioning deletes them, or makes them pass-through while a neighbor outside the pillar still applies
+    them; until they are gone they are drift."""
+    _, cfg = _prepare(network, router, (), ())
+    rendered = {policy.name for policy in cfg.policies} | {name for name, _ in cfg.managed_list_slots}
+    found = [name for name in present.policies if structure.MANAGED_POLICY.fullmatch(name)]
+    return tuple(sorted(name for name in found + list(present.detour_lists) if name not in rendered))
+
+
 def render_shift(network: Network, router: str, intents=(), drained_sites=(), *, template_dir=None) -> str:
     gen, cfg = _prepare(network, router, intents, drained_sites, template_dir)
     return gen.render_template("shift.j2", cfg=cfg)

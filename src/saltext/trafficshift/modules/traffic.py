@@ -233,7 +233,8 @@ def pending():
 def current():
     """
     The shift intents this router's running config carries (``from_link`` of detours is not kept on
-    the router and reads back as None).
+    the router and reads back as None), and ``unknown_objects``: the ``TS-`` objects it holds that the
+    pillar does not render for it (a removed link's policies), which ``traffic.status`` shows as drift.
 
     CLI Example:
 
