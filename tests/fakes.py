@@ -15,10 +15,12 @@ class FakeFleet:
         #: router -> the misses each `traffic.effect` call reports, one list per call, oldest first; a router
         #: with none left reports none (its traffic moved)
         self.effect_misses = {}
-        #: (prefix, link id) pairs whose neighbor `traffic.alternate_routes` reports as not sending the prefix
+        #: (prefix, link id) pairs whose neighbor `traffic.detour_routes` reports as not sending the prefix
         self.not_sent = set()
-        #: link ids whose BGP session `traffic.alternate_routes` reports down
+        #: link ids whose BGP session `traffic.detour_routes` reports down
         self.links_down = set()
+        #: prefix -> the more-specific the detour's source link's neighbor keeps (`traffic.detour_routes`)
+        self.kept = {}
         #: router -> the `TS-` objects its running config holds that the pillar does not render
         self.unknown_objects = {}
 
@@ -33,12 +35,17 @@ class FakeFleet:
         error = self.fail.get((router, function))
         if error and function != "traffic.apply":
             return Reply(False, f"{router}: {function} failed: {error}")
-        if function == "traffic.alternate_routes":
-            asked = sorted({(d["prefix"], d["link"]) for d in kwargs["detours"] if d["router"] == router})
-            return Reply(True, {"router": router, "routes": [
-                {"prefix": prefix, "link": link, "sent": (prefix, f"{router}:{link}") not in self.not_sent}
-                for prefix, link in asked],
-                "sessions_down": sorted({link for _, link in asked if f"{router}:{link}" in self.links_down})})
+        if function == "traffic.detour_routes":
+            onto = sorted({(d["prefix"], d["link"]) for d in kwargs["detours"] if d["router"] == router})
+            off = sorted({(d["prefix"], d["from_link"]) for d in kwargs["detours"]
+                          if (d["from_link"] or "").partition(":")[0] == router})
+            return Reply(True, {
+                "router": router,
+                "routes": [{"prefix": prefix, "link": link, "sent": (prefix, f"{router}:{link}") not in self.not_sent}
+                           for prefix, link in onto],
+                "sessions_down": sorted({link for _, link in onto if f"{router}:{link}" in self.links_down}),
+                "more_specifics": [{"prefix": prefix, "link": link.partition(":")[2], "more_specific": self.kept[prefix]}
+                                   for prefix, link in off if prefix in self.kept]})
         wanted = self.mine(router, kwargs.get("intents", []))
         if function == "traffic.apply":
             if wanted == self.running[router]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes, util
 
 from trafficshift.model.plan import Detour
+from trafficshift.model.routes import RouteFacts
 from trafficshift.planner import plan
 
 HOT, SPARE, BACKUP = "ams-r1:et-0/0/0", "ams-r1:et-0/0/1", "ams-r1:et-0/0/2"
@@ -200,26 +201,26 @@ def test_no_detour_goes_to_an_alternate_whose_neighbor_does_not_send_the_prefix(
     moved = sorted(i.prefix for i in first.intents)
     assert {f"{i.router}:{i.link}" for i in first.intents} == {SPARE} and len(moved) == 2
     # SPARE's router reports its neighbor does not send the first one: it goes to BACKUP instead
-    refused = plan(two_links(), make_load(demands), None, (), NOW, unroutable=[(moved[0], SPARE)])
+    refused = plan(two_links(), make_load(demands), None, (), NOW, routes=RouteFacts(not_sent=frozenset({(moved[0], SPARE)})))
     assert {(i.prefix, f"{i.router}:{i.link}") for i in refused.intents} == {(moved[0], BACKUP), (moved[1], SPARE)}
-    (refusal,) = [a for a in refused.actions if a.guard_rail == "check_alternate_routes" and a.verb == "refuse"
+    (refusal,) = [a for a in refused.actions if a.guard_rail == "check_detour_routes" and a.verb == "refuse"
                   and a.intent is None and moved[0] in a.reason and "not planned" in a.reason]
     assert f"{SPARE}'s neighbor does not send {moved[0]}" in refusal.reason
     assert refused.status == "ok" and util(refused, HOT)[1] <= 0.80
     # the same pairs in another order give the same bytes
-    again = plan(two_links(), make_load(demands), None, (), NOW,
-                 unroutable=[("198.51.100.0/24", BACKUP), (moved[0], SPARE)][::-1])
+    facts = [("198.51.100.0/24", BACKUP), (moved[0], SPARE)]
+    again = plan(two_links(), make_load(demands), None, (), NOW, routes=RouteFacts(not_sent=frozenset(facts[::-1])))
     assert again.to_json() == plan(two_links(), make_load(demands), None, (), NOW,
-                                   unroutable=[(moved[0], SPARE), ("198.51.100.0/24", BACKUP)]).to_json()
+                                   routes=RouteFacts(not_sent=frozenset(facts))).to_json()
 
 
 def test_a_link_whose_alternates_send_none_of_its_prefixes_stays_over_target_with_that_reason():
     demands = [(p, 1e9, HOT, [SPARE]) for p in prefixes(10)]
-    unroutable = [(p, SPARE) for p in prefixes(10)]
-    result = plan(two_links(), make_load(demands), None, (), NOW, unroutable=unroutable)
+    not_sent = frozenset((p, SPARE) for p in prefixes(10))
+    result = plan(two_links(), make_load(demands), None, (), NOW, routes=RouteFacts(not_sent=not_sent))
     assert result.intents == () and result.status == "partial"
     (stays,) = [a for a in result.actions if a.verb == "refuse" and "stays at" in a.reason]
-    assert stays.guard_rail == "check_alternate_routes" and "blocked by check_alternate_routes" in stays.reason
+    assert stays.guard_rail == "check_detour_routes" and "blocked by check_detour_routes" in stays.reason
 
 
 def test_a_split_half_the_alternate_does_not_send_is_not_planned_the_other_half_is():
@@ -227,7 +228,7 @@ def test_a_split_half_the_alternate_does_not_send_is_not_planned_the_other_half_
     net = two_links(split_threshold_bps=1e9)
     assert [i.prefix for i in plan(net, make_load(demands), None, (), NOW).intents] == ["198.18.0.0/24"]
     # the alternate announces the /22 only, not its /24 halves: the first half is refused, the next one tried
-    result = plan(net, make_load(demands), None, (), NOW, unroutable=[("198.18.0.0/24", SPARE)])
+    result = plan(net, make_load(demands), None, (), NOW, routes=RouteFacts(not_sent=frozenset({("198.18.0.0/24", SPARE)})))
     assert [i.prefix for i in result.intents] == ["198.18.1.0/24"]
 
 
@@ -236,8 +237,8 @@ def test_a_previous_detour_whose_alternate_no_longer_sends_the_prefix_is_removed
     first, _ = cycle(two_links(), make_load(demands))
     gone = first.intents[0]
     later = plan(two_links(), make_load(demands, timestamp=NOW + 60), first, (), NOW + 60,
-                 unroutable=[(gone.prefix, f"{gone.router}:{gone.link}")])
-    (removed,) = [a for a in later.actions if a.verb == "remove" and a.guard_rail == "check_alternate_routes"]
+                 routes=RouteFacts(not_sent=frozenset({(gone.prefix, f"{gone.router}:{gone.link}")})))
+    (removed,) = [a for a in later.actions if a.verb == "remove" and a.guard_rail == "check_detour_routes"]
     assert removed.intent["prefix"] == gone.prefix and "no longer sends it" in removed.reason
     # the other detour stays; HOT back at 90% is not above the high watermark, so nothing new moves
     assert later.intents == first.intents[1:] and util(later, HOT)[1] == 0.9
@@ -245,15 +246,44 @@ def test_a_previous_detour_whose_alternate_no_longer_sends_the_prefix_is_removed
 
 def test_no_detour_goes_to_a_link_whose_bgp_session_is_down():
     demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)]
-    result = plan(two_links(), make_load(demands), None, (), NOW, sessions_down=[SPARE])
+    result = plan(two_links(), make_load(demands), None, (), NOW, routes=RouteFacts(sessions_down=frozenset({SPARE})))
     assert {f"{i.router}:{i.link}" for i in result.intents} == {BACKUP} and util(result, HOT)[1] <= 0.80
     # said once for the link, not once per prefix
-    (said,) = [a for a in result.actions if a.guard_rail == "check_alternate_routes" and a.verb == "refuse"
+    (said,) = [a for a in result.actions if a.guard_rail == "check_detour_routes" and a.verb == "refuse"
                and a.reason.startswith("no detour")]
     assert said.reason == f"no detour to {SPARE}: its BGP session is down, its neighbor sends nothing"
     # a previous detour onto it is removed
     first = plan(two_links(), make_load(demands), None, (), NOW)
-    later = plan(two_links(), make_load(demands, timestamp=NOW + 60), first, (), NOW + 60, sessions_down=[SPARE])
-    removed = [a for a in later.actions if a.verb == "remove" and a.guard_rail == "check_alternate_routes"]
+    later = plan(two_links(), make_load(demands, timestamp=NOW + 60), first, (), NOW + 60, routes=RouteFacts(sessions_down=frozenset({SPARE})))
+    removed = [a for a in later.actions if a.verb == "remove" and a.guard_rail == "check_detour_routes"]
     assert removed and all("BGP session is down" in a.reason for a in removed)
     assert all(f"{i.router}:{i.link}" != SPARE for i in later.intents)
+
+
+def test_no_detour_of_a_prefix_whose_more_specific_the_source_keeps():
+    demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)]
+    first = plan(two_links(), make_load(demands), None, (), NOW)
+    kept = first.intents[0].prefix
+    inside = kept.replace("/24", "/25")
+    result = plan(two_links(), make_load(demands), None, (), NOW,
+                  routes=RouteFacts(more_specifics=frozenset({(kept, HOT, inside)})))
+    # no alternate helps: the more-specific's traffic would stay on HOT whatever P's best path is
+    assert kept not in {i.prefix for i in result.intents} and util(result, HOT)[1] <= 0.80
+    (said,) = [a for a in result.actions if a.verb == "refuse" and "more-specific" in a.reason]
+    assert said.reason == (f"detour of {kept} from {HOT} not planned: {HOT}'s neighbor sends the more-specific "
+                           f"{inside}, whose traffic would stay on {HOT}")
+    # a previous detour of it is removed with the reason
+    later = plan(two_links(), make_load(demands, timestamp=NOW + 60), first, (), NOW + 60,
+                 routes=RouteFacts(more_specifics=frozenset({(kept, HOT, inside)})))
+    (removed,) = [a for a in later.actions if a.verb == "remove" and a.guard_rail == "check_detour_routes"]
+    assert removed.intent["prefix"] == kept and f"more-specific {inside}" in removed.reason
+
+
+def test_route_facts_round_trip_sorted_whatever_order_they_were_gathered_in():
+    facts = RouteFacts(frozenset({("b", "l2"), ("a", "l1")}), frozenset({"l3", "l1"}),
+                       frozenset({("p", "l1", "q2"), ("p", "l1", "q1")}))
+    assert facts.to_dict() == {"not_sent": [["a", "l1"], ["b", "l2"]], "sessions_down": ["l1", "l3"],
+                               "more_specifics": [["p", "l1", "q1"], ["p", "l1", "q2"]]}
+    assert RouteFacts.from_dict(facts.to_dict()) == facts and RouteFacts.from_dict(None) == RouteFacts()
+    assert facts.more_specific("p", "l1") == "q1" and facts.more_specific("p", "l2") is None
+    assert not RouteFacts() and facts.merged(RouteFacts()) == facts

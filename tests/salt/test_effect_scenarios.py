@@ -2,11 +2,12 @@
 the scenarios a read-back of the config cannot catch, on both vendors. Each ends with the fleet on its whole
 previous config, nothing pending, and a history record naming the prefix and the router.
 
-Two lines of defence: before a plan is final the runner asks each alternate's router whether its neighbor
-sends the detoured prefix (`check_alternate_routes`, issue 19), so a detour onto an alternate that does not
-send it, or whose session is down, is never planned: the run detours another prefix the alternate does send
-and confirms. The check after the commit catches what changes between planning and commit; the tests of it
-turn the check before planning off (`post_commit_only`), which stands for a route gone in between.
+Two lines of defence: before a plan is final the runner asks the routers about the routes each detour
+depends on (`check_detour_routes`, issue 19), so a detour onto an alternate that does not send the prefix,
+or whose session is down, or of a prefix whose more-specific the source keeps, is never planned: the run
+detours another prefix and confirms, or commits nothing. The check after the commit catches what changes
+between planning and commit; the tests of it turn the check before planning off (`post_commit_only`), which
+stands for a route gone (or come) in between.
 
 - EOS (ams01-r2, load `egress-overload`: detours onto its transit Ethernet1, its one neighbor): the
   alternate does not send the prefix; its session is down (the operator's line says so); the routes
@@ -67,7 +68,7 @@ def post_commit_only(pillar_dir):
     network_file = pillar_dir / "traffic" / "network.sls"
     original = network_file.read_text()
     pillar = yaml.safe_load(original)
-    pillar["traffic"]["policy"]["check_alternate_routes"] = False
+    pillar["traffic"]["policy"]["check_detour_routes"] = False
     network_file.write_text(yaml.safe_dump(pillar, sort_keys=False))
     yield
     network_file.write_text(original)
@@ -145,7 +146,7 @@ def test_routes_converging_within_the_budget_are_waited_for_and_confirmed(vendor
 
 
 def test_junos_a_more_specific_the_old_neighbor_sends_rolls_the_run_back(
-        salt_run_cli, salt_cli, salt_master, lab, feed_load, restore_routes):
+        salt_run_cli, salt_cli, salt_master, lab, feed_load, restore_routes, post_commit_only):
     detour = detour_on(salt_run_cli, feed_load, "junos")
     pni = NETWORK["routers"]["ams01-r1"]["links"]["et-0/0/1"]
     _, seeded = neighbor_table()["ams01-r1"][pni["neighbor"]]
@@ -223,7 +224,7 @@ def test_an_alternate_not_sending_the_prefix_gets_no_detour_and_the_run_confirms
     outcome = ret.data["outcomes"][router]
     assert outcome["outcome"] == "confirmed" and outcome["verified"] >= 1
     record = master_store(salt_master).run(ret.data["run"])
-    assert [prefix, f"{router}:{link}"] in record["inputs"]["unroutable"]
+    assert [prefix, f"{router}:{link}"] in record["inputs"]["route_facts"]["not_sent"]
 
 
 @pytest.mark.parametrize("vendor", sorted(CASES))
@@ -245,3 +246,21 @@ def test_an_alternate_whose_session_is_down_gets_no_detour_and_nothing_is_commit
     assert configs(lab) == before
     pending = salt_cli.run("traffic.pending", minion_tgt="*").data
     assert not any(reply["pending"] for reply in pending.values())
+
+
+def test_junos_a_more_specific_the_source_keeps_gets_no_detour_and_the_run_confirms_another(
+        salt_run_cli, salt_master, lab, feed_load, restore_routes):
+    detour = detour_on(salt_run_cli, feed_load, "junos")
+    pni = NETWORK["routers"]["ams01-r1"]["links"]["et-0/0/1"]
+    _, seeded = neighbor_table()["ams01-r1"][pni["neighbor"]]
+    more_specific = detour["prefix"].replace("/20", "/21")
+    lab.control("ams01-r1").receive(pni["neighbor"], pni["peer_as"],
+                                    seeded + [{"prefix": more_specific, "as_path": [pni["peer_as"], 64511]}])
+    ret = salt_run_cli.run("traffic.apply")
+    assert ret.returncode == 0 and ret.data["status"] == "applied", ret.data
+    moved = {i["prefix"] for i in ret.data["plan"]["intents"] if i["kind"] == "detour"}
+    assert detour["prefix"] not in moved and moved
+    assert f"sends the more-specific {more_specific}" in ret.data["plan"]["table"]
+    assert ret.data["outcomes"]["ams01-r1"]["outcome"] == "confirmed"
+    record = master_store(salt_master).run(ret.data["run"])
+    assert [detour["prefix"], "ams01-r1:et-0/0/1", more_specific] in record["inputs"]["route_facts"]["more_specifics"]

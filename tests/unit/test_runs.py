@@ -175,7 +175,7 @@ def test_plan_shows_each_routers_diff_and_changes_nothing(h):
     assert ret["result"] is True and ret["status"] == "ok"
     assert ret["diffs"]["ams01-r2"] and all(ret["diffs"][r] == "" for r in ROUTERS if r != "ams01-r2")
     # read-only calls only: the diffs, and whether the alternates send the detoured prefixes
-    assert {c[0] for c in h.routers.calls} == {"traffic.diff", "traffic.alternate_routes"}
+    assert {c[0] for c in h.routers.calls} == {"traffic.diff", "traffic.detour_routes"}
     assert h.store.history() == []
 
 
@@ -237,39 +237,40 @@ def detours(ret) -> list[tuple[str, str]]:
 def test_no_detour_is_planned_onto_a_neighbor_that_does_not_send_its_prefix(h):
     first = detours(h.fleet.plan())
     assert first == [("100.96.96.0/20", ALTERNATE)]
-    assert ("traffic.alternate_routes", ["ams01-r2"]) in h.routers.calls
+    assert ("traffic.detour_routes", ["ams01-r1", "ams01-r2"]) in h.routers.calls  # source and alternate
     # the alternate's neighbor does not send that /20: the planner takes the next prefix that relieves the link
     h.routers.not_sent = {("100.96.96.0/20", ALTERNATE)}
     calls = len(h.routers.calls)
     ret = h.fleet.plan()
     assert ("100.96.96.0/20", ALTERNATE) not in detours(ret) and detours(ret)
     refusals = [line for line in ret["table"].splitlines() if "does not send 100.96.96.0/20" in line]
-    assert refusals and "check_alternate_routes" in refusals[0]
+    assert refusals and "check_detour_routes" in refusals[0]
     # asked twice: the first plan's detour, then the re-plan's new one; nothing asked twice
-    asked = [c for c in h.routers.calls[calls:] if c[0] == "traffic.alternate_routes"]
+    asked = [c for c in h.routers.calls[calls:] if c[0] == "traffic.detour_routes"]
     assert len(asked) == 2
     # applied, the run's inputs keep the pairs, and replaying them gives the same plan
     applied = h.fleet.apply()
     assert applied["status"] == "applied", applied
     record = h.store.run(applied["run"])
-    assert record["inputs"]["unroutable"] == [["100.96.96.0/20", ALTERNATE]]
+    assert record["inputs"]["route_facts"] == {"not_sent": [["100.96.96.0/20", ALTERNATE]], "sessions_down": [],
+                                               "more_specifics": []}
     assert h.fleet.replay(applied["run"])["same"] is True
 
 
 def test_a_router_that_cannot_say_leaves_its_detours_to_the_effect_check(h):
     h.routers.not_sent = {("100.96.96.0/20", ALTERNATE)}
-    h.routers.fail[("ams01-r2", "traffic.alternate_routes")] = "connection refused"
+    h.routers.fail[("ams01-r2", "traffic.detour_routes")] = "connection refused"
     assert detours(h.fleet.plan()) == [("100.96.96.0/20", ALTERNATE)]
 
 
 def test_no_route_check_when_the_policy_turns_it_off(h):
     network = copy.deepcopy(NETWORK)
-    network["policy"]["check_alternate_routes"] = False
+    network["policy"]["check_detour_routes"] = False
     h.fleet.ports.pillar = lambda: {"traffic": copy.deepcopy(network), "traffic_load": {
         **copy.deepcopy(h.load), "timestamp": h.clock - 5}}
     h.routers.not_sent = {("100.96.96.0/20", ALTERNATE)}
     assert detours(h.fleet.plan()) == [("100.96.96.0/20", ALTERNATE)]
-    assert "traffic.alternate_routes" not in {function for function, _ in h.routers.calls}
+    assert "traffic.detour_routes" not in {function for function, _ in h.routers.calls}
 
 
 def test_an_alternate_whose_session_is_down_gets_no_detour_at_all(h):
@@ -280,7 +281,7 @@ def test_an_alternate_whose_session_is_down_gets_no_detour_at_all(h):
     # every alternate of the hot link is on that session: nothing can move, and the plan says why
     assert detours(ret) == [] and ret["status"] == "partial"
     assert f"no detour to {ALTERNATE}: its BGP session is down" in ret["table"]
-    assert len([c for c in h.routers.calls[calls:] if c[0] == "traffic.alternate_routes"]) == 1
+    assert len([c for c in h.routers.calls[calls:] if c[0] == "traffic.detour_routes"]) == 1
 
 
 def test_status_shows_managed_objects_the_pillar_no_longer_renders_as_drift(h):
@@ -289,3 +290,12 @@ def test_status_shows_managed_objects_the_pillar_no_longer_renders_as_drift(h):
     h.routers.unknown_objects["ams01-r1"] = ["TS-IN-et-0-0-9", "TS-OUT-et-0-0-9"]
     assert h.fleet.status()["drift"] == {"ams01-r1": {"missing": [], "unexpected": [],
                                                       "unknown_objects": ["TS-IN-et-0-0-9", "TS-OUT-et-0-0-9"]}}
+
+
+def test_no_detour_of_a_prefix_whose_more_specific_its_source_keeps(h):
+    h.routers.kept = {"100.96.96.0/20": "100.96.96.0/24"}
+    ret = h.fleet.plan()
+    assert "100.96.96.0/20" not in {prefix for prefix, _ in detours(ret)} and detours(ret)
+    assert f"{HOT}'s neighbor sends the more-specific 100.96.96.0/24" in ret["table"]
+    # the source's router (ams01-r1) is asked along with the alternate's (ams01-r2)
+    assert ("traffic.detour_routes", ["ams01-r1", "ams01-r2"]) in h.routers.calls

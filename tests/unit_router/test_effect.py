@@ -165,45 +165,60 @@ def test_prepends_and_withdrawals_show_in_what_each_neighbor_is_sent(vendor, rou
         assert ops.apply(driver, NETWORK, name, detour, revert_in=3600)["pending"]
 
 
+def ask(router, link, prefix=PREFIX, from_link=None):
+    return {"router": router, "link": link, "prefix": prefix, "from_link": from_link}
+
+
 @pytest.mark.parametrize("vendor", sorted(ROUTERS))
-def test_alternate_routes_say_which_neighbor_sends_exactly_the_prefix(vendor, routes):
+def test_detour_routes_say_which_neighbor_sends_exactly_the_prefix(vendor, routes):
     name, driver, control, _ = routes[vendor]
     (_, (main_link, main, main_as), (alternate_link, alternate, alternate_as)) = ROUTERS[vendor]
     other = "203.0.113.0/24"
-    asked = [{"router": name, "prefix": PREFIX, "link": alternate_link},
-             {"router": name, "prefix": PREFIX, "link": main_link},
-             {"router": name, "prefix": other, "link": alternate_link},
-             {"router": name, "prefix": PREFIX, "link": alternate_link},
-             {"router": "another-router", "prefix": PREFIX, "link": "xe-0/0/0"}]  # another router's: ignored
-    result = ops.alternate_routes(driver, NETWORK, name, asked)
+    asked = [ask(name, alternate_link), ask(name, main_link), ask(name, alternate_link, other),
+             ask(name, alternate_link), ask("another-router", "xe-0/0/0")]  # another router's: ignored
+    result = ops.detour_routes(driver, NETWORK, name, asked)
     # sorted by prefix then link, duplicates once; active or not, any path from the link's neighbor counts
     assert result == {"router": name, "routes": [
         {"prefix": PREFIX, "link": main_link, "sent": True}, {"prefix": PREFIX, "link": alternate_link, "sent": True},
-        {"prefix": other, "link": alternate_link, "sent": False}], "sessions_down": []}
-    ask = [{"router": name, "prefix": PREFIX, "link": alternate_link}]
+        {"prefix": other, "link": alternate_link, "sent": False}], "more_specifics": [], "sessions_down": []}
+    one = [ask(name, alternate_link)]
     # only a covering prefix from the alternate: an exact match on the /24 would match nothing
     send(control, alternate, alternate_as, ["198.51.100.0/22"], extra_hops=2)
-    assert ops.alternate_routes(driver, NETWORK, name, ask)["routes"][0]["sent"] is False
+    assert ops.detour_routes(driver, NETWORK, name, one)["routes"][0]["sent"] is False
     send(control, alternate, alternate_as, [PREFIX], extra_hops=2)
     control.inject(sessions_down=[alternate])
     try:
-        down = ops.alternate_routes(driver, NETWORK, name, ask)
+        down = ops.detour_routes(driver, NETWORK, name, one)
         # the link's only session is down: it sends nothing at all, which the planner is told per link
         assert down["routes"][0]["sent"] is False and down["sessions_down"] == [alternate_link]
     finally:
         control.clear()
-    assert ops.alternate_routes(driver, NETWORK, name, ask)["routes"][0]["sent"] is True
+    assert ops.detour_routes(driver, NETWORK, name, one)["routes"][0]["sent"] is True
+
+
+@pytest.mark.parametrize("vendor", sorted(ROUTERS))
+def test_detour_routes_name_a_more_specific_the_source_keeps(vendor, routes):
+    name, driver, control, _ = routes[vendor]
+    (_, (main_link, main, main_as), (alternate_link, _, _)) = ROUTERS[vendor]
+    detour = ask(name, alternate_link, from_link=f"{name}:{main_link}")
+    assert ops.detour_routes(driver, NETWORK, name, [detour])["more_specifics"] == []
+    send(control, main, main_as, [PREFIX, "198.51.100.128/25"])
+    assert ops.detour_routes(driver, NETWORK, name, [detour])["more_specifics"] == [
+        {"prefix": PREFIX, "link": main_link, "more_specific": "198.51.100.128/25"}]
+    # a source on another router: this one checks only the alternate; the source's router the rest
+    elsewhere = ask(name, alternate_link, from_link="fra01-r1:et-0/0/0")
+    assert ops.detour_routes(driver, NETWORK, name, [elsewhere])["more_specifics"] == []
 
 
 @pytest.mark.parametrize(("detours", "path"), [
     ("198.51.100.0/24", "detours: must be a list"),
-    ([{"router": "ams01-r1", "prefix": PREFIX}], "detours:0: expected {router, link, prefix}"),
-    ([{"router": "ams01-r1", "prefix": PREFIX, "link": "et-9/9/9"}], "detours:0:link: 'et-9/9/9' is not a link of"),
-    ([{"router": "ams01-r1", "prefix": "198.51.100.0/24", "link": "et-0/0/1"},
-      {"router": "ams01-r1", "prefix": "not-a-prefix", "link": "et-0/0/1"}],
+    ([{"router": "ams01-r1", "prefix": PREFIX}], "detours:0: expected {router, link, prefix, from_link}"),
+    ([ask("ams01-r1", "et-9/9/9")], "detours:0:link: 'et-9/9/9' is not a link of"),
+    ([ask("x", "et-0/0/1", from_link="ams01-r1:et-9/9/9")], "detours:0:from_link: 'et-9/9/9' is not a link of"),
+    ([ask("ams01-r1", "et-0/0/1"), ask("ams01-r1", "et-0/0/1", "not-a-prefix")],
      "detours:1:prefix: 'not-a-prefix' is not a prefix"),
 ])
-def test_alternate_routes_refuse_bad_input_with_its_path(routes, detours, path):
+def test_detour_routes_refuse_bad_input_with_its_path(routes, detours, path):
     name, driver, _, _ = routes["junos"]
     with pytest.raises(ValidationError, match=path.replace("{", r"\{").replace("}", r"\}")):
-        ops.alternate_routes(driver, NETWORK, name, detours)
+        ops.detour_routes(driver, NETWORK, name, detours)

@@ -15,7 +15,7 @@ import time
 
 from trafficshift.device import deploy
 from trafficshift.effect import (announcement_expectations, check_announcements, check_routes, detour_expectations,
-                                 neighbor_sends, with_sessions)
+                                 more_specific_kept, neighbor_sends, with_sessions)
 from trafficshift.errors import TrafficShiftError, ValidationError
 from trafficshift.model import Network
 from trafficshift.model.plan import Detour, Intent, intent_from_dict, intent_to_dict
@@ -143,41 +143,65 @@ def effect(driver, network: Network, router: str, intents=None, hot_links=None) 
             "effect_s": round(time.perf_counter() - started, 4)}
 
 
-def alternate_routes(driver, network: Network, router: str, detours=None) -> dict:
-    """Whether each alternate neighbor of the router sends the prefix a planned detour onto it would match
-    (`detours`: `[{"router", "link", "prefix"}]`, this router's entries are checked, the others ignored, as
-    with intents): one `get_route_to` per prefix, a path for exactly that prefix from the link's neighbor of
-    its family, active or not. Returns `{"router", "routes": [{"prefix", "link", "sent"}], "sessions_down":
-    [link]}` (routes sorted by prefix then link; the links whose BGP sessions the router reports all down, which
-    send nothing at all); changes nothing."""
+def detour_routes(driver, network: Network, router: str, detours=None) -> dict:
+    """What this router says about the routes planned detours depend on (`detours`: `[{"router", "link",
+    "prefix", "from_link"}]`, the whole plan's; `from_link` may be None): for each detour onto one of its links
+    (`router` is this one), whether the link's neighbor sends exactly the prefix (a path from it, active or
+    not: `routes`); for each detour off one of its links (`from_link` is on this router), the more-specific of
+    the prefix whose best path still comes from that link's neighbor, if any (`more_specifics`); and, when a
+    prefix is not sent, the links whose BGP sessions are all down (`sessions_down`). One `get_route_to` per
+    prefix (with more-specifics). Changes nothing."""
     _check_router(network, router)
     links = network.routers[router].links
     if detours is not None and not isinstance(detours, (list, tuple)):
-        raise ValidationError([f"detours: must be a list of {{router, link, prefix}}, got {type(detours).__name__}"])
-    wanted = set()
+        raise ValidationError([f"detours: must be a list of {{router, link, prefix, from_link}}, "
+                               f"got {type(detours).__name__}"])
+    onto, off = set(), set()
     for index, detour in enumerate(detours or ()):
-        if not isinstance(detour, dict) or set(detour) != {"router", "link", "prefix"}:
-            raise ValidationError([f"detours:{index}: expected {{router, link, prefix}}, got {detour!r}"])
-        if detour["router"] != router:
+        if not isinstance(detour, dict) or set(detour) != {"router", "link", "prefix", "from_link"}:
+            raise ValidationError([f"detours:{index}: expected {{router, link, prefix, from_link}}, got {detour!r}"])
+        source_router, _, source = str(detour["from_link"] or "").partition(":")
+        if router not in (detour["router"], source_router):
             continue
-        if detour["link"] not in links:
-            raise ValidationError([f"detours:{index}:link: {detour['link']!r} is not a link of {router}"])
         try:
             prefix = str(ipaddress.ip_network(str(detour["prefix"])))
         except ValueError:
             raise ValidationError([f"detours:{index}:prefix: {detour['prefix']!r} is not a prefix"]) from None
-        wanted.add((prefix, detour["link"]))
-    replies: dict[str, dict] = {}
-    routes = []
-    for prefix, link in sorted(wanted, key=lambda pair: (ipaddress.ip_network(pair[0]).version,
-                                                          ipaddress.ip_network(pair[0]), pair[1])):
-        family = ipaddress.ip_network(prefix).version
-        neighbor = next((address for version, address, _ in links[link].sessions() if version == family), None)
-        if prefix not in replies and neighbor is not None:
-            replies[prefix] = deploy.routes_to(driver, router, prefix, more_specifics=False)
-        sent = neighbor is not None and neighbor_sends(replies[prefix], prefix, neighbor)
-        routes.append({"prefix": prefix, "link": link, "sent": sent})
-    return {"router": router, "routes": routes, "sessions_down": _links_down(driver, network, router, routes)}
+        for field, name, wanted in (("link", detour["link"], onto), ("from_link", source, off)):
+            if (detour["router"] if field == "link" else source_router) != router:
+                continue
+            if name not in links:
+                raise ValidationError([f"detours:{index}:{field}: {name!r} is not a link of {router}"])
+            wanted.add((prefix, name))
+    more_specifics = network.routers[router].vendor == "eos"  # Junos shows a prefix's range anyway
+    replies = {prefix: deploy.routes_to(driver, router, prefix, more_specifics=more_specifics)
+               for prefix in sorted({prefix for prefix, _ in onto | off}, key=_prefix_key)}
+    routes = [{"prefix": prefix, "link": link, "sent": _sends(links[link], replies[prefix], prefix)}
+              for prefix, link in sorted(onto, key=lambda pair: (_prefix_key(pair[0]), pair[1]))]
+    kept = []
+    for prefix, link in sorted(off, key=lambda pair: (_prefix_key(pair[0]), pair[1])):
+        neighbor = _neighbor_for(links[link], prefix)
+        inside = more_specific_kept(replies[prefix], prefix, neighbor) if neighbor is not None else None
+        if inside is not None:
+            kept.append({"prefix": prefix, "link": link, "more_specific": inside})
+    return {"router": router, "routes": routes, "more_specifics": kept,
+            "sessions_down": _links_down(driver, network, router, routes)}
+
+
+def _prefix_key(prefix: str):
+    network = ipaddress.ip_network(prefix)
+    return network.version, network
+
+
+def _neighbor_for(link, prefix: str) -> str | None:
+    """The link's neighbor of the prefix's address family (None: the link carries no such session)."""
+    family = ipaddress.ip_network(prefix).version
+    return next((address for version, address, _ in link.sessions() if version == family), None)
+
+
+def _sends(link, reply: dict, prefix: str) -> bool:
+    neighbor = _neighbor_for(link, prefix)
+    return neighbor is not None and neighbor_sends(reply, prefix, neighbor)
 
 
 def _links_down(driver, network: Network, router: str, routes: list[dict]) -> list[str]:

@@ -334,3 +334,20 @@ def neighbor_sends(reply: Mapping[str, list], prefix: str, neighbor: str) -> boo
         if shown == target and any(_same(_neighbor_of(path), neighbor) for path in paths or ()):
             return True
     return False
+
+
+def more_specific_kept(reply: Mapping[str, list], prefix: str, neighbor: str) -> str | None:
+    """The first more-specific inside `prefix` in `get_route_to(prefix)` (`reply`, with the more-specifics)
+    whose active path comes from `neighbor`: a detour of `prefix` away from that neighbor leaves its traffic
+    there (forwarding follows the longest match). None when there is none."""
+    target = ipaddress.ip_network(prefix)
+    inside = []
+    for text, paths in (reply or {}).items():
+        try:
+            shown = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            continue
+        if shown.version == target.version and shown != target and shown.subnet_of(target) \
+                and _same(_neighbor_of(_active_path(paths)), neighbor):
+            inside.append(shown)
+    return str(min(inside)) if inside else None

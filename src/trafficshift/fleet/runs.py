@@ -27,6 +27,7 @@ from trafficshift.validation.arguments import check_element, check_interval, che
 from trafficshift.errors import TrafficShiftError
 from trafficshift.model import Policy
 from trafficshift.model.plan import Detour, Plan
+from trafficshift.model.routes import RouteFacts
 from trafficshift.fleet.store import LockHeld, Store, new_run_id
 from trafficshift.fleet.store import replay as store_replay
 from trafficshift.present.report import write_report
@@ -36,7 +37,7 @@ from trafficshift.validation import parse_load, parse_network
 log = logging.getLogger(__name__)
 
 #: the master's `trafficshift:` options and their defaults (docs/salt-integration.md)
-#: planning rounds that ask the routers whether alternates send the detoured prefixes (each round asks only
+#: planning rounds that ask the routers about the routes the plan's detours depend on (each round asks only
 #: about detours not asked yet; a detour a last re-plan adds is left to the effect check after its commit)
 ROUTE_CHECK_ROUNDS = 3
 
@@ -139,52 +140,46 @@ class Fleet:
         # the routers count traffic as the active plan routes it: check the counters against that plan
         check = parse_load(pillar["traffic_load"], network, now=now, active=active)
         controls = controls_from_list(self.store.controls())
-        unroutable: set[tuple[str, str]] = set()
-        sessions_down: set[str] = set()
-
-        def plan_now() -> Plan:
-            return planner.plan(network, check.load, active, controls, now, stale_reasons=check.reasons,
-                                unroutable=unroutable, sessions_down=sessions_down)
-
-        result = plan_now()
-        if network.policy.check_alternate_routes and not check.reasons:
-            asked: set[tuple[str, str]] = set()
+        facts = RouteFacts()
+        result = planner.plan(network, check.load, active, controls, now, stale_reasons=check.reasons)
+        if network.policy.check_detour_routes and not check.reasons:
+            asked: set[Detour] = set()
             for _ in range(ROUTE_CHECK_ROUNDS):
-                fresh = {(i.prefix, f"{i.router}:{i.link}") for i in result.intents if isinstance(i, Detour)} - asked
+                fresh = {i for i in result.intents if isinstance(i, Detour)} - asked
                 if not fresh:
                     break
                 asked |= fresh
-                not_sent, down = self.alternates_not_sending(fresh)
-                if not not_sent:
+                found = self.detour_route_facts(fresh)
+                if not found:
                     break
-                unroutable |= not_sent
-                sessions_down |= down
-                result = plan_now()
+                facts = facts.merged(found)
+                result = planner.plan(network, check.load, active, controls, now, routes=facts)
         inputs = {"network": pillar["traffic"], "load": pillar["traffic_load"], "previous": previous,
-                  "controls": self.store.controls(), "now": now,
-                  "unroutable": [list(pair) for pair in sorted(unroutable)], "sessions_down": sorted(sessions_down)}
+                  "controls": self.store.controls(), "now": now, "route_facts": facts.to_dict()}
         return result, inputs, network, _drained_sites(controls)
 
-    def alternates_not_sending(self, detours: set[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[str]]:
-        """Of `detours` ((prefix, link id) pairs), those whose link's router reports the neighbor does not send
-        the prefix (traffic.alternate_routes), and the link ids whose BGP session it reports down. A router
-        that does not answer is asked nothing more: its detours stand, and the effect check after their commit
-        judges them."""
-        asked = [{"router": link.partition(":")[0], "link": link.partition(":")[2], "prefix": prefix}
-                 for prefix, link in sorted(detours)]
-        routers = sorted({detour["router"] for detour in asked})
-        replies = self.ports.call(routers, "traffic.alternate_routes", {"detours": asked})
-        not_sent, down = set(), set()
+    def detour_route_facts(self, detours: set[Detour]) -> RouteFacts:
+        """What the routers concerned say about the routes `detours` depend on (traffic.detour_routes): the
+        alternates' routers whether their neighbors send the prefixes (and which sessions are down), the
+        sources' routers which more-specifics their neighbors keep. A router that does not answer is asked
+        nothing more: its detours stand, and the effect check after their commit judges them."""
+        asked = [{"router": d.router, "link": d.link, "prefix": d.prefix, "from_link": d.from_link}
+                 for d in sorted(detours)]
+        routers = sorted({d.router for d in detours} | {d.from_link.partition(":")[0] for d in detours if d.from_link})
+        replies = self.ports.call(routers, "traffic.detour_routes", {"detours": asked})
+        not_sent, down, kept = set(), set(), set()
         for router in routers:
             reply = replies.get(router)
             if reply is None or not reply.ok:
-                log.warning("traffic: %s did not say whether its alternates send the detoured prefixes: %s",
+                log.warning("traffic: %s did not say what routes the planned detours would find: %s",
                             router, reply.value if reply is not None else "no return")
                 continue
             not_sent |= {(route["prefix"], f"{router}:{route['link']}") for route in reply.value["routes"]
                          if not route["sent"]}
             down |= {f"{router}:{link}" for link in reply.value.get("sessions_down", [])}
-        return not_sent & detours, down
+            kept |= {(item["prefix"], f"{router}:{item['link']}", item["more_specific"])
+                     for item in reply.value.get("more_specifics", [])}
+        return RouteFacts(frozenset(not_sent), frozenset(down), frozenset(kept))
 
     @staticmethod
     def summary(result: Plan, network) -> dict:

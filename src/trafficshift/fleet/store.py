@@ -216,12 +216,13 @@ class Store:
 
 
 def replay(record: dict):
-    """Plan again from a history record's inputs snapshot (network, load, previous plan, controls, now, the
-    detours the routers said their alternates do not send, the links whose sessions they said are down):
+    """Plan again from a history record's inputs snapshot (network, load, previous plan, controls, now, and
+    what the routers said about the routes the detours depend on):
     the planner is a pure function, so an apply/rebalance run's plan comes back byte for byte."""
     from trafficshift import planner
     from trafficshift.model.controls import controls_from_list
     from trafficshift.model.plan import Plan
+    from trafficshift.model.routes import RouteFacts
     from trafficshift.validation import parse_load, parse_network
 
     inputs = record.get("inputs", {})
@@ -231,6 +232,4 @@ def replay(record: dict):
     previous = Plan.from_dict(inputs["previous"]) if inputs.get("previous") else None
     check = parse_load(inputs["load"], network, now=inputs["now"], active=previous)  # as the runner planned it
     return planner.plan(network, check.load, previous, controls_from_list(inputs.get("controls", [])), inputs["now"],
-                        stale_reasons=check.reasons,
-                        unroutable=[tuple(pair) for pair in inputs.get("unroutable", [])],
-                        sessions_down=inputs.get("sessions_down", []))
+                        stale_reasons=check.reasons, routes=RouteFacts.from_dict(inputs.get("route_facts")))

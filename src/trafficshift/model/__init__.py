@@ -1,6 +1,7 @@
 """The typed, immutable network / load / policy model (pillar schema version 1, docs/pillar-schema.md): value
 types (`values`), topology and policy (`network`), measured load (`load`); plans (`plan`) and the routing
-projection (`projection`) are submodules, imported by name.
+projection (`projection`) and what the routers reported about the routes detours depend on (`routes`) are
+submodules, imported by name.
 
 Field-level checks (types, units, ranges, the safe identifier character set) live here as pydantic
 constraints; cross-reference and whole-input checks (unknown routers, stale load, counter consistency,

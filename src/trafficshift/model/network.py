@@ -189,7 +189,7 @@ class Policy(Frozen):
     effect_sample: Annotated[int, Field(ge=0, le=10_000, strict=True)] = 20
     #: before a plan is final, ask each alternate's router whether the alternate's neighbor sends each detoured
     #: prefix; a detour onto one that does not is not planned (docs/effect.md, "Before planning")
-    check_alternate_routes: Annotated[bool, Field(strict=True)] = True
+    check_detour_routes: Annotated[bool, Field(strict=True)] = True
 
 
 class Baseline(Frozen):

@@ -9,6 +9,7 @@ from trafficshift.model import Load, Network
 from trafficshift.model.plan import (Action, Detour, Intent, Plan, Utilization, intent_key, intent_to_dict,
                                      sort_intents)
 from trafficshift.model.projection import Piece, Projection
+from trafficshift.model.routes import RouteFacts
 from trafficshift.planner.rails import CIRCUIT_BREAKER, FAIL_STATIC, MAX_PLAN_CHANGE
 from trafficshift.planner.egress import EgressPlanning
 from trafficshift.planner.ingress import IngressPlanning
@@ -18,7 +19,7 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
     """One cycle's decisions over the routing projection (trafficshift.model.projection)."""
 
     def __init__(self, network: Network, load: Load, previous: Plan | None, controls: Sequence[Control], now: float,
-                 unroutable: Iterable[tuple[str, str]] = (), sessions_down: Iterable[str] = ()):
+                 routes: RouteFacts = RouteFacts()):
         drained_sites = {c.name for c in controls if isinstance(c, Drain) and c.element == "site" and c.name in network.sites}
         super().__init__(network, load, previous.ingress_delta if previous is not None else None, drained_sites,
                          [i for i in previous.intents if isinstance(i, Detour)] if previous is not None else ())
@@ -49,10 +50,8 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
         self.previous_since = dict(previous.since) if previous is not None else {}
         self.previous_stepped = dict(previous.stepped) if previous is not None else {}
         self.raised_at: dict[str, float] = {}  # sites where this cycle raised an ingress shift
-        #: (prefix, link id) pairs whose neighbor does not send the prefix, as the link's router reported it
-        self.unroutable = frozenset(unroutable)
-        #: links whose BGP session their router reported down: their neighbor sends nothing
-        self.sessions_down = frozenset(sessions_down)
+        #: what the routers reported about the routes detours depend on (trafficshift.model.routes)
+        self.routes = routes
         self._refused_routes: set[tuple[str, str]] = set()
 
     # -- helpers --------------------------------------------------------------------------------------
@@ -174,15 +173,13 @@ def plan(
     now: float,
     *,
     stale_reasons: Sequence[str] = (),
-    unroutable: Iterable[tuple[str, str]] = (),
-    sessions_down: Iterable[str] = (),
+    routes: RouteFacts = RouteFacts(),
 ) -> Plan:
     """Decide the intents for this cycle. `network` and `load` must already be validated; `stale_reasons`
-    (non-empty when the load is stale or inconsistent) makes the plan fail static; `unroutable` holds the
-    (prefix, link id) pairs the routers reported the link's neighbor does not send, and `sessions_down` the
-    link ids whose BGP session is down: no detour uses either."""
-    return _Planner(network, load, previous, tuple(controls), now, sorted(unroutable),
-                    sorted(sessions_down)).build(tuple(stale_reasons))
+    (non-empty when the load is stale or inconsistent) makes the plan fail static; `routes` are what the
+    routers reported about the routes detours depend on: no detour is placed where they say it would move
+    nothing (trafficshift.model.routes)."""
+    return _Planner(network, load, previous, tuple(controls), now, routes).build(tuple(stale_reasons))
 
 
 def change_count(old: Sequence[Intent], new: Sequence[Intent]) -> int:

@@ -9,7 +9,7 @@ from trafficshift.model.plan import Detour, Intent, intent_key
 from trafficshift.model.projection import Piece
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
-                                        NO_ALTERNATE_ROUTE, RECEIVER_HEADROOM, pct)
+                                        NO_DETOUR_ROUTE, RECEIVER_HEADROOM, pct)
 
 
 class EgressPlanning:
@@ -49,10 +49,9 @@ class EgressPlanning:
             if not is_pinned and piece.dst in self.drained_links:
                 self.act("remove", f"detour of {piece.prefix}: its alternate {piece.dst} is being drained", intent)
                 continue
-            if (piece.prefix, piece.dst) in self.unroutable or piece.dst in self.sessions_down:
-                why = "BGP session is down" if piece.dst in self.sessions_down else "neighbor no longer sends it"
-                self.act("remove", f"detour of {piece.prefix}: {piece.dst}'s {why}, so the detour cannot move "
-                         "it", intent, NO_ALTERNATE_ROUTE)
+            why = self._moves_nothing(piece.prefix, piece.src, piece.dst)
+            if why is not None:
+                self.act("remove", f"detour of {piece.prefix}: {why}", intent, NO_DETOUR_ROUTE)
                 continue
             self._apply(piece)
             kept.append(piece)
@@ -167,11 +166,21 @@ class EgressPlanning:
         if len(self.pieces) + self.ingress_intent_count >= self.policy.max_overrides:
             self.block(src, MAX_OVERRIDES)
             return False
+        kept_back = self.routes.more_specific(prefix, src)
+        if kept_back is not None:
+            self._refuse_route(prefix, "", src, f"detour of {prefix} from {src} not planned: {src}'s neighbor "
+                               f"sends the more-specific {kept_back}, whose traffic would stay on {src}")
+            return False
         for alt in self.alternates(i):
             if alt in self.drained_links:
                 continue
-            if (prefix, alt) in self.unroutable or alt in self.sessions_down:
-                self._refuse_route(prefix, alt, src)
+            if alt in self.routes.sessions_down:
+                self._refuse_route("", alt, src, f"no detour to {alt}: its BGP session is down, its neighbor "
+                                   "sends nothing")
+                continue
+            if (prefix, alt) in self.routes.not_sent:
+                self._refuse_route(prefix, alt, src, f"detour {prefix} from {src} to {alt} not planned: {alt}'s "
+                                   f"neighbor does not send {prefix}, so the detour would not move it")
                 continue
             if not exceeds(self.load[alt] + bps, self.recv_limit[alt]):
                 self._apply(Piece(prefix, i, bps, src, alt, self.now))
@@ -183,18 +192,23 @@ class EgressPlanning:
         self.block(src, RECEIVER_HEADROOM)
         return False
 
-    def _refuse_route(self, prefix: str, alt: str, src: str) -> None:
-        """Say once per cycle that `alt` cannot take `prefix` (its session is down: once for the link)."""
-        key = ("", alt) if alt in self.sessions_down else (prefix, alt)
-        if key not in self._refused_routes:
-            self._refused_routes.add(key)
-            if alt in self.sessions_down:
-                self.act("refuse", f"no detour to {alt}: its BGP session is down, its neighbor sends nothing",
-                         None, NO_ALTERNATE_ROUTE)
-            else:
-                self.act("refuse", f"detour {prefix} from {src} to {alt} not planned: {alt}'s neighbor does not "
-                         f"send {prefix}, so the detour would not move it", None, NO_ALTERNATE_ROUTE)
-        self.block(src, NO_ALTERNATE_ROUTE)
+    def _moves_nothing(self, prefix: str, src: str, dst: str) -> str | None:
+        """Why a detour of `prefix` from `src` to `dst` would not move its traffic, by the routers' reports."""
+        if dst in self.routes.sessions_down:
+            return f"{dst}'s BGP session is down, so the detour cannot move it"
+        if (prefix, dst) in self.routes.not_sent:
+            return f"{dst}'s neighbor no longer sends it, so the detour cannot move it"
+        kept_back = self.routes.more_specific(prefix, src)
+        if kept_back is not None:
+            return f"{src}'s neighbor sends the more-specific {kept_back}, whose traffic stays on {src}"
+        return None
+
+    def _refuse_route(self, prefix: str, alt: str, src: str, reason: str) -> None:
+        """Say `reason` once per cycle for (`prefix`, `alt`); the source is blocked by the routes."""
+        if (prefix, alt) not in self._refused_routes:
+            self._refused_routes.add((prefix, alt))
+            self.act("refuse", reason, None, NO_DETOUR_ROUTE)
+        self.block(src, NO_DETOUR_ROUTE)
 
     def _move(self, i: int, prefix: str, bps: float, src: str, need: float) -> float:
         """Move `prefix` (a demand or a half of one), splitting when it is too big; returns bps moved."""

@@ -15,7 +15,7 @@ MAX_WITHDRAW = "max_withdraw_sites"
 FAIL_STATIC = "fail_static"
 MAX_PLAN_CHANGE = "max_plan_change"
 #: not a limit but a fact: the alternate's neighbor does not send the prefix (docs/effect.md, "Before planning")
-NO_ALTERNATE_ROUTE = "check_alternate_routes"
+NO_DETOUR_ROUTE = "check_detour_routes"
 
 
 def pct(bps: float, capacity: float) -> str:

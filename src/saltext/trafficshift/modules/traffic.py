@@ -153,22 +153,25 @@ def effect(intents=None, hot_links=None):
         return ops.effect(driver, network, _router(), intents, hot_links)
 
 
-def alternate_routes(detours=None):
+def detour_routes(detours=None):
     """
-    Whether this router's alternate neighbors send the prefixes planned detours onto them would match:
-    for each ``{router, link, prefix}`` in ``detours`` of this router, a path for exactly that prefix from
-    the link's neighbor (active or not). The runner asks before a plan is final and plans no detour onto a neighbor that does
-    not send its prefix. Returns ``routes``, each ``{prefix, link, sent}``; changes nothing.
+    What this router says about the routes planned detours depend on. ``detours`` are the plan's
+    ``{router, link, prefix, from_link}``: for each one onto a link of this router, whether the link's
+    neighbor sends exactly that prefix (``routes``: a path from it, active or not); for each one off a link
+    of this router, the more-specific of the prefix whose best path still comes from that link's neighbor
+    (``more_specifics``); when a prefix is not sent, the links whose BGP sessions are all down
+    (``sessions_down``). The runner asks before a plan is final and plans no detour these say would move
+    nothing. Changes nothing.
 
     CLI Example:
 
     .. code-block:: bash
 
-        salt ams01-r1 traffic.alternate_routes detours='[{"router": "ams01-r1", "link": "et-0/0/1", "prefix": "198.51.100.0/24"}]'
+        salt ams01-r1 traffic.detour_routes detours='[{"router": "ams01-r1", "link": "et-0/0/1", "prefix": "198.51.100.0/24", "from_link": "ams01-r1:et-0/0/0"}]'
     """
     network = _network()
     with _driver() as driver:
-        return ops.alternate_routes(driver, network, _router(), detours)
+        return ops.detour_routes(driver, network, _router(), detours)
 
 
 def verify(intents=None, hot_links=None):
