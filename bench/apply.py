@@ -23,6 +23,10 @@ saltext.trafficshift.proxy). The load overloads one link of every router (95%) w
 - loop_latency_s: from firing `trafficshift/load/alert` on the master bus (reactor -> traffic.rebalance)
   until every router has committed and confirmed (read from each device's commit history).
 
+`--no-route-check` turns off the runner's question to the routers before a plan is final (policy
+`check_detour_routes`; docs/effect.md, "Before planning"): the difference in salt_s and loop_latency_s is
+what that Salt job costs.
+
 `--device-delay S` makes every lab router wait S seconds before each reply (bare and Salt alike), a stand-in
 for real routers, whose commits take seconds where the lab's take milliseconds.
 
@@ -61,6 +65,8 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 GBPS = 1_000_000_000
 REVERT_IN = 600
+#: whether the runner asks the routers about the detours' routes before a plan is final (`--no-route-check`)
+ROUTE_CHECK = {"on": True}
 
 
 # -- the fleet ---------------------------------------------------------------------------------------------------
@@ -100,7 +106,8 @@ def network(fleet: list[tuple[str, str]]) -> dict:
         "pools": {"web": {"prefixes": ["203.0.113.0/24"], "priority": 10, "sites": sites}},
         # every router's link crosses the threshold: lift the circuit breaker that stops a plan touching more
         # than 20 links/sites (a fleet-wide overload is what this bench exercises)
-        "policy": {"hold_time_s": 1800, "max_load_age_s": 3600, "max_shifting_elements": 1000},
+        "policy": {"hold_time_s": 1800, "max_load_age_s": 3600, "max_shifting_elements": 1000,
+                   "check_detour_routes": ROUTE_CHECK["on"]},
         "baseline": {"domain_name": "lab.example.net", "ntp_servers": ["192.0.2.123"]},
     }
 
@@ -440,7 +447,7 @@ def measure(n: int, canary: int, batch_size: int | None, solo: int, profile: Pat
     names = [name for name, _ in fleet]
     stages = {"canary": canary, "batch_size": batch_size or max(1, n - canary), "timeout": 120}
     result = {"routers": n, "canary": stages["canary"], "batch_size": stages["batch_size"],
-              "device_delay_s": device_delay, "controllers": controllers}
+              "device_delay_s": device_delay, "controllers": controllers, "route_check": ROUTE_CHECK["on"]}
     keep = os.environ.get("BENCH_KEEP")  # debugging: keep configs and logs (BENCH_LOG_LEVEL=debug for more)
     workdir = contextlib.nullcontext(tempfile.mkdtemp(prefix="bench-apply-")) if keep else \
         tempfile.TemporaryDirectory(prefix="bench-apply-")
@@ -519,7 +526,11 @@ def main() -> None:
                              "(a stand-in for real devices' latency; default 0: the lab's own speed)")
     parser.add_argument("--profile", type=Path, default=None,
                         help="write a pyinstrument text profile of the timed salt-run to this file")
+    parser.add_argument("--no-route-check", action="store_true",
+                        help="policy check_detour_routes false: no traffic.detour_routes job before the plan is "
+                             "final (to measure what the check adds)")
     args = parser.parse_args()
+    ROUTE_CHECK["on"] = not args.no_route_check
     for index, size in enumerate(int(s) for s in args.sizes.split(",")):
         if size % 2:
             parser.error("sizes must be even (two routers per site)")
