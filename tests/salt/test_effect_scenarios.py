@@ -264,3 +264,24 @@ def test_junos_a_more_specific_the_source_keeps_gets_no_detour_and_the_run_confi
     assert ret.data["outcomes"]["ams01-r1"]["outcome"] == "confirmed"
     record = master_store(salt_master).run(ret.data["run"])
     assert [detour["prefix"], "ams01-r1:et-0/0/1", more_specific] in record["inputs"]["route_facts"]["more_specifics"]
+
+
+def test_a_more_specific_the_source_router_keeps_stops_a_detour_onto_another_router(
+        salt_run_cli, salt_master, lab, feed_load, restore_routes):
+    # EOS ams01-r2 takes ams01-r1's prefixes; the check after the commit looks at ams01-r2 only, the one
+    # before planning asks ams01-r1 too, whose transit keeps a more-specific of the first prefix
+    detour = detour_on(salt_run_cli, feed_load, "eos")
+    source_router, source = detour["from_link"].split(":")
+    transit = NETWORK["routers"][source_router]["links"][source]
+    _, seeded = neighbor_table()[source_router][transit["neighbor"]]
+    more_specific = detour["prefix"].replace("/20", "/21")
+    lab.control(source_router).receive(transit["neighbor"], transit["peer_as"],
+                                       seeded + [{"prefix": more_specific, "as_path": [transit["peer_as"], 64511]}])
+    ret = salt_run_cli.run("traffic.apply")
+    assert ret.returncode == 0 and ret.data["status"] == "applied", ret.data
+    moved = {i["prefix"] for i in ret.data["plan"]["intents"] if i["kind"] == "detour"}
+    assert detour["prefix"] not in moved and moved
+    assert f"{detour['from_link']}'s neighbor sends the more-specific {more_specific}" in ret.data["plan"]["table"]
+    assert ret.data["outcomes"][detour["router"]]["outcome"] == "confirmed"
+    record = master_store(salt_master).run(ret.data["run"])
+    assert [detour["prefix"], detour["from_link"], more_specific] in record["inputs"]["route_facts"]["more_specifics"]
