@@ -22,7 +22,8 @@ def test_every_subproxy_answers_from_one_process(delta_cli, delta_proxy):
     pings = every(delta_cli, "test.ping")
     assert pings.returncode == 0 and pings.data == {router: True for router in ROUTERS}, pings
     current = every(delta_cli, "traffic.current")
-    assert current.data == {router: {"router": router, "intents": []} for router in ROUTERS}, current
+    empty = {"intents": [], "unknown_objects": []}
+    assert current.data == {router: {"router": router, **empty} for router in ROUTERS}, current
     # one process: the controller's pid runs every sub-proxy's jobs (jobs are threads of it)
     pids = every(delta_cli, "cmd.run", "echo $PPID", "python_shell=True").data
     tree = {delta_proxy.pid} | {child.pid for child in psutil.Process(delta_proxy.pid).children(recursive=True)}
