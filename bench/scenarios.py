@@ -48,9 +48,11 @@ def _prefix(index: int, length: int = 24) -> str:
     return str(ipaddress.IPv4Network((0x14000000 + (index << (32 - length)), length)))
 
 
-def _assemble(name, seed, sites, site_links, link_kind, demands, pools_at, overload_share, site_overload_share, policy):
+def _assemble(name, seed, sites, site_links, link_kind, demands, pools_at, overload_share, site_overload_share, policy,
+              hot_apart=True):
     """Build Network and Load from plain data: sites {site: neighbors}, site_links {site: [(router, if)]},
-    demands [(prefix, bps, link, [alternate links])], pools_at {pool: [sites]}."""
+    demands [(prefix, bps, link, [alternate links])], pools_at {pool: [sites]}. `hot_apart` keeps an
+    overloaded site from neighboring another one."""
     rng = random.Random(seed * 7919 + 1)
     link_load: dict[str, float] = {}
     for _, bps, link, _ in demands:
@@ -85,8 +87,9 @@ def _assemble(name, seed, sites, site_links, link_kind, demands, pools_at, overl
         pools = {pool: rng.lognormvariate(math.log(2e9), 0.6) for pool in sorted(pools_at) if site in pools_at[pool]}
         total = sum(pools.values()) * 1.1  # plus ingress of no pool, which cannot move
         site_ingress[site] = {"ingress_bps": total, "pools": pools}
-        hot = rng.random() < site_overload_share and not hot_sites & ({site} | set(sites[site]))
-        hot = hot and not any(site in sites[other] for other in hot_sites)
+        hot = rng.random() < site_overload_share
+        if hot_apart:
+            hot = hot and not hot_sites & ({site} | set(sites[site])) and not any(site in sites[other] for other in hot_sites)
         if hot:
             hot_sites.add(site)
         capacity = _capacity(rng, total, hot, 1e9)
@@ -107,7 +110,7 @@ def _assemble(name, seed, sites, site_links, link_kind, demands, pools_at, overl
 
 
 def synthetic(name: str, sites: int, links: int, prefixes: int, seed: int = 1, overload_share: float = 0.08,
-              site_overload_share: float = 0.1, policy: dict | None = None) -> Scenario:
+              site_overload_share: float = 0.1, policy: dict | None = None, hot_apart: bool = True) -> Scenario:
     """`sites` sites on a ring (neighbors by ring distance), two routers each, `links` links spread over
     them, `prefixes` /24 demands with log-normal rates on random links, two alternates each (same site
     and next site)."""
@@ -135,7 +138,142 @@ def synthetic(name: str, sites: int, links: int, prefixes: int, seed: int = 1, o
         demands.append((_prefix(index), rng.lognormvariate(math.log(2e6), 1.2), link, alts))
     pools_at = {pool: names for pool in POOLS}
     return _assemble(name, seed, neighbors, site_links, link_kind, demands, pools_at, overload_share,
-                     site_overload_share, {**BENCH_POLICY, **(policy or {})})
+                     site_overload_share, {**BENCH_POLICY, **(policy or {})}, hot_apart)
+
+
+# -- hand-made load shapes the random generators rarely draw ----------------------------------------------
+def _rebuild(base: Scenario, name: str, edit) -> Scenario:
+    """`base` with its plain data changed by `edit(network, load)` (dicts as the pillar holds them)."""
+    network, load = base.network.model_dump(mode="json"), base.load.model_dump(mode="json")
+    edit(network, load)
+    return Scenario(name, Network.model_validate(network), Load.model_validate(load))
+
+
+def _link_loads(load: dict) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for demand in load["egress"]:
+        totals[demand["link"]] = totals.get(demand["link"], 0.0) + demand["bps"]
+    return totals
+
+
+def hot_adjacent(seed: int = 21) -> Scenario:
+    """Half the sites overloaded, neighbors of each other included, so shifted ingress lands on hot sites."""
+    return synthetic("shape-hot-adjacent", sites=12, links=48, prefixes=1_500, seed=seed, site_overload_share=0.5,
+                     hot_apart=False)
+
+
+def flash_crowd(seed: int = 22) -> Scenario:
+    """One pool at one site six times its usual ingress (a flash crowd), the site far above capacity."""
+    def edit(network, load):
+        site = sorted(load["sites"])[0]
+        pools = load["sites"][site]["pools"]
+        pool = sorted(pools)[-1]
+        extra = 5 * pools[pool]
+        pools[pool] += extra
+        load["sites"][site]["ingress_bps"] += extra
+    return _rebuild(synthetic("flash", sites=10, links=40, prefixes=1_200, seed=seed), "shape-flash-crowd", edit)
+
+
+def many_small(seed: int = 23) -> Scenario:
+    """Most links slightly overloaded at once: many small relief moves competing for the same alternates."""
+    return synthetic("shape-many-small", sites=16, links=96, prefixes=3_000, seed=seed, overload_share=0.6,
+                     site_overload_share=0.3)
+
+
+def unsplittable(seed: int = 24) -> Scenario:
+    """The busiest link carries a few huge /24s (which never split), each larger than its excess."""
+    def edit(network, load):
+        totals = _link_loads(load)
+        link = max(sorted(totals), key=lambda lid: totals[lid])
+        mine = [d for d in load["egress"] if d["link"] == link and d["alternates"]]
+        for demand in mine[:3]:
+            demand["bps"] = totals[link] / 4
+        totals = _link_loads(load)
+        router, _, interface = link.partition(":")
+        network["routers"][router]["links"][interface]["capacity_bps"] = totals[link] / 0.95
+        load["links"] = {lid: {"out_bps": bps} for lid, bps in sorted(totals.items())}
+    return _rebuild(synthetic("unsplittable", sites=8, links=32, prefixes=800, seed=seed), "shape-unsplittable", edit)
+
+
+def overlapping(seed: int = 25) -> Scenario:
+    """Every tenth demand also has a more-specific /25 and a covering /23 of its own, exiting other links."""
+    def edit(network, load):
+        extra = []
+        links = sorted({d["link"] for d in load["egress"]})
+        for k, demand in enumerate(load["egress"][::10]):
+            net = ipaddress.ip_network(demand["prefix"])
+            other = links[(links.index(demand["link"]) + 1 + k) % len(links)]
+            alternates = [a for a in demand["alternates"] if a["link"] != other]
+            if other == demand["link"]:
+                continue
+            extra.append({"prefix": str(next(net.subnets(new_prefix=25))), "bps": demand["bps"] / 3, "link": other,
+                          "alternates": alternates + ([{"link": demand["link"], "preference": 9}])})
+            covering = str(net.supernet(new_prefix=23))
+            if covering not in {d["prefix"] for d in load["egress"] + extra}:
+                extra.append({"prefix": covering, "bps": demand["bps"] / 2, "link": demand["link"],
+                              "alternates": demand["alternates"]})
+        load["egress"] += extra
+        load["links"] = {lid: {"out_bps": bps} for lid, bps in sorted(_link_loads(load).items())}
+    return _rebuild(synthetic("overlapping", sites=8, links=32, prefixes=1_000, seed=seed), "shape-overlapping", edit)
+
+
+def at_watermark(seed: int = 26) -> Scenario:
+    """Every third link and site loaded to exactly its high watermark (the threshold, not above it)."""
+    def edit(network, load):
+        threshold = network["policy"]["overload_threshold"]
+        totals = _link_loads(load)
+        for k, lid in enumerate(sorted(totals)):
+            if k % 3 == 0 and totals[lid] > 0:
+                router, _, interface = lid.partition(":")
+                network["routers"][router]["links"][interface]["capacity_bps"] = totals[lid] / threshold
+        for k, site in enumerate(sorted(load["sites"])):
+            if k % 3 == 0:
+                network["sites"][site]["ingress_capacity_bps"] = load["sites"][site]["ingress_bps"] / threshold
+    return _rebuild(synthetic("watermark", sites=9, links=36, prefixes=900, seed=seed), "shape-at-watermark", edit)
+
+
+#: the hand-made shapes, by scenario name
+SHAPES = {scenario.__name__.replace("_", "-"): scenario
+          for scenario in (hot_adjacent, flash_crowd, many_small, unsplittable, overlapping, at_watermark)}
+
+
+def shuffled(scenario: Scenario, seed: int) -> Scenario:
+    """The same network and load with every list and mapping the pillar or a load source could order
+    differently given in another order (site neighbors excepted: their order means nearest first)."""
+    rng = random.Random(seed)
+
+    def mix(items):
+        items = list(items)
+        rng.shuffle(items)
+        return items
+
+    def remap(mapping):
+        return {key: mapping[key] for key in mix(mapping)}
+
+    def edit(network, load):
+        network["sites"] = remap(network["sites"])
+        network["routers"] = remap(network["routers"])
+        for router in network["routers"].values():
+            router["links"] = remap(router["links"])
+        network["pools"] = remap(network["pools"])
+        for pool in network["pools"].values():
+            pool["sites"], pool["prefixes"] = mix(pool["sites"]), mix(pool["prefixes"])
+        network["catchment"] = {site: remap(shares) for site, shares in remap(network.get("catchment", {})).items()}
+        load["egress"] = mix(load["egress"])
+        for demand in load["egress"]:
+            demand["alternates"] = mix(demand["alternates"])
+        load["links"], load["sites"] = remap(load["links"]), remap(load["sites"])
+        for site in load["sites"].values():
+            site["pools"] = remap(site["pools"])
+    return _rebuild(scenario, scenario.name, edit)
+
+
+def sndlib_keys() -> list[str]:
+    """Every SNDlib network the installed topohub ships."""
+    import importlib.resources
+
+    return sorted(entry.name[:-5] for entry in importlib.resources.files("topohub").joinpath("data", "sndlib").iterdir()
+                  if entry.name.endswith(".json"))
 
 
 def _safe(name: str) -> str:

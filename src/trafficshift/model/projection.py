@@ -13,6 +13,7 @@ withdrawal moves all of it), and the link and site loads a set of intents gives 
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from operator import attrgetter
@@ -96,13 +97,15 @@ class Projection:
                 if target == demand_link[i] and source in self.cap and source != target:
                     demand_link[i] = source
                     self._detour_target[i] = target
-        totals: defaultdict[str, float] = defaultdict(float)
+        # exactly rounded sums: a running float sum depends on the order the load lists its demands in, and
+        # the plan must not (the same network and load give the same bytes whatever order they arrive in)
+        per_link: defaultdict[str, list[float]] = defaultdict(list)
         for lid, bps in zip(demand_link, demand_bps):
-            totals[lid] += bps
-        natural = {lid: totals.get(lid, 0.0) for lid in self.link_ids}
+            per_link[lid].append(bps)
+        natural = {lid: math.fsum(per_link.get(lid, ())) for lid in self.link_ids}
         self._by_prefix: dict[str, int] | None = None
         self.by_link: dict[str, list[int]] = {}  # filled on demand for the links that shed traffic
-        self.total_egress = sum(demand_bps)
+        self.total_egress = math.fsum(demand_bps)
         self._alternate_cache: dict[int, list[str]] = {}
         self._resolved: dict[str, tuple[int, float] | None] = {}
 
