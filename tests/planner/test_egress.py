@@ -287,3 +287,18 @@ def test_route_facts_round_trip_sorted_whatever_order_they_were_gathered_in():
     assert RouteFacts.from_dict(facts.to_dict()) == facts and RouteFacts.from_dict(None) == RouteFacts()
     assert facts.more_specific("p", "l1") == "q1" and facts.more_specific("p", "l2") is None
     assert not RouteFacts() and facts.merged(RouteFacts()) == facts
+
+
+def test_a_split_never_detours_a_half_that_is_a_demand_of_its_own():
+    """Longest-prefix match: traffic to 198.18.0.0/24 follows that /24's own route (on BACKUP), so none of the
+    /22's traffic is in it and a detour of it would move the other demand, not the /22's."""
+    demands = [("198.18.0.0/22", 9.6e9, HOT, [SPARE]), ("198.19.0.0/24", 5e9, SPARE, []),
+               ("198.18.0.0/24", 0.5e9, BACKUP, [])]
+    network = two_links(split_threshold_bps=1e9)
+    result, measured = cycle(network, make_load(demands))
+    assert [i.prefix for i in result.intents] == ["198.18.1.0/24"]
+    # the plan's own figures agree with its intents: HOT relieved by the half that moved
+    assert util(result, HOT)[1] == 0.72 and result.moved_bps == 2.4e9
+    # and the next cycle, measuring what the plan predicted, keeps it without a change
+    again = plan(network, measured, result, (), NOW + 60)
+    assert again.intents == result.intents and again.status == "ok"

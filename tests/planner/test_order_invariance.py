@@ -62,3 +62,18 @@ def test_running_sums_in_input_order_would_differ_here():
         return totals
 
     assert running_sums(scenario.load) != running_sums(other.load)
+
+
+@pytest.mark.parametrize("name", ["overlapping", "unsplittable"])
+def test_every_detour_a_plan_makes_is_one_its_own_figures_count(name):
+    """Self-consistency: each detour intent resolves to the demand it moves, so the plan's utilizations and
+    moved_bps account for every intent (a detour of another demand's prefix would count for nothing)."""
+    from trafficshift.model.plan import Detour
+    from trafficshift.model.projection import Projection
+
+    scenario = SHAPES[name]()
+    result = plan(scenario.network, scenario.load, None, (), scenario.load.timestamp)
+    detours = {i.prefix for i in result.intents if isinstance(i, Detour)}
+    pieces = Projection(scenario.network, scenario.load).evaluate(result.intents)[3]
+    assert detours and set(pieces) == detours
+    assert result.moved_bps == pytest.approx(sum(p.bps for p in pieces.values()), abs=1e-3)

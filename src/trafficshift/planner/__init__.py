@@ -13,7 +13,10 @@ remaining excess moves whole; when none is left, the smallest prefix that covers
 goes to its first alternate (lowest `preference`, then private < public-ix < transit, then link id) that
 stays at or under `target_utilization - receiver_headroom` after this round's earlier moves. A prefix
 above `split_threshold_bps` is split into halves (never finer than /24 or /48, demand assumed even) when
-it fits no alternate whole, or when a half already covers the remaining excess.
+it fits no alternate whole, or when a half already covers the remaining excess; a half that is a demand of
+its own is never detoured (longest-prefix match sends its traffic by its own route, not this demand's).
+Demands are per prefix as routers forward: a covering prefix's demand excludes its more-specifics' traffic,
+so a detour of it claims only its own.
 
 Anycast ingress (Traffic Manager style). At a site above `overload_threshold`, pools are shifted lowest
 `priority` first; within a pool the site's links are taken transit, public-ix, private, then by link id,

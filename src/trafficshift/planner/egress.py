@@ -235,6 +235,10 @@ class EgressPlanning:
         for half in net.subnets(prefixlen_diff=1):
             if not exceeds(need, moved):
                 break
+            if str(half) in self.by_prefix:
+                # a demand of its own: routers forward to it by longest match, so none of this demand's
+                # traffic is in it, and a detour of it would move the other demand's traffic
+                continue
             moved += self._move(i, str(half), bps / 2, src, need - moved)
         return moved
 
