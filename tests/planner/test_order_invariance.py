@@ -77,3 +77,20 @@ def test_every_detour_a_plan_makes_is_one_its_own_figures_count(name):
     pieces = Projection(scenario.network, scenario.load).evaluate(result.intents)[3]
     assert detours and set(pieces) == detours
     assert result.moved_bps == pytest.approx(sum(p.bps for p in pieces.values()), abs=1e-3)
+
+
+@pytest.mark.parametrize("name", ["sndlib-geant", "shape-hot-adjacent", "shape-at-watermark", "shape-many-small"])
+def test_replanning_unchanged_input_adds_nothing(name):
+    """Issue 20: on networks the plan cannot bring under target (partial plans) as on feasible ones, the
+    next two cycles over the load the plan predicts keep exactly its intents."""
+    from trafficshift.planner import change_count
+
+    scenario = sndlib("geant") if name == "sndlib-geant" else SHAPES[name.removeprefix("shape-")]()
+    first = plan(scenario.network, scenario.load, None, (), scenario.load.timestamp)
+    assert first.intents
+    previous, measured = first, apply_plan(scenario.network, scenario.load, first)
+    for cycle in (1, 2):
+        again = plan(scenario.network, measured, previous, (), scenario.load.timestamp + 600 * cycle)
+        assert change_count(previous.intents, again.intents) == 0, f"cycle {cycle} changed the plan"
+        assert again.status == first.status
+        previous, measured = again, apply_plan(scenario.network, measured, again, previous)
