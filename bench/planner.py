@@ -7,7 +7,8 @@
 Prints one JSON object per scenario: scenario, prefixes, links, sites, status, plan_s (best of --repeat
 runs), lp_s, moved_bps, lp_moved_bps, moved_ratio (only for plans without violations), max_util_after,
 lp_max_util_after, lp_feasible, violations (links/sites the plan leaves above their bound where the LP found
-a feasible solution) and order_invariant (the same plan bytes with every input list shuffled).
+a feasible solution), order_invariant (the same plan bytes with every input list shuffled) and
+failed_links_left_bps (demand the plan leaves on failed links, capacity 0).
 """
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ def run(scenario: Scenario, repeat: int, with_lp: bool = True) -> dict:
     other = shuffled(scenario, 1)
     order_invariant = plan(other.network, other.load, None, (), other.load.timestamp).to_json() == result.to_json()
     lp = lp_reference(scenario.network, scenario.load) if with_lp else None
-    utils = [u.after for u in result.links] + [u.after for u in result.sites]
+    # a failed link (capacity 0) has no utilization to rank: what is left on it is reported in bps
+    utils = [u.after for u in result.links if u.capacity_bps > 0] + [u.after for u in result.sites]
+    failed_left = sum(u.after_bps for u in result.links if u.capacity_bps <= 0)
     violations = None
     if lp is not None and lp.feasible:
         violations = sum(1 for u in result.links if u.after_bps > lp.link_bound[u.id] * (1 + 1e-9) + 1e-3)
@@ -76,6 +79,7 @@ def run(scenario: Scenario, repeat: int, with_lp: bool = True) -> dict:
         "lp_feasible": lp.feasible if lp else None,
         "violations": violations,
         "order_invariant": order_invariant,
+        "failed_links_left_bps": round(failed_left),
     }
 
 

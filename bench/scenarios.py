@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from trafficshift.model import Load, Network, Policy
+from trafficshift.model.plan import utilization
 
 #: the bench compares with an LP that has no caps: lift the caps that would otherwise stop the planner early
 BENCH_POLICY = dict(
@@ -232,9 +233,20 @@ def at_watermark(seed: int = 26) -> Scenario:
     return _rebuild(synthetic("watermark", sites=9, links=36, prefixes=900, seed=seed), "shape-at-watermark", edit)
 
 
+def failed_link(seed: int = 27) -> Scenario:
+    """The busiest link of each of two sites has failed (capacity 0) with its demand still on it."""
+    def edit(network, load):
+        totals = _link_loads(load)
+        for site in sorted(network["sites"])[:2]:
+            mine = [lid for lid in sorted(totals) if network["routers"][lid.partition(":")[0]]["site"] == site]
+            router, _, interface = max(mine, key=lambda lid: totals[lid]).partition(":")
+            network["routers"][router]["links"][interface]["capacity_bps"] = 0.0
+    return _rebuild(synthetic("failed", sites=8, links=32, prefixes=900, seed=seed), "shape-failed-link", edit)
+
+
 #: the hand-made shapes, by scenario name
 SHAPES = {scenario.__name__.replace("_", "-"): scenario
-          for scenario in (hot_adjacent, flash_crowd, many_small, unsplittable, overlapping, at_watermark)}
+          for scenario in (hot_adjacent, flash_crowd, many_small, unsplittable, overlapping, at_watermark, failed_link)}
 
 
 def shuffled(scenario: Scenario, seed: int) -> Scenario:
@@ -455,7 +467,7 @@ def lp_reference(network: Network, load: Load) -> LpResult:
         values = solver.getSolution().col_value
         moved_egress, moved_ingress = float(sum(values[:egress_columns])), float(sum(values[egress_columns:]))
         activity = solver.getSolution().row_value
-        utils = [(natural[lid] + activity[link_row[lid]]) / network.link(lid).capacity_bps for lid in link_row]
+        utils = [utilization(natural[lid] + activity[link_row[lid]], network.link(lid).capacity_bps) for lid in link_row]
         utils += [(site_natural[s] + activity[site_row[s]]) / network.sites[s].ingress_capacity_bps for s in site_row]
         max_util = max(utils)
     return LpResult(feasible, moved, moved_egress, moved_ingress, max_util, time.perf_counter() - started, link_bound, site_bound)

@@ -8,7 +8,7 @@ class TrafficShiftError(Exception):
 
 class ValidationError(TrafficShiftError):
     """Input failed validation. `problems` holds one path-qualified message per problem, e.g.
-    ``traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be > 0, got -5``."""
+    ``traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be >= 0, got -5``."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = sorted(problems)

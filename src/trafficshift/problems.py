@@ -4,7 +4,7 @@ A problem names where it is under the input's root, says what is wrong in a few 
 offending value: ASCII-escaped, truncated, never nested data and never the value of a key that looks like a
 secret::
 
-    traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be > 0, got -5
+    traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be >= 0, got -5
 """
 from __future__ import annotations
 

@@ -302,3 +302,47 @@ def test_a_split_never_detours_a_half_that_is_a_demand_of_its_own():
     # and the next cycle, measuring what the plan predicted, keeps it without a change
     again = plan(network, measured, result, (), NOW + 60)
     assert again.intents == result.intents and again.status == "ok"
+
+
+def test_a_failed_link_capacity_0_has_its_prefixes_planned_away_first_and_receives_nothing():
+    """Issue 20: capacity 0 marks a failed link. Its prefixes go to alternates before any overloaded link is
+    relieved, nothing is detoured onto it, and the plan says why."""
+    from trafficshift.present.table import format_plan
+
+    network = make_network({HOT: ("transit", 0.0), SPARE: ("private", 10e9), BACKUP: ("transit", 10e9)},
+                           max_moved_fraction=1.0)
+    demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(4)]
+    demands += [(p, 0.5e9, BACKUP, [HOT]) for p in prefixes(19, "198.19.0.0")]  # BACKUP at 95%, only HOT as alternate
+    result = plan(network, make_load(demands), None, (), NOW)
+
+    assert {i.prefix for i in result.intents} == set(prefixes(4))
+    assert {f"{i.router}:{i.link}" for i in result.intents} == {SPARE}  # first alternate, room for all four
+    assert util(result, HOT) == (float("inf"), 0.0) and util(result, SPARE)[1] == 0.4
+    said = [a.reason for a in result.actions if HOT in a.reason and "failed" in a.reason]
+    assert f"{HOT} has failed (capacity 0): all 4000000000 bps of its prefixes planned onto alternates" in said
+    # BACKUP's only alternate is the failed link: it stays hot, and the plan says what blocked it
+    assert result.status == "partial" and BACKUP in " ".join(a.reason for a in result.actions if a.verb == "refuse")
+    table = format_plan(result)
+    assert any(line.startswith("link  " + HOT) and "failed" in line for line in table.splitlines())
+
+
+def test_a_failed_link_whose_prefixes_have_no_room_is_partial_naming_what_is_left():
+    network = make_network({HOT: ("transit", 0.0), SPARE: ("private", 10e9)}, max_moved_fraction=1.0)
+    demands = [(p, 3e9, HOT, [SPARE]) for p in prefixes(4)]  # 12G for 8G of room
+    result = plan(network, make_load(demands), None, (), NOW)
+    assert len(result.intents) == 2 and result.status == "partial"
+    (refusal,) = [a for a in result.actions if a.verb == "refuse" and a.reason.startswith(HOT)]
+    assert refusal.reason == (f"{HOT} has failed (capacity 0): 6000000000 bps of its prefixes planned onto "
+                              "alternates, 6000000000 bps have none with room: blocked by receiver_headroom")
+
+
+def test_a_detour_onto_a_link_that_failed_since_is_removed_and_replanned():
+    demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(10)]
+    first, measured = cycle(two_links(), make_load(demands))
+    assert {f"{i.router}:{i.link}" for i in first.intents} == {SPARE}
+    failed_spare = make_network({HOT: ("transit", 10e9), SPARE: ("private", 0.0), BACKUP: ("transit", 10e9)},
+                                max_moved_fraction=1.0)
+    later = plan(failed_spare, make_load(demands, timestamp=NOW + 60), first, (), NOW + 60)
+    assert {f"{i.router}:{i.link}" for i in later.intents} == {BACKUP} and util(later, HOT)[1] <= 0.8
+    removed = [a for a in later.actions if a.verb == "remove"]
+    assert removed and all(f"its alternate {SPARE} has failed (capacity 0)" in a.reason for a in removed)

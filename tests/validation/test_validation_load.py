@@ -387,3 +387,16 @@ def test_a_long_too_deep_path_is_shortened(load_data, network):
     assert message == (
         f"traffic_load:comment:{key}:{key}:{key}:...(26 more):{key}:{key}: nested deeper than the limit of 32 levels"
     )
+
+
+def test_a_failed_link_is_not_judged_by_its_counter_or_capacity(load_data, network_data):
+    """Capacity 0 marks a failed link (issue 20): its demand and a zero counter are what a failure looks like,
+    not a stale load, so the planner gets to move its prefixes away instead of failing static."""
+    from trafficshift.validation import parse_network
+
+    router, _, interface = HOT.partition(":")
+    network_data["routers"][router]["links"][interface]["capacity_bps"] = 0
+    failed = parse_network(network_data)
+    assert failed.link(HOT).capacity_bps == 0
+    load_data["links"][HOT]["out_bps"] = 0
+    assert fresh(load_data, failed).reasons == ()

@@ -34,7 +34,7 @@ def problems(data, **kwargs) -> list[str]:
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        ((*LINK, "capacity_bps"), -5, "traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be > 0, got -5"),
+        ((*LINK, "capacity_bps"), -5, "traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be >= 0, got -5"),
         ((*LINK, "capacity_bps"), "100G", "traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be a number (plain digits; units like 100G and YAML's 100e9 are strings), got '100G'"),
         ((*LINK, "capacity_bps"), True, "traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be a number (plain digits; units like 100G and YAML's 100e9 are strings), got True"),
         ((*LINK, "capacity_bps"), float("nan"), "traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be a finite number, got nan"),

@@ -9,7 +9,7 @@ from pydantic_core import InitErrorDetails, ValidationError as PydanticValidatio
 
 from trafficshift.problems import shown
 from trafficshift.model.values import (ASN, DEFAULT_MARKER_VALUE, SCHEMA_VERSION, Bps, DomainName, Fraction, Frozen,
-                                       GroupName, HostAddress, InterfaceName, Name, PoolPrefix, Seconds,
+                                       GroupName, HostAddress, InterfaceName, Name, NonNegativeBps, PoolPrefix, Seconds,
                                        StandardCommunity, _address, interface_address, split_link_id,
                                        unusable_address)
 
@@ -35,7 +35,8 @@ class Link(Frozen):
     local_address: str | None = None
     peer_as: ASN
     kind: Literal["transit", "private", "public-ix"]
-    capacity_bps: Bps
+    #: 0 marks a failed link: nothing is planned onto it and its prefixes are planned away first
+    capacity_bps: NonNegativeBps
     group: GroupName  # BGP group (Junos) / peer-group (EOS)
     #: the IPv6 session of a dual-stack link whose `neighbor` is IPv4
     neighbor6: HostAddress | None = None

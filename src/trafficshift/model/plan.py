@@ -11,6 +11,7 @@ Everything here is JSON-serialisable and ordered, so the same plan always serial
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import ClassVar, Union
 
@@ -81,11 +82,18 @@ class Utilization:
 
     @property
     def before(self) -> float:
-        return self.before_bps / self.capacity_bps
+        return utilization(self.before_bps, self.capacity_bps)
 
     @property
     def after(self) -> float:
-        return self.after_bps / self.capacity_bps
+        return utilization(self.after_bps, self.capacity_bps)
+
+
+def utilization(bps: float, capacity_bps: float) -> float:
+    """Load over capacity; a failed element (capacity 0) is infinitely over it while it carries anything."""
+    if capacity_bps > 0:
+        return bps / capacity_bps
+    return math.inf if bps > 0 else 0.0
 
 
 @dataclass(frozen=True)

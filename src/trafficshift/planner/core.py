@@ -44,6 +44,7 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
         self.pinned_prefixes = {c.prefix for c in controls if isinstance(c, PinPrefix)}
         self.pinned_intents = sort_intents(c.intent for c in controls if isinstance(c, PinIntent))
         self.drained_links, self.drained_sites = self._elements(controls, Drain)
+        self.failed_links = {lid for lid, capacity in self.cap.items() if capacity <= 0}
         self.undrained_links, self.undrained_sites = self._elements(controls, Undrain)
         self.undrained_links -= self.drained_links
         self.undrained_sites -= self.drained_sites
@@ -103,8 +104,10 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
             key = intent_key(intent)
             since[key] = self.previous_since.get(key, self.now) if key in existing else self.now
 
-        # circuit breaker: how many links and sites would newly shift at once (operator drains excluded)
-        shifting = {p.src for p in self.pieces.values() if p.prefix not in self.previous_pieces and p.src not in self.drained_links}
+        # circuit breaker: how many links and sites would newly shift at once (operator drains and failed
+        # links excluded: a failure is exactly when shifting must not stop)
+        shifting = {p.src for p in self.pieces.values() if p.prefix not in self.previous_pieces
+                    and p.src not in self.drained_links and p.src not in self.failed_links}
         shifting |= {site for slot, level in self.levels.items() if level > self.previous_levels.get(slot, 0)
                      for site in (slot[0],) if site not in self.drained_sites}
         if len(shifting) > self.policy.max_shifting_elements:

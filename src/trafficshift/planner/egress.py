@@ -49,6 +49,9 @@ class EgressPlanning:
             if not is_pinned and piece.dst in self.drained_links:
                 self.act("remove", f"detour of {piece.prefix}: its alternate {piece.dst} is being drained", intent)
                 continue
+            if piece.dst in self.failed_links:
+                self.act("remove", f"detour of {piece.prefix}: its alternate {piece.dst} has failed (capacity 0)", intent)
+                continue
             why = self._moves_nothing(piece.prefix, piece.src, piece.dst)
             if why is not None:
                 self.act("remove", f"detour of {piece.prefix}: {why}", intent, NO_DETOUR_ROUTE)
@@ -78,6 +81,8 @@ class EgressPlanning:
                 self.act("keep", f"operator pin keeps {piece.prefix} on {piece.dst}", intent)
             elif piece.src in self.drained_links:
                 self.act("keep", f"{piece.src} is being drained", intent)
+            elif piece.src in self.failed_links:
+                self.act("keep", f"{piece.src} has failed (capacity 0)", intent)
             elif piece.src in self.undrained_links:
                 if not exceeds(back, policy.target_utilization * src_cap) and self._undrain_room(piece.src, piece.bps):
                     self._unapply(piece)
@@ -99,10 +104,13 @@ class EgressPlanning:
 
         overloaded = [lid for lid in self.link_ids if exceeds(self.load[lid], policy.overload_threshold * self.cap[lid])]
         self.index_links(sorted(self.drained_links | set(overloaded)))
-        for lid in sorted(self.drained_links):
+        # a failed link's prefixes go first: they have left it already, BGP picks where unless we do
+        for lid in sorted(self.failed_links):
+            self._relieve_failed_link(lid)
+        for lid in sorted(self.drained_links - self.failed_links):
             self._drain_link(lid)
-        for lid in sorted(overloaded, key=lambda lid: (-self.load[lid] / self.cap[lid], lid)):
-            if lid not in self.drained_links:
+        for lid in sorted(overloaded, key=lambda lid: (-self.load[lid] / self.cap[lid] if self.cap[lid] else 0.0, lid)):
+            if lid not in self.drained_links and lid not in self.failed_links:
                 self._relieve_link(lid)
 
     def _undrain_room(self, lid: str, bps: float) -> bool:
@@ -172,7 +180,7 @@ class EgressPlanning:
                                f"sends the more-specific {kept_back}, whose traffic would stay on {src}")
             return False
         for alt in self.alternates(i):
-            if alt in self.drained_links:
+            if alt in self.drained_links or alt in self.failed_links:
                 continue
             if alt in self.routes.sessions_down:
                 self._refuse_route("", alt, src, f"no detour to {alt}: its BGP session is down, its neighbor "
@@ -272,6 +280,23 @@ class EgressPlanning:
         for rail in rails:
             self.act("refuse", f"{element}: {rail} stopped a move"
                      + ("" if unresolved else f"; other moves brought it to {pct(end, cap)}"), None, rail)
+
+    def _relieve_failed_link(self, lid: str) -> None:
+        """Every prefix of a failed link (capacity 0) to an alternate with room, whole or split, at once."""
+        start = self.load[lid]
+        for i in self._movable(lid):
+            self._move(i, self.prefixes[i], self.demand_bps[i], lid, self.demand_bps[i])
+        remaining = self.load[lid]
+        rails = sorted(self.blocked.get(lid, ()))
+        if exceeds(remaining, 0.0):
+            self.unresolved.add(lid)
+            rails = rails or [RECEIVER_HEADROOM]
+            self.act("refuse", f"{lid} has failed (capacity 0): {start - remaining:.0f} bps of its prefixes planned "
+                     f"onto alternates, {remaining:.0f} bps have none with room: blocked by {', '.join(rails)}",
+                     None, rails[0])
+        elif exceeds(start, 0.0):
+            self.act("keep", f"{lid} has failed (capacity 0): all {start:.0f} bps of its prefixes planned onto "
+                     "alternates", None)
 
     def _drain_link(self, lid: str) -> None:
         budget = self.policy.drain_step_fraction * self.natural[lid]

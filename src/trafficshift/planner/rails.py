@@ -19,4 +19,6 @@ NO_DETOUR_ROUTE = "check_detour_routes"
 
 
 def pct(bps: float, capacity: float) -> str:
+    if capacity <= 0:
+        return f"{bps / 1e9:.2f} Gbit/s on a failed link (capacity 0)"
     return f"{100.0 * bps / capacity:.1f}%"

@@ -3,6 +3,7 @@ with its reason, per-router diffs and outcomes. Backs the `traffic` Salt outputt
 apply, rebalance, rollback, freeze, history) and the demo."""
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,7 +13,7 @@ from trafficshift.model.plan import Intent, Plan, Utilization
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:5.1f}%"
+    return "failed" if value == math.inf else f"{value * 100:5.1f}%"
 
 
 def _shown(util: Utilization, threshold: float) -> bool:

@@ -9,7 +9,7 @@ Prometheus). Three entry points:
 ``parse_network(data, root="traffic") -> Network``
     Raises `trafficshift.errors.ValidationError` listing EVERY problem (sorted), each path-qualified::
 
-        traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be > 0, got -5
+        traffic:routers:ams01-r1:links:et-0/0/1:capacity_bps: must be >= 0, got -5
 
 ``parse_load(data, network, *, now, root="traffic_load", active=None) -> LoadCheck``
     Raises `ValidationError` when the load is malformed (types, units, unknown links/sites/pools,

@@ -209,7 +209,10 @@ def _implausible_rates(load: Load, network: Network, root: str, active: Plan | N
     Sums are exact (`math.fsum`); one that is not finite is a reason, never a comparison."""
     policy = network.policy
     reasons: list[str] = []
-    capacity = {link_id: network.link(link_id).capacity_bps for link_id in network.link_ids()}
+    # a failed link (capacity 0) has no capacity to judge rates by, and its counter reads whatever the
+    # failure left: the planner moves its prefixes away whatever they measure
+    capacity = {link_id: network.link(link_id).capacity_bps for link_id in network.link_ids()
+                if network.link(link_id).capacity_bps > 0}
     per_link: dict[str, list[float]] = defaultdict(list)
     implausible: set[str] = set()  # links with a demand above their bound
     for index, demand in enumerate(load.egress):
