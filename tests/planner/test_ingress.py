@@ -136,3 +136,20 @@ def test_a_shift_is_held_for_hold_time_after_the_last_step_at_its_site():
     later = plan(network(), quiet, held, (), NOW + 2800)  # hold time after the last step: unwinding starts
     assert any(a.verb == "remove" for a in later.actions) and len(later.intents) < len(held.intents)
     assert not any(a.guard_rail == "hold_time_s" for a in later.actions)
+
+
+def test_withdrawn_ingress_lands_by_the_documented_catchment_model_renormalised_over_receivers():
+    """docs/pillar-schema.md, "Catchment": fractions are weights renormalised over the listed sites that can
+    take the pool; all moved ingress lands at our sites (issue 20: code, docs and bench agree)."""
+    from trafficshift.model.controls import Drain
+
+    catchment = {"ams": {"fra": 0.3, "par": 0.1}}  # sums to 0.4: the rest is spread in proportion, 3:1
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 5.5e9}, "fra": {"bulk": 1e9}, "par": {"bulk": 1e9}})
+    result = plan(network(catchment=catchment), load, None, (), NOW)
+    delta = result.ingress_delta
+    assert delta["ams"]["bulk"] == -1.5e9
+    assert delta["fra"]["bulk"] == 1.125e9 and delta["par"]["bulk"] == 0.375e9  # nothing lost
+    # a drained listed site takes none: everything lands at the other listed one
+    drained = plan(network(catchment=catchment), load, None, (Drain("site", "par"),), NOW)
+    assert drained.ingress_delta["fra"]["bulk"] == -drained.ingress_delta["ams"]["bulk"]
+    assert drained.ingress_delta.get("par", {}).get("bulk", 0.0) <= 0.0
