@@ -373,18 +373,12 @@ class LpResult:
     site_bound: dict[str, float]
 
 
-def bounds(network: Network, load: Load) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
-    """Projected load without shifts and the load each link/site must end at or under: its target when it
-    is overloaded or under target, its current load when it sits between target and overload threshold
-    (the planner neither relieves nor loads those)."""
+def bounds(network: Network, load: Load, projection) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
+    """Projected load without shifts (the planner's: per-prefix estimates scaled to the counters) and the
+    load each link/site must end at or under: its target when it is overloaded or under target, its current
+    load when it sits between target and overload threshold (the planner neither relieves nor loads those)."""
     policy = network.policy
-    natural = dict.fromkeys(network.link_ids(), 0.0)
-    for d in load.egress:
-        if d.link in natural:
-            natural[d.link] += d.bps
-    for lid, counter in load.links.items():
-        if lid in natural:
-            natural[lid] = max(natural[lid], counter.out_bps)
+    natural = dict(projection.natural)
 
     def bound(current: float, capacity: float) -> float:
         if current > policy.overload_threshold * capacity or current <= policy.target_utilization * capacity:
@@ -406,22 +400,23 @@ def lp_reference(network: Network, load: Load) -> LpResult:
     from trafficshift.model.projection import Projection
 
     started = time.perf_counter()
-    helper = Projection(network, load)  # the planner's own routing projection, so both predict alike
-    natural, link_bound, site_natural, site_bound = bounds(network, load)
+    # the planner's own routing projection and counter scaling, so both solve the same instance
+    helper = Projection(network, load, scale_to_counters=True)
+    natural, link_bound, site_natural, site_bound = bounds(network, load, helper)
     link_row = {lid: k for k, lid in enumerate(sorted(natural))}
     site_row = {s: len(link_row) + k for k, s in enumerate(sorted(site_natural))}
     columns: list[list[tuple[int, float]]] = []
     upper: list[float] = []
     extra_rows: list[tuple[list[int], float]] = []  # sum of a prefix's moves <= its demand
-    for i, d in enumerate(load.egress):
-        if d.link not in link_row or d.bps <= 0:
+    for i, (link, bps) in enumerate(zip(helper.demand_link, helper.demand_bps)):
+        if link not in link_row or bps <= 0:
             continue
         first = len(columns)
         for alt in helper.alternates(i):
-            columns.append([(link_row[d.link], -1.0), (link_row[alt], 1.0)])
-            upper.append(d.bps)
+            columns.append([(link_row[link], -1.0), (link_row[alt], 1.0)])
+            upper.append(bps)
         if len(columns) - first > 1:
-            extra_rows.append((list(range(first, len(columns))), d.bps))
+            extra_rows.append((list(range(first, len(columns))), bps))
     egress_columns = len(columns)
     for (site, pool), landing in sorted(helper.landing.items()):
         amount = helper.pool_natural[site].get(pool, 0.0)

@@ -1,6 +1,7 @@
 """Egress detours: projection, move order, receivers, splitting, hysteresis."""
 from __future__ import annotations
 
+import pytest
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes, util
 
 from trafficshift.model.plan import Detour
@@ -346,3 +347,33 @@ def test_a_detour_onto_a_link_that_failed_since_is_removed_and_replanned():
     assert {f"{i.router}:{i.link}" for i in later.intents} == {BACKUP} and util(later, HOT)[1] <= 0.8
     removed = [a for a in later.actions if a.verb == "remove"]
     assert removed and all(f"its alternate {SPARE} has failed (capacity 0)" in a.reason for a in removed)
+
+
+def test_a_link_hot_by_its_counter_but_not_by_its_prefix_sum_is_relieved():
+    """Issue 20: the interface counter is what the router measured; per-prefix demand is a sampled estimate.
+    A link at 98% by counter and 89.5% by the sum of its prefixes is overloaded: the estimates are scaled to
+    the counter, the plan decides on the scaled figures and names both."""
+    demands = [(p, 0.895e9, HOT, [SPARE]) for p in prefixes(10)]  # 8.95 Gbps: under the 90% watermark
+    load = make_load(demands)
+    load = load.model_copy(update={"links": {**load.links, HOT: load.links[HOT].model_copy(update={"out_bps": 9.8e9})}})
+    result = plan(two_links(), load, None, (), NOW)
+
+    assert util(result, HOT)[0] == pytest.approx(0.98) and util(result, HOT)[1] <= 0.8
+    # each prefix is 0.98 Gbps scaled: two of them cover the 1.8 Gbps excess
+    assert len(result.intents) == 2 and result.moved_bps == pytest.approx(1.96e9)
+    (note,) = [a for a in result.actions if a.verb == "note"]
+    assert note.reason == (f"{HOT}: counter 9.80 Gbit/s (98.0%), per-prefix sum 8.95 Gbit/s (89.5%): its "
+                           "prefixes' estimates are scaled by 1.095 to the counter")
+    # without the counter's word the same demands are left alone
+    assert plan(two_links(), make_load(demands), None, (), NOW).intents == ()
+
+
+def test_counters_that_have_not_seen_the_previous_detours_yet_scale_against_the_preferred_links():
+    """A load source may lag the plan (the counter checks allow it): counters that still match the routing
+    without the detours are compared with that routing, not taken for a 2x disagreement."""
+    demands = [(p, 1e9, HOT, [SPARE]) for p in prefixes(10)]
+    first, _ = cycle(two_links(), make_load(demands))
+    lagging = make_load(demands, timestamp=NOW + 30)  # counters as before the detours: HOT 10G, SPARE 0
+    again = plan(two_links(), lagging, first, (), NOW + 30)
+    assert [a for a in again.actions if a.verb == "note"] == []
+    assert again.intents == first.intents and util(again, HOT)[1] == util(first, HOT)[1] == 0.8

@@ -100,7 +100,7 @@ def utilization(bps: float, capacity_bps: float) -> float:
 class Action:
     """One decision with its reason: an intent added/kept/removed, or a refusal by a guard rail."""
 
-    verb: str  # add | keep | remove | refuse
+    verb: str  # add | keep | remove | refuse | note (a fact the decisions rest on, e.g. counter scaling)
     reason: str
     intent: dict | None = None  # intent_to_dict() of the intent concerned, if any
     guard_rail: str | None = None  # the guard rail that acted, if any

@@ -44,10 +44,13 @@ class Piece:
 class Projection:
     """Loads under intents for one (network, load). `previous_delta` is the anycast ingress the plan in place
     while the load was measured moves (`Plan.ingress_delta`): it is taken off the measured site ingress, so
-    the projection starts from ingress as it would be without any shift. `drained_sites` take no ingress."""
+    the projection starts from ingress as it would be without any shift. `drained_sites` take no ingress.
+    `scale_to_counters` scales the per-prefix estimates to the link counters (`counter_scale`); the planner
+    decides on scaled figures, the counter checks compare the raw ones."""
 
     def __init__(self, network: Network, load: Load, previous_delta: Mapping[str, Mapping[str, float]] | None = None,
-                 drained_sites: Iterable[str] = (), previous_detours: Iterable[Detour] = ()):
+                 drained_sites: Iterable[str] = (), previous_detours: Iterable[Detour] = (),
+                 scale_to_counters: bool = False):
         self.network = network
         self.policy = network.policy
         self.drained_sites = set(drained_sites)
@@ -105,9 +108,15 @@ class Projection:
         natural = {lid: math.fsum(per_link.get(lid, ())) for lid in self.link_ids}
         self._by_prefix: dict[str, int] | None = None
         self.by_link: dict[str, list[int]] = {}  # filled on demand for the links that shed traffic
-        self.total_egress = math.fsum(demand_bps)
         self._alternate_cache: dict[int, list[str]] = {}
         self._resolved: dict[str, tuple[int, float] | None] = {}
+        #: link -> counter / per-prefix flow, for the links where the two differ (scale_to_counters)
+        self.counter_scale: dict[str, float] = {}
+        #: link -> (counter, per-prefix flow) in bps, the figures behind each scale
+        self.counter_flow: dict[str, tuple[float, float]] = {}
+        if scale_to_counters and load.links:
+            natural = self._scale_to_counters(load, natural, list(previous_detours))
+        self.total_egress = math.fsum(self.demand_bps)
 
         self.natural = natural
         # -- anycast projection: measured ingress minus what the previous plan moved ---------------------
@@ -143,6 +152,44 @@ class Projection:
             s: sorted((p for p in network.pools if s in network.pools[p].sites), key=lambda p: (network.pools[p].priority, p))
             for s in self.site_ids
         }
+
+    def _scale_to_counters(self, load: Load, natural: dict[str, float], previous_detours: list[Detour]) -> dict[str, float]:
+        """Scale each demand by its link's counter over the per-prefix flow the counter measured (Edge Fabric
+        scales sampled flow estimates to interface counters the same way): the flow is the demands as routed
+        when the counters were read, and a demand takes the factor of the link its traffic was on. That routing
+        is the previous plan's detours in effect (a whole detour's traffic on its alternate) or, when the
+        counters match it worse in total (they lag the plan, as the counter checks also allow), the preferred
+        links. A link without a counter, with a zero counter or no flow, or failed (capacity 0) keeps its
+        estimates: the counter checks judge those. Returns the scaled preferred-link loads."""
+        flow = dict(natural)
+        current = list(self.demand_link)
+        for i, target in self._detour_target.items():
+            current[i] = target
+        for detour in previous_detours:
+            piece = self._resolve_detour(detour)
+            if piece is None:
+                continue
+            flow[piece.src] -= piece.bps
+            flow[piece.dst] += piece.bps
+            if piece.prefix == self.prefixes[piece.parent]:
+                current[piece.parent] = piece.dst
+        counters = {lid: load.links[lid].out_bps for lid in self.link_ids if lid in load.links}
+        if flow != natural and (math.fsum(abs(c - natural[lid]) for lid, c in sorted(counters.items()))
+                                < math.fsum(abs(c - flow[lid]) for lid, c in sorted(counters.items()))):
+            flow, current = dict(natural), list(self.demand_link)  # the counters have not seen the detours yet
+        for lid in self.link_ids:
+            measured = counters.get(lid, 0.0)
+            if measured > 0 and flow[lid] > 0 and self.cap[lid] > 0 and measured != flow[lid]:
+                self.counter_scale[lid] = measured / flow[lid]
+                self.counter_flow[lid] = (measured, flow[lid])
+        if not self.counter_scale:
+            return natural
+        scale = self.counter_scale.get
+        self.demand_bps = [bps * scale(lid, 1.0) for bps, lid in zip(self.demand_bps, current)]
+        per_link: defaultdict[str, list[float]] = defaultdict(list)
+        for lid, bps in zip(self.demand_link, self.demand_bps):
+            per_link[lid].append(bps)
+        return {lid: math.fsum(per_link.get(lid, ())) for lid in self.link_ids}
 
     def alternates(self, i: int) -> list[str]:
         cached = self._alternate_cache.get(i)

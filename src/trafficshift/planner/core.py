@@ -10,7 +10,7 @@ from trafficshift.model.plan import (Action, Detour, Intent, Plan, Utilization, 
                                      sort_intents)
 from trafficshift.model.projection import Piece, Projection
 from trafficshift.model.routes import RouteFacts
-from trafficshift.planner.rails import CIRCUIT_BREAKER, FAIL_STATIC, MAX_PLAN_CHANGE
+from trafficshift.planner.rails import CIRCUIT_BREAKER, COUNTER_NOTE, FAIL_STATIC, MAX_PLAN_CHANGE, pct
 from trafficshift.planner.egress import EgressPlanning
 from trafficshift.planner.ingress import IngressPlanning
 
@@ -22,7 +22,8 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
                  routes: RouteFacts = RouteFacts()):
         drained_sites = {c.name for c in controls if isinstance(c, Drain) and c.element == "site" and c.name in network.sites}
         super().__init__(network, load, previous.ingress_delta if previous is not None else None, drained_sites,
-                         [i for i in previous.intents if isinstance(i, Detour)] if previous is not None else ())
+                         [i for i in previous.intents if isinstance(i, Detour)] if previous is not None else (),
+                         scale_to_counters=True)
         policy = self.policy
         self.previous = previous
         self.now = now
@@ -92,6 +93,7 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
                 self.act("refuse", f"fail static: {reason}; no new shifts, active ones held", None, FAIL_STATIC)
             return self.hold("fail-static", before_links, before_sites, before_delta, before_pieces)
 
+        self._note_counter_scale()
         self.plan_egress(previous_intents)
         self.plan_ingress(previous_intents)
         intents = [self.detour_intent(p) for p in self.pieces.values()]
@@ -125,6 +127,16 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
         # intents that relieve only part of the overload still go out: they are the best the rails allow
         status = "partial" if self.unresolved else "ok"
         return self.finish(status, intents, before_links, before_sites, before_delta, before_pieces, since)
+
+    def _note_counter_scale(self) -> None:
+        """Say where the counters and the per-prefix estimates disagree by more than COUNTER_NOTE: the plan
+        decides on the counter, and the operator sees both figures."""
+        for lid in sorted(self.counter_scale):
+            counter, flow = self.counter_flow[lid]
+            if abs(counter / flow - 1.0) > COUNTER_NOTE:
+                self.act("note", f"{lid}: counter {counter / 1e9:.2f} Gbit/s ({pct(counter, self.cap[lid])}), "
+                         f"per-prefix sum {flow / 1e9:.2f} Gbit/s ({pct(flow, self.cap[lid])}): its prefixes' "
+                         f"estimates are scaled by {counter / flow:.3f} to the counter")
 
     def previous_keys(self) -> set[str]:
         """Keys of the intents that existed before this cycle (previous plan and operator pins)."""

@@ -14,6 +14,8 @@ CIRCUIT_BREAKER = "max_shifting_elements"
 MAX_WITHDRAW = "max_withdraw_sites"
 FAIL_STATIC = "fail_static"
 MAX_PLAN_CHANGE = "max_plan_change"
+#: a link whose counter and per-prefix sum differ by more than this fraction gets a `note` action naming both
+COUNTER_NOTE = 0.05
 #: not a limit but a fact: the alternate's neighbor does not send the prefix (docs/effect.md, "Before planning")
 NO_DETOUR_ROUTE = "check_detour_routes"
 
