@@ -377,3 +377,14 @@ def test_counters_that_have_not_seen_the_previous_detours_yet_scale_against_the_
     again = plan(two_links(), lagging, first, (), NOW + 30)
     assert [a for a in again.actions if a.verb == "note"] == []
     assert again.intents == first.intents and util(again, HOT)[1] == util(first, HOT)[1] == 0.8
+
+
+def test_relief_moves_the_closest_fitting_set_not_largest_first_plus_a_cover():
+    """Issue 20: largest-first then 'the smallest prefix that covers the rest' moved 2.2 + 0.95 + 1.1 Gbps
+    for 3.21 Gbps of excess; covering right after the first prefix moves 2.2 + 1.1."""
+    big, cover, small = "198.18.0.0/24", "198.18.1.0/24", "198.18.2.0/24"
+    demands = [(big, 2.2e9, HOT, [SPARE]), (cover, 1.1e9, HOT, [SPARE]), (small, 0.95e9, HOT, [SPARE])]
+    demands += [(p, 1.392e9, HOT, [SPARE]) for p in prefixes(5, "198.19.0.0")]  # 11.21 Gbps: 112.1%
+    result = plan(two_links(), make_load(demands), None, (), NOW)
+    assert sorted(i.prefix for i in result.intents) == [big, cover]
+    assert result.moved_bps == pytest.approx(3.3e9) and util(result, HOT)[1] <= 0.8

@@ -3,6 +3,7 @@ detouring prefixes to alternates with room (the package docstring has the order 
 from __future__ import annotations
 
 import ipaddress
+import math
 from typing import Iterable, Sequence
 
 from trafficshift.model.plan import Detour, Intent, intent_key
@@ -250,10 +251,47 @@ class EgressPlanning:
             moved += self._move(i, str(half), bps / 2, src, need - moved)
         return moved
 
+    def _relief_picks(self, members: list[int], need: float) -> list[int]:
+        """The prefixes to move off a link for `need` bps when each can go whole: largest first while they fit
+        the rest, then one prefix that covers what is left, at whichever step that cover makes the total
+        moved least (a cover right after the first prefix can beat three smaller ones plus a cover); on a tie
+        the later step, which keeps more of the move in prefixes that fit whole."""
+        bps = self.demand_bps
+        taken: list[int] = []
+        moved = 0.0
+        best: list[int] = []
+        best_total = math.inf
+        larger: list[int] = []  # members above the rest when reached; the last one is the smallest cover
+        position = 0
+        while True:
+            rest = need - moved
+            if not exceeds(rest, 0.0):
+                if not exceeds(moved, best_total):
+                    best = list(taken)
+                break
+            while position < len(members) and exceeds(bps[members[position]], rest):
+                larger.append(members[position])
+                position += 1
+            if larger and not exceeds(moved + bps[larger[-1]], best_total):
+                best_total = moved + bps[larger[-1]]
+                best = taken + [larger[-1]]
+            if position == len(members):
+                break
+            taken.append(members[position])
+            moved += bps[members[position]]
+            position += 1
+        return best or taken
+
     def _relieve_link(self, lid: str) -> None:
         policy, cap = self.policy, self.cap[lid]
         start = self.load[lid]
         target = policy.target_utilization * cap
+        for i in self._relief_picks(self._movable(lid), start - target):
+            if not exceeds(self.load[lid], target):
+                break
+            self._move(i, self.prefixes[i], self.demand_bps[i], lid, self.load[lid] - target)
+        # what the picks did not cover (an alternate without room, a split): largest first, then the
+        # smallest prefix that covers the rest
         deferred: list[int] = []
         for i in self._movable(lid):
             if not exceeds(self.load[lid], target):
