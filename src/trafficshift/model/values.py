@@ -124,8 +124,23 @@ def _parse_network(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Netwo
         raise ValueError(f"invalid prefix {value!r}: {exc}") from None
 
 
+#: an IPv4 prefix already in canonical form: ASCII digits, no leading zeros in an octet or the length
+_CANONICAL_IPV4 = re.compile(r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})"
+                             r"/(0|[1-9][0-9]?)")
+
+
 def _network(value: object) -> str:
-    """A prefix in canonical text form."""
+    """A prefix in canonical text form. Loads carry 10^5-10^6 of them: an IPv4 prefix already written
+    canonically is checked arithmetically (octets, length, host bits) and returned as given, ten times
+    faster than `ipaddress`; anything else goes through `ipaddress`, errors included."""
+    if type(value) is str:
+        match = _CANONICAL_IPV4.fullmatch(value)
+        if match is not None:
+            a, b, c, d, length = map(int, match.groups())
+            if a <= 255 and b <= 255 and c <= 255 and d <= 255 and length <= 32:
+                host_bits = (1 << (32 - length)) - 1
+                if not ((a << 24) | (b << 16) | (c << 8) | d) & host_bits:
+                    return value
     return str(_parse_network(value))
 
 

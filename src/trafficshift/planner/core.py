@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from trafficshift.bulk import collector_paused
 from trafficshift.model.controls import Control, Drain, Freeze, PinIntent, PinPrefix, Undrain
 from trafficshift.model import Load, Network
 from trafficshift.model.plan import (Action, Detour, Intent, Plan, Utilization, intent_key, intent_to_dict,
@@ -194,7 +195,8 @@ def plan(
     (non-empty when the load is stale or inconsistent) makes the plan fail static; `routes` are what the
     routers reported about the routes detours depend on: no detour is placed where they say it would move
     nothing (trafficshift.model.routes)."""
-    return _Planner(network, load, previous, tuple(controls), now, routes).build(tuple(stale_reasons))
+    with collector_paused():
+        return _Planner(network, load, previous, tuple(controls), now, routes).build(tuple(stale_reasons))
 
 
 def change_count(old: Sequence[Intent], new: Sequence[Intent]) -> int:

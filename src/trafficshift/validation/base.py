@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipaddress
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pydantic
 
@@ -115,7 +116,7 @@ def _raise(problems: Iterable[str]) -> None:
 
 # -- defensive access to raw data (cross-reference checks run even when the model rejects the input) --------
 def _map(value: object) -> Mapping:
-    return value if isinstance(value, Mapping) else {}
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def _seq(value: object) -> list:

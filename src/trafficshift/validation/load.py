@@ -5,8 +5,9 @@ import ipaddress
 import math
 import re
 from collections import defaultdict
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
+from trafficshift.bulk import collector_paused
 from trafficshift.errors import ValidationError
 from trafficshift.model import (
     LINK_ID_PATTERN,
@@ -35,6 +36,8 @@ MAX_LOAD_DEPTH = 32
 # -- load ---------------------------------------------------------------------------------------------------
 _CONTAINERS = (dict, list, tuple)
 _SCALARS = (str, int, float, type(None))
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})  # exact types: subclasses take the slow path
+_CONTAINER_TYPES = frozenset(_CONTAINERS)
 
 
 def _is_container(value: object) -> bool:
@@ -75,9 +78,10 @@ def nesting_problem(data: object, root: str = "traffic_load", limit: int = MAX_L
         deeper = []
         for container in level:
             values = container.values() if isinstance(container, Mapping) else container
-            deeper += [value for value in values  # _is_container, inlined: the hot loop on large loads
-                       if isinstance(value, _CONTAINERS)
-                       or (not isinstance(value, _SCALARS) and isinstance(value, Mapping))]
+            # _is_container, inlined with exact-type sets first: the hot loop on large loads
+            deeper += [value for value in values
+                       if type(value) not in _SCALAR_TYPES
+                       and (type(value) in _CONTAINER_TYPES or _is_container(value))]
         if not deeper:
             return None
         level = deeper
@@ -137,9 +141,17 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
     canonical_prefixes = [demand.prefix for demand in load.egress] if load is not None else None
     link_ids = set(network.link_ids())
 
-    def link_ref(loc: tuple, value: object) -> None:
+    unknown: dict[str, bool] = {}  # link id -> whether it is well-formed but unknown (ids repeat 100x)
+
+    def is_unknown(value: str) -> bool:
         # a malformed id is the model's finding; one problem per path, not a second "unknown link"
-        if isinstance(value, str) and re.fullmatch(LINK_ID_PATTERN, value) and value not in link_ids:
+        found = unknown.get(value)
+        if found is None:
+            found = unknown[value] = bool(re.fullmatch(LINK_ID_PATTERN, value)) and value not in link_ids
+        return found
+
+    def link_ref(loc: tuple, value: object) -> None:
+        if isinstance(value, str) and is_unknown(value):
             problems.append(problem(root, loc, "unknown link", value))
 
     first_seen: dict[str, int] = {}
@@ -150,13 +162,18 @@ def _load_references(data: Mapping, network: Network, root: str, load: Load | No
         alternates_seen: set = set()
         for alt_index, alternate in enumerate(_seq(entry.get("alternates"))):
             link = _map(alternate).get("link")
-            loc = ("egress", index, "alternates", alt_index, "link")
-            link_ref(loc, link)
-            if isinstance(link, str) and link == preferred:
-                problems.append(problem(root, loc, "an alternate cannot be the preferred link", link))
-            elif isinstance(link, str) and link in alternates_seen:
-                problems.append(problem(root, loc, "duplicate alternate", link))
-            alternates_seen.add(link if isinstance(link, str) else None)
+            if not isinstance(link, str):
+                alternates_seen.add(None)
+                continue
+            duplicate = link in alternates_seen
+            if is_unknown(link) or link == preferred or duplicate:  # the location only for a problem
+                loc = ("egress", index, "alternates", alt_index, "link")
+                link_ref(loc, link)
+                if link == preferred:
+                    problems.append(problem(root, loc, "an alternate cannot be the preferred link", link))
+                elif duplicate:
+                    problems.append(problem(root, loc, "duplicate alternate", link))
+            alternates_seen.add(link)
         if canonical_prefixes is not None:
             canonical = canonical_prefixes[index]
         else:
@@ -326,10 +343,11 @@ def parse_load(
     `active`: the plan applied while the load was measured (see `check_load`)."""
     if not isinstance(data, Mapping):
         raise ValidationError([problem(root, (), "must be a mapping", data)])
-    too_deep = nesting_problem(data, root)  # before anything else walks the data
-    _raise([too_deep] if too_deep else [])
-    _raise(_load_limits(data, root, limits))
-    load, problems = _model(Load, data, root)
-    problems += _load_references(data, network, root, load)
-    _raise(problems)
-    return check_load(load, network, now=now, root=root, active=active)
+    with collector_paused():
+        too_deep = nesting_problem(data, root)  # before anything else walks the data
+        _raise([too_deep] if too_deep else [])
+        _raise(_load_limits(data, root, limits))
+        load, problems = _model(Load, data, root)
+        problems += _load_references(data, network, root, load)
+        _raise(problems)
+        return check_load(load, network, now=now, root=root, active=active)
