@@ -7,8 +7,10 @@
 Prints one JSON object per scenario: scenario, prefixes, links, sites, status, plan_s (best of --repeat
 runs), lp_s, moved_bps, lp_moved_bps, moved_ratio (only for plans without violations), max_util_after,
 lp_max_util_after, lp_feasible, violations (links/sites the plan leaves above their bound where the LP found
-a feasible solution), order_invariant (the same plan bytes with every input list shuffled) and
-failed_links_left_bps (demand the plan leaves on failed links, capacity 0).
+a feasible solution), order_invariant (the same plan bytes with every input list shuffled),
+failed_links_left_bps (demand the plan leaves on failed links, capacity 0), and the integral reference in
+the planner's action space up to 20k prefixes: mip_feasible (an integral fix exists), mip_proven (its
+minimum proven within 0.1% in --mip-time-limit), mip_moved_bps and moved_ratio_mip.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from scenarios import SHAPES, Scenario, lp_reference, shuffled, sndlib, sndlib_keys, synthetic  # noqa: E402
+from scenarios import SHAPES, Scenario, lp_reference, mip_reference, shuffled, sndlib, sndlib_keys, synthetic  # noqa: E402
 
 from trafficshift.planner import plan  # noqa: E402
 
@@ -37,7 +39,11 @@ def scenarios(quick: bool) -> list[tuple[str, callable]]:
     ]
 
 
-def run(scenario: Scenario, repeat: int, with_lp: bool = True) -> dict:
+#: the integral reference is solved up to this many prefixes (a binary per prefix and alternate)
+MIP_MAX_PREFIXES = 20_000
+
+
+def run(scenario: Scenario, repeat: int, with_lp: bool = True, mip_time_limit_s: float = 30.0) -> dict:
     timings = []
     result = None
     for _ in range(repeat):
@@ -47,6 +53,9 @@ def run(scenario: Scenario, repeat: int, with_lp: bool = True) -> dict:
     other = shuffled(scenario, 1)
     order_invariant = plan(other.network, other.load, None, (), other.load.timestamp).to_json() == result.to_json()
     lp = lp_reference(scenario.network, scenario.load) if with_lp else None
+    mip = None
+    if with_lp and mip_time_limit_s > 0 and len(scenario.load.egress) <= MIP_MAX_PREFIXES:
+        mip = mip_reference(scenario.network, scenario.load, mip_time_limit_s)
     # a failed link (capacity 0) has no utilization to rank: what is left on it is reported in bps
     utils = [u.after for u in result.links if u.capacity_bps > 0] + [u.after for u in result.sites]
     failed_left = sum(u.after_bps for u in result.links if u.capacity_bps <= 0)
@@ -79,6 +88,12 @@ def run(scenario: Scenario, repeat: int, with_lp: bool = True) -> dict:
         "lp_feasible": lp.feasible if lp else None,
         "violations": violations,
         "order_invariant": order_invariant,
+        "mip_s": round(mip.seconds, 1) if mip else None,
+        "mip_feasible": mip.feasible if mip else None,
+        "mip_proven": mip.proven if mip else None,
+        "mip_moved_bps": round(mip.moved_bps) if mip and mip.feasible else None,
+        "moved_ratio_mip": round(result.moved_bps / mip.moved_bps, 4)
+        if mip and mip.feasible and mip.moved_bps > 0 and not violations else None,
         "failed_links_left_bps": round(failed_left),
     }
 
@@ -89,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small scenarios only")
     parser.add_argument("--repeat", type=int, default=3, help="plan runs per scenario; plan_s is the fastest")
     parser.add_argument("--only", help="run only the scenario with this name")
+    parser.add_argument("--mip-time-limit", type=float, default=30.0,
+                        help="seconds for each integral reference (0: none); up to %d prefixes" % MIP_MAX_PREFIXES)
     parser.add_argument("--profile", metavar="SCENARIO", help="print a pyinstrument profile of one plan() call")
     args = parser.parse_args(argv)
     if args.profile:
@@ -103,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, build in scenarios(args.quick):
         if args.only and name != args.only:
             continue
-        rows.append(run(build(), args.repeat))
+        rows.append(run(build(), args.repeat, mip_time_limit_s=args.mip_time_limit))
         if not args.json:
             print(json.dumps(rows[-1]), flush=True)
     if args.json:

@@ -50,10 +50,10 @@ def _prefix(index: int, length: int = 24) -> str:
 
 
 def _assemble(name, seed, sites, site_links, link_kind, demands, pools_at, overload_share, site_overload_share, policy,
-              hot_apart=True):
+              hot_apart=True, raw=False):
     """Build Network and Load from plain data: sites {site: neighbors}, site_links {site: [(router, if)]},
     demands [(prefix, bps, link, [alternate links])], pools_at {pool: [sites]}. `hot_apart` keeps an
-    overloaded site from neighboring another one."""
+    overloaded site from neighboring another one; `raw` returns the pillar data (network, load) instead."""
     rng = random.Random(seed * 7919 + 1)
     link_load: dict[str, float] = {}
     for _, bps, link, _ in demands:
@@ -95,23 +95,26 @@ def _assemble(name, seed, sites, site_links, link_kind, demands, pools_at, overl
             hot_sites.add(site)
         capacity = _capacity(rng, total, hot, 1e9)
         site_entries[site] = {"ingress_capacity_bps": capacity, "neighbors": list(sites[site])}
-    network = Network.model_validate({
+    network = {
         "sites": site_entries, "routers": routers,
         "pools": {pool: {"prefixes": [f"192.0.{i}.0/24"], "priority": POOLS[pool], "sites": sorted(pools_at[pool])}
                   for i, pool in enumerate(sorted(pools_at))},
         "policy": Policy(**policy).model_dump(),
-    })
+    }
     egress = [{"prefix": p, "bps": bps, "link": link, "alternates": [{"link": a, "preference": k} for k, a in enumerate(alts)]}
               for p, bps, link, alts in demands]
-    load = Load.model_validate({
+    load = {
         "timestamp": 1_700_000_000.0, "source": "bench", "egress": egress,
         "links": {lid: {"out_bps": bps} for lid, bps in sorted(link_load.items())}, "sites": site_ingress,
-    })
-    return Scenario(name, network, load)
+    }
+    if raw:
+        return network, load
+    return Scenario(name, Network.model_validate(network), Load.model_validate(load))
 
 
 def synthetic(name: str, sites: int, links: int, prefixes: int, seed: int = 1, overload_share: float = 0.08,
-              site_overload_share: float = 0.1, policy: dict | None = None, hot_apart: bool = True) -> Scenario:
+              site_overload_share: float = 0.1, policy: dict | None = None, hot_apart: bool = True,
+              raw: bool = False) -> Scenario | tuple[dict, dict]:
     """`sites` sites on a ring (neighbors by ring distance), two routers each, `links` links spread over
     them, `prefixes` /24 demands with log-normal rates on random links, two alternates each (same site
     and next site)."""
@@ -139,7 +142,7 @@ def synthetic(name: str, sites: int, links: int, prefixes: int, seed: int = 1, o
         demands.append((_prefix(index), rng.lognormvariate(math.log(2e6), 1.2), link, alts))
     pools_at = {pool: names for pool in POOLS}
     return _assemble(name, seed, neighbors, site_links, link_kind, demands, pools_at, overload_share,
-                     site_overload_share, {**BENCH_POLICY, **(policy or {})}, hot_apart)
+                     site_overload_share, {**BENCH_POLICY, **(policy or {})}, hot_apart, raw)
 
 
 # -- hand-made load shapes the random generators rarely draw ----------------------------------------------
@@ -371,6 +374,7 @@ class LpResult:
     seconds: float
     link_bound: dict[str, float]
     site_bound: dict[str, float]
+    proven: bool = True  # the solver proved the optimum (an integral one may stop at its time limit)
 
 
 def bounds(network: Network, load: Load, projection) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
@@ -394,44 +398,87 @@ def bounds(network: Network, load: Load, projection) -> tuple[dict[str, float], 
 def lp_reference(network: Network, load: Load) -> LpResult:
     """Minimum traffic moved (egress prefixes to alternates, anycast pool ingress off sites, fractional)
     such that every link and site ends at or under its bound: a lower bound for the planner."""
+    return _reference(network, load, integral=False)
+
+
+def mip_reference(network: Network, load: Load, time_limit_s: float = 60.0) -> LpResult:
+    """The same problem in the planner's own action space: whole prefixes to one alternate each (no
+    splits), whole prepend steps per (site, pool, link) up to `max_prepend`, withdrawal (never on a pool's
+    last link at a site, at most `max_withdraw_sites` sites per pool). `feasible` says whether an integral
+    fix exists; `proven` whether HiGHS proved its minimum within `time_limit_s`."""
+    return _reference(network, load, integral=True, time_limit_s=time_limit_s)
+
+
+def _reference(network: Network, load: Load, integral: bool, time_limit_s: float = 60.0) -> LpResult:
     import highspy
     import numpy as np
 
     from trafficshift.model.projection import Projection
 
     started = time.perf_counter()
+    policy = network.policy
     # the planner's own routing projection and counter scaling, so both solve the same instance
     helper = Projection(network, load, scale_to_counters=True)
     natural, link_bound, site_natural, site_bound = bounds(network, load, helper)
     link_row = {lid: k for k, lid in enumerate(sorted(natural))}
     site_row = {s: len(link_row) + k for k, s in enumerate(sorted(site_natural))}
+    # a column: its matrix entries per unit, upper bound and cost per unit; integral columns are 0/1
     columns: list[list[tuple[int, float]]] = []
     upper: list[float] = []
-    extra_rows: list[tuple[list[int], float]] = []  # sum of a prefix's moves <= its demand
+    cost: list[float] = []
+    extra_rows: list[tuple[list[tuple[int, float]], float]] = []  # (column, coefficient) pairs <= bound
+
+    def column(entries, bound, unit_cost):
+        columns.append(entries)
+        upper.append(bound)
+        cost.append(unit_cost)
+        return len(columns) - 1
+
     for i, (link, bps) in enumerate(zip(helper.demand_link, helper.demand_bps)):
         if link not in link_row or bps <= 0:
             continue
-        first = len(columns)
-        for alt in helper.alternates(i):
-            columns.append([(link_row[link], -1.0), (link_row[alt], 1.0)])
-            upper.append(bps)
-        if len(columns) - first > 1:
-            extra_rows.append((list(range(first, len(columns))), bps))
+        unit = bps if integral else 1.0  # 0/1: the whole prefix moves; fractional: bps moved
+        mine = [column([(link_row[link], -unit), (link_row[alt], unit)], 1.0 if integral else bps, unit)
+                for alt in helper.alternates(i)]
+        if len(mine) > 1:  # one alternate per prefix (all of it at most, fractionally)
+            extra_rows.append(([(c, 1.0) for c in mine], 1.0 if integral else bps))
     egress_columns = len(columns)
+    withdrawn_at: dict[str, list[int]] = {}  # pool -> its "withdrawn at this site" indicator columns
     for (site, pool), landing in sorted(helper.landing.items()):
         amount = helper.pool_natural[site].get(pool, 0.0)
         if amount <= 0 or not landing:
             continue
-        columns.append([(site_row[site], -1.0)] + [(site_row[r], f) for r, f in landing])
-        upper.append(amount)
+        if not integral:  # any fraction of the pool's ingress at the site
+            column([(site_row[site], -1.0)] + [(site_row[r], f) for r, f in landing], amount, 1.0)
+            continue
+        links = helper.pool_links[(site, pool)]
+        indicator = None
+        for lid in links:
+            ceiling = policy.max_prepend if lid == links[-1] else policy.max_prepend + 1
+            levels = []
+            for level in range(1, ceiling + 1):
+                moved = helper.moved_out(site, pool, lid, level)
+                if moved <= 0:
+                    continue
+                levels.append(column([(site_row[site], -moved)] + [(site_row[r], f * moved) for r, f in landing],
+                                     1.0, moved))
+                if level > policy.max_prepend:  # withdrawal: counts toward max_withdraw_sites
+                    if indicator is None:
+                        indicator = column([], 1.0, 0.0)
+                        withdrawn_at.setdefault(pool, []).append(indicator)
+                    extra_rows.append(([(levels[-1], 1.0), (indicator, -1.0)], 0.0))
+            if len(levels) > 1:  # one level per (site, pool, link)
+                extra_rows.append(([(c, 1.0) for c in levels], 1.0))
+    for pool, indicators in sorted(withdrawn_at.items()):
+        extra_rows.append(([(c, 1.0) for c in indicators], float(policy.max_withdraw_sites)))
     rows = len(link_row) + len(site_row) + len(extra_rows)
     row_upper = [link_bound[lid] - natural[lid] for lid in sorted(natural)]
     row_upper += [site_bound[s] - site_natural[s] for s in sorted(site_natural)]
-    row_upper += [bps for _, bps in extra_rows]
+    row_upper += [bound for _, bound in extra_rows]
     entries = [list(col) for col in columns]
-    for k, (cols, _) in enumerate(extra_rows):
-        for c in cols:
-            entries[c].append((len(link_row) + len(site_row) + k, 1.0))
+    for k, (members, _) in enumerate(extra_rows):
+        for c, coefficient in members:
+            entries[c].append((len(link_row) + len(site_row) + k, coefficient))
     start, index, value = [0], [], []
     for col in entries:
         for r, v in sorted(col):
@@ -441,7 +488,7 @@ def lp_reference(network: Network, load: Load) -> LpResult:
 
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(columns), rows
-    lp.col_cost_ = np.ones(len(columns))
+    lp.col_cost_ = np.array(cost, dtype=float)
     lp.col_lower_ = np.zeros(len(columns))
     lp.col_upper_ = np.array(upper, dtype=float)
     lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
@@ -450,19 +497,28 @@ def lp_reference(network: Network, load: Load) -> LpResult:
     lp.a_matrix_.start_ = np.array(start, dtype=np.int32)
     lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.array(value, dtype=float)
+    if integral:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(columns)
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("threads", 1)
+    if integral:
+        solver.setOptionValue("time_limit", float(time_limit_s))
+        solver.setOptionValue("mip_rel_gap", 1e-3)  # within 0.1% of the optimum is proof enough here
     solver.passModel(lp)
     solver.run()
-    feasible = solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    status = solver.getModelStatus()
+    proven = status == highspy.HighsModelStatus.kOptimal
+    feasible = proven or (integral and solver.getInfo().primal_solution_status == 2)  # a feasible incumbent
     moved = solver.getInfo().objective_function_value if feasible else math.nan
     max_util = moved_egress = moved_ingress = math.nan
     if feasible:
         values = solver.getSolution().col_value
-        moved_egress, moved_ingress = float(sum(values[:egress_columns])), float(sum(values[egress_columns:]))
+        moved_egress = float(sum(values[c] * cost[c] for c in range(egress_columns)))
+        moved_ingress = float(sum(values[c] * cost[c] for c in range(egress_columns, len(columns))))
         activity = solver.getSolution().row_value
         utils = [utilization(natural[lid] + activity[link_row[lid]], network.link(lid).capacity_bps) for lid in link_row]
         utils += [(site_natural[s] + activity[site_row[s]]) / network.sites[s].ingress_capacity_bps for s in site_row]
         max_util = max(utils)
-    return LpResult(feasible, moved, moved_egress, moved_ingress, max_util, time.perf_counter() - started, link_bound, site_bound)
+    return LpResult(feasible, moved, moved_egress, moved_ingress, max_util, time.perf_counter() - started, link_bound,
+                    site_bound, proven)
