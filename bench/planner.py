@@ -8,7 +8,8 @@ Prints one JSON object per scenario: scenario, prefixes, links, sites, status, p
 runs), lp_s, moved_bps, lp_moved_bps, moved_ratio (only for plans without violations), max_util_after,
 lp_max_util_after, lp_feasible, violations (links/sites the plan leaves above their bound where the LP found
 a feasible solution), order_invariant (the same plan bytes with every input list shuffled),
-failed_links_left_bps (demand the plan leaves on failed links, capacity 0), and the integral reference in
+failed_links_left_bps (demand the plan leaves on failed links, capacity 0), predictions_checked (every
+predicted link and site load equals an independent recomputation from the intents), and the integral reference in
 the planner's action space up to 20k prefixes: mip_feasible (an integral fix exists), mip_proven (its
 minimum proven within 0.1% in --mip-time-limit), mip_moved_bps and moved_ratio_mip.
 """
@@ -23,7 +24,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from scenarios import SHAPES, Scenario, lp_reference, mip_reference, shuffled, sndlib, sndlib_keys, synthetic  # noqa: E402
+from scenarios import (SHAPES, Scenario, lp_reference, mip_reference, prediction_error_bps, shuffled,  # noqa: E402
+                       sndlib, sndlib_keys, synthetic)
 
 from trafficshift.planner import plan  # noqa: E402
 
@@ -88,6 +90,7 @@ def run(scenario: Scenario, repeat: int, with_lp: bool = True, mip_time_limit_s:
         "lp_feasible": lp.feasible if lp else None,
         "violations": violations,
         "order_invariant": order_invariant,
+        "predictions_checked": prediction_error_bps(scenario.network, scenario.load, result) <= 0.0,
         "mip_s": round(mip.seconds, 1) if mip else None,
         "mip_feasible": mip.feasible if mip else None,
         "mip_proven": mip.proven if mip else None,

@@ -522,3 +522,64 @@ def _reference(network: Network, load: Load, integral: bool, time_limit_s: float
         max_util = max(utils)
     return LpResult(feasible, moved, moved_egress, moved_ingress, max_util, time.perf_counter() - started, link_bound,
                     site_bound, proven)
+
+
+# -- an independent recomputation of a plan's predictions -------------------------------------------------
+def recompute(network: Network, load: Load, plan) -> tuple[dict[str, float], dict[str, float]]:
+    """Link and site loads after a first-cycle `plan` (no previous plan, no controls), computed from its
+    intents and the documented models (docs/guard-rails.md: counter scaling; planner docstring: catchment,
+    prepend steps, pool shares) without trafficshift.model.projection, to check the planner's predictions
+    independently."""
+    from trafficshift.model.plan import Detour, Withdraw
+
+    policy = network.policy
+    capacity = {lid: network.link(lid).capacity_bps for lid in network.link_ids()}
+    sums: dict[str, list[float]] = {}
+    for demand in load.egress:
+        sums.setdefault(demand.link, []).append(demand.bps)
+    flow = {lid: math.fsum(values) for lid, values in sums.items()}
+    factor = {}
+    for lid, counter in load.links.items():
+        if counter.out_bps > 0 and flow.get(lid, 0.0) > 0 and capacity.get(lid, 0.0) > 0:
+            factor[lid] = counter.out_bps / flow[lid]
+    scaled = {d.prefix: (d.bps * factor.get(d.link, 1.0), d.link) for d in load.egress}
+    links = {lid: math.fsum(d.bps * factor.get(d.link, 1.0) for d in load.egress if d.link == lid) for lid in capacity}
+    sites = {s: (load.sites[s].ingress_bps if s in load.sites else 0.0) for s in network.sites}
+    for intent in plan.intents:
+        if isinstance(intent, Detour):
+            net, share = ipaddress.ip_network(intent.prefix), 1.0
+            while str(net) not in scaled:  # a split half: its demand is the nearest covering prefix
+                net, share = net.supernet(), share / 2
+            bps = scaled[str(net)][0] * share
+            links[intent.from_link] -= bps
+            links[f"{intent.router}:{intent.link}"] += bps
+            continue
+        router = network.routers[intent.router]
+        site, pool = router.site, network.pools[intent.pool]
+        families = {ipaddress.ip_network(p).version for p in pool.prefixes}
+        carrying = {f"{r}:{i}": link.capacity_bps for r, rt in network.routers.items() if rt.site == site
+                    for i, link in rt.links.items() if families & set(link.families)}
+        fraction = 1.0 if isinstance(intent, Withdraw) else min(1.0, intent.count * policy.prepend_step_fraction)
+        pool_in = load.sites[site].pools.get(intent.pool, 0.0) if site in load.sites else 0.0
+        moved = pool_in * carrying[f"{intent.router}:{intent.link}"] / sum(carrying.values()) * fraction
+        others = [s for s in pool.sites if s != site]
+        weights = {s: share for s, share in network.catchment.get(site, {}).items() if s in others}
+        if not network.catchment.get(site):
+            nearest = [s for s in network.sites[site].neighbors if s in others]
+            weights = {s: 0.5 ** (k + 1) for k, s in enumerate(nearest)} or {s: 1.0 for s in others}
+        sites[site] -= moved
+        for receiver, weight in weights.items():
+            sites[receiver] += moved * weight / sum(weights.values())
+    return links, sites
+
+
+def prediction_error_bps(network: Network, load: Load, plan) -> float:
+    """The largest difference, beyond the plan's rounding, between a plan's predicted after-loads and
+    `recompute`'s (0.0: every prediction checks out)."""
+    links, sites = recompute(network, load, plan)
+    worst = 0.0
+    for predicted, recomputed in ((plan.links, links), (plan.sites, sites)):
+        for u in predicted:
+            allowed = 1e-3 + 1e-9 * max(u.capacity_bps, abs(u.after_bps))  # plans round to 3 decimals
+            worst = max(worst, abs(u.after_bps - recomputed[u.id]) - allowed)
+    return worst
