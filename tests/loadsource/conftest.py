@@ -23,7 +23,7 @@ import yaml
 
 from trafficshift.validation import parse_network
 
-from loadsource_scenarios import NONFINITE_LINK, PARTIAL_MISSING_LINK, REPO, STALE_AGE_S, STALE_LINK
+from loadsource_scenarios import DOWN_LINK, NONFINITE_LINK, PARTIAL_MISSING_LINK, REPO, STALE_AGE_S, STALE_LINK
 
 PROMETHEUS = "/usr/bin/prometheus"
 
@@ -51,7 +51,8 @@ def _labels(**labels: str) -> str:
     return "{" + ",".join(f'{key}="{value}"' for key, value in labels.items()) + "}"
 
 
-def exposition(prefix: str, load: dict, *, drop_link=None, nan_link=None, old_link=None, old_ms=None) -> list[str]:
+def exposition(prefix: str, load: dict, *, drop_link=None, nan_link=None, old_link=None, old_ms=None,
+               down_link=None, up_value=None) -> list[str]:
     """The load as Prometheus text-format lines for the metric family `prefix`."""
     lines = [f"# TYPE {prefix}_egress_bps gauge"]
     for demand in load["egress"]:
@@ -65,6 +66,12 @@ def exposition(prefix: str, load: dict, *, drop_link=None, nan_link=None, old_li
         value = "NaN" if link == nan_link else counter["out_bps"]
         stamp = f" {old_ms}" if link == old_link else ""
         lines.append(f"{prefix}_link_out_bps{_labels(router=router, interface=interface)} {value}{stamp}")
+    if down_link is not None:  # the optional operational state, only in the families that test it
+        lines.append(f"# TYPE {prefix}_link_up gauge")
+        for link in load["links"]:
+            router, interface = link.split(":", 1)
+            value = (up_value if up_value is not None else 0) if link == down_link else 1
+            lines.append(f"{prefix}_link_up{_labels(router=router, interface=interface)} {value}")
     lines.append(f"# TYPE {prefix}_site_ingress_bps gauge")
     for site, site_load in load["sites"].items():
         lines.append(f"{prefix}_site_ingress_bps{_labels(site=site)} {site_load['ingress_bps']}")
@@ -93,6 +100,8 @@ def exporter(normal_load, stale_sample_ms):
         + exposition("stale", normal_load, old_link=STALE_LINK, old_ms=stale_sample_ms)
         + exposition("partial", normal_load, drop_link=PARTIAL_MISSING_LINK)
         + exposition("nonfinite", normal_load, nan_link=NONFINITE_LINK)
+        + exposition("linkdown", normal_load, down_link=DOWN_LINK)
+        + exposition("updoubt", normal_load, down_link=DOWN_LINK, up_value=0.5)
     ).encode() + b"\n"
 
     class Metrics(http.server.BaseHTTPRequestHandler):
@@ -150,12 +159,14 @@ def prometheus(exporter, normal_load, tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     links = len(normal_load["links"])
-    expected = {"trafficshift": links, "stale": links, "partial": links - 1, "nonfinite": links}
+    expected = {"trafficshift": links, "stale": links, "partial": links - 1, "nonfinite": links, "linkdown": links,
+                "updoubt": links}
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if all(_queryable(url, f"count({prefix}_link_out_bps)") == count for prefix, count in expected.items()):
+                if all(_queryable(url, f"count({prefix}_link_out_bps)") == count for prefix, count in expected.items()) \
+                        and all(_queryable(url, f"count({prefix}_link_up)") == links for prefix in ("linkdown", "updoubt")):
                     break
             except (requests.RequestException, KeyError, ValueError):
                 pass

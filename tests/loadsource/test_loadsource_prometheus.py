@@ -9,7 +9,7 @@ import pytest
 from trafficshift.sources import LoadSourceError, default_alternates, get_source
 from trafficshift.validation import parse_load
 
-from loadsource_scenarios import NONFINITE_LINK, PARTIAL_MISSING_LINK, STALE_LINK
+from loadsource_scenarios import DOWN_LINK, NONFINITE_LINK, PARTIAL_MISSING_LINK, STALE_LINK
 
 
 def _demands(load: dict) -> list[tuple]:
@@ -123,3 +123,25 @@ def test_credentials_in_the_url_never_reach_messages(network):
 def test_prometheus_source_needs_the_network():
     with pytest.raises(LoadSourceError, match="needs the network"):
         get_source("prometheus", url="http://127.0.0.1:9").fetch(None)
+
+
+def test_a_link_reported_down_arrives_as_up_false_and_the_planner_moves_its_prefixes(prometheus, network):
+    """Issue 20: an operational-down flag from the load source marks a failed link."""
+    from trafficshift.planner import plan
+
+    load = get_source("prometheus", url=prometheus, metric_prefix="linkdown").fetch(network)
+    assert load["links"][DOWN_LINK] == {"out_bps": load["links"][DOWN_LINK]["out_bps"], "up": False}
+    assert all("up" not in counter for link, counter in load["links"].items() if link != DOWN_LINK)
+    check = parse_load(load, network, now=time.time())
+    assert not check.stale, check.reasons
+    result = plan(network, check.load, None, (), time.time())
+    assert {i.from_link for i in result.intents if i.kind == "detour"} >= {DOWN_LINK}
+    assert any(a.reason.startswith(f"{DOWN_LINK} has failed (reported down by the load source)") for a in result.actions)
+    # a family without the state: every link up
+    assert all("up" not in counter for counter in get_source("prometheus", url=prometheus).fetch(network)["links"].values())
+
+
+def test_a_link_state_other_than_0_or_1_is_an_error(prometheus, network):
+    with pytest.raises(LoadSourceError, match=r"updoubt_link_up\{router='fra01-r1', interface='et-0/0/1'\} is 0.5, "
+                                              r"not 1 \(up\) or 0 \(down\)"):
+        get_source("prometheus", url=prometheus, metric_prefix="updoubt").fetch(network)

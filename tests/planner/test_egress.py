@@ -388,3 +388,14 @@ def test_relief_moves_the_closest_fitting_set_not_largest_first_plus_a_cover():
     result = plan(two_links(), make_load(demands), None, (), NOW)
     assert sorted(i.prefix for i in result.intents) == [big, cover]
     assert result.moved_bps == pytest.approx(3.3e9) and util(result, HOT)[1] <= 0.8
+
+
+def test_a_link_the_load_source_reports_down_is_failed_whatever_its_capacity():
+    demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(3)]
+    load = make_load(demands)
+    load = load.model_copy(update={"links": {**load.links, HOT: load.links[HOT].model_copy(update={"up": False})}})
+    result = plan(two_links(), load, None, (), NOW)
+    assert {i.prefix for i in result.intents} == set(prefixes(3))
+    assert util(result, HOT) == (float("inf"), 0.0)  # no capacity while down
+    assert f"{HOT} has failed (reported down by the load source): all 3000000000 bps of its prefixes planned " \
+           "onto alternates" in [a.reason for a in result.actions]

@@ -400,3 +400,11 @@ def test_a_failed_link_is_not_judged_by_its_counter_or_capacity(load_data, netwo
     assert failed.link(HOT).capacity_bps == 0
     load_data["links"][HOT]["out_bps"] = 0
     assert fresh(load_data, failed).reasons == ()
+
+
+def test_a_link_reported_down_is_not_judged_by_its_counter_and_its_flag_must_be_a_boolean(load_data, network):
+    load_data["links"][HOT] = {"out_bps": 0, "up": False}
+    check = fresh(load_data, network)
+    assert check.reasons == () and check.load.links[HOT].up is False
+    load_data["links"][HOT]["up"] = "no"
+    assert problems(load_data, network) == [f"traffic_load:links:{HOT}:up: must be true or false, got 'no'"]

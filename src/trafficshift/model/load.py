@@ -24,6 +24,8 @@ class EgressDemand(Frozen):
 
 class LinkCounter(Frozen):
     out_bps: NonNegativeBps
+    #: false: the load source saw the link operationally down; the planner treats it as failed (capacity 0)
+    up: Annotated[bool, Field(strict=True)] = True
 
 
 class SiteLoad(Frozen):

@@ -74,6 +74,10 @@ class Projection:
                 lids.append(lid)
             self.router_links[rname] = lids
         self.link_ids = sorted(self.cap)
+        #: links the load source reports operationally down: failed, whatever their pillar capacity
+        self.reported_down = {lid for lid, counter in load.links.items() if not counter.up and lid in self.cap}
+        for lid in self.reported_down:
+            self.cap[lid] = 0.0
         self.site_ids = sorted(network.sites)
         self.site_cap = {s: network.sites[s].ingress_capacity_bps for s in self.site_ids}
         self.site_links: dict[str, list[str]] = {s: [] for s in self.site_ids}

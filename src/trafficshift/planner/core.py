@@ -73,6 +73,10 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
                 links.update(lid for lid in self.link_ids if self.link_site[lid] == control.name)
         return links, sites
 
+    def failure(self, lid: str) -> str:
+        """Why a failed link is failed, for reasons."""
+        return "reported down by the load source" if lid in self.reported_down else "capacity 0"
+
     def act(self, verb: str, reason: str, intent: Intent | None = None, guard_rail: str | None = None) -> None:
         self.actions.append(Action(verb, reason, intent_to_dict(intent) if intent is not None else None, guard_rail))
 

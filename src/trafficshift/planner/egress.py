@@ -51,7 +51,7 @@ class EgressPlanning:
                 self.act("remove", f"detour of {piece.prefix}: its alternate {piece.dst} is being drained", intent)
                 continue
             if piece.dst in self.failed_links:
-                self.act("remove", f"detour of {piece.prefix}: its alternate {piece.dst} has failed (capacity 0)", intent)
+                self.act("remove", f"detour of {piece.prefix}: its alternate {piece.dst} has failed ({self.failure(piece.dst)})", intent)
                 continue
             why = self._moves_nothing(piece.prefix, piece.src, piece.dst)
             if why is not None:
@@ -83,7 +83,7 @@ class EgressPlanning:
             elif piece.src in self.drained_links:
                 self.act("keep", f"{piece.src} is being drained", intent)
             elif piece.src in self.failed_links:
-                self.act("keep", f"{piece.src} has failed (capacity 0)", intent)
+                self.act("keep", f"{piece.src} has failed ({self.failure(piece.src)})", intent)
             elif piece.src in self.undrained_links:
                 if not exceeds(back, policy.target_utilization * src_cap) and self._undrain_room(piece.src, piece.bps):
                     self._unapply(piece)
@@ -329,11 +329,11 @@ class EgressPlanning:
         if exceeds(remaining, 0.0):
             self.unresolved.add(lid)
             rails = rails or [RECEIVER_HEADROOM]
-            self.act("refuse", f"{lid} has failed (capacity 0): {start - remaining:.0f} bps of its prefixes planned "
+            self.act("refuse", f"{lid} has failed ({self.failure(lid)}): {start - remaining:.0f} bps of its prefixes planned "
                      f"onto alternates, {remaining:.0f} bps have none with room: blocked by {', '.join(rails)}",
                      None, rails[0])
         elif exceeds(start, 0.0):
-            self.act("keep", f"{lid} has failed (capacity 0): all {start:.0f} bps of its prefixes planned onto "
+            self.act("keep", f"{lid} has failed ({self.failure(lid)}): all {start:.0f} bps of its prefixes planned onto "
                      "alternates", None)
 
     def _drain_link(self, lid: str) -> None:

@@ -19,6 +19,7 @@ Sources:
 
       trafficshift_egress_bps{prefix, router, interface}   demand toward `prefix` on its best-path link
       trafficshift_link_out_bps{router, interface}         the link's output counter rate
+      trafficshift_link_up{router, interface}              optional: 1 up, 0 operationally down (failed)
       trafficshift_site_ingress_bps{site}                  a site's total ingress
       trafficshift_site_ingress_bps{site, pool}            ... of which toward anycast pool `pool`
 

@@ -141,6 +141,15 @@ class PrometheusSource:
             egress = self._family(session, f"{prefix}_egress_bps", ("prefix", "router", "interface"), at)
             links = self._family(session, f"{prefix}_link_out_bps", ("router", "interface"), at)
             sites = self._family(session, f"{prefix}_site_ingress_bps", ("site", "pool?"), at)
+            # optional: operational state; a link without a series counts as up
+            states = self._vector(session, f"{prefix}_link_up", f"{prefix}_link_up", ("router", "interface"), at)
+        down = set()
+        for (router, interface), value in states.items():
+            if value not in (0.0, 1.0):
+                raise self._fail(f"{prefix}_link_up{{router={router!r}, interface={interface!r}}} is {value:g}, "
+                                 "not 1 (up) or 0 (down)")
+            if value == 0.0:
+                down.add(f"{router}:{interface}")
 
         counters = {f"{router}:{interface}": sample for (router, interface), sample in links.items()}
         totals = {site: sample for (site, pool), sample in sites.items() if not pool}
@@ -163,7 +172,8 @@ class PrometheusSource:
             "timestamp": min(stamp for family in (egress, links, sites) for _, stamp in family.values()),
             "source": "prometheus",
             "egress": [demand(p, f"{router}:{ifname}", bps) for (p, router, ifname), (bps, _) in by_link],
-            "links": {link: {"out_bps": value} for link, (value, _) in sorted(counters.items())},
+            "links": {link: {"out_bps": value, **({"up": False} if link in down else {})}
+                      for link, (value, _) in sorted(counters.items())},
             "sites": {
                 site: {
                     "ingress_bps": totals[site][0],

@@ -226,10 +226,11 @@ def _implausible_rates(load: Load, network: Network, root: str, active: Plan | N
     Sums are exact (`math.fsum`); one that is not finite is a reason, never a comparison."""
     policy = network.policy
     reasons: list[str] = []
-    # a failed link (capacity 0) has no capacity to judge rates by, and its counter reads whatever the
-    # failure left: the planner moves its prefixes away whatever they measure
+    # a failed link (capacity 0, or reported down) has no capacity to judge rates by, and its counter reads
+    # whatever the failure left: the planner moves its prefixes away whatever they measure
+    down = {link_id for link_id, counter in load.links.items() if not counter.up}
     capacity = {link_id: network.link(link_id).capacity_bps for link_id in network.link_ids()
-                if network.link(link_id).capacity_bps > 0}
+                if network.link(link_id).capacity_bps > 0 and link_id not in down}
     per_link: dict[str, list[float]] = defaultdict(list)
     implausible: set[str] = set()  # links with a demand above their bound
     for index, demand in enumerate(load.egress):
