@@ -8,7 +8,7 @@ PREPEND = Prepend(router="r1", link="et-0/0/1", pool="web", count=2)
 
 def test_table_lists_overloaded_and_changed_elements_with_actions_and_reasons():
     plan = Plan(
-        created=1.0, status="ok", intents=(DETOUR, PREPEND), moved_bps=12e9,
+        created=1.0, status="ok", intents=(DETOUR, PREPEND), moved_bps=12_000_000_000,
         links=(Utilization("r1:et-0/0/0", 100e9, 95e9, 83e9), Utilization("r2:Ethernet1", 100e9, 40e9, 52e9),
                Utilization("r3:et-0/0/0", 100e9, 10e9, 10e9)),
         sites=(Utilization("ams01", 400e9, 370e9, 340e9),),
@@ -26,7 +26,7 @@ def test_table_lists_overloaded_and_changed_elements_with_actions_and_reasons():
 
 
 def test_a_partial_plan_says_under_its_status_that_an_element_stays_above_target():
-    plan = Plan(created=1.0, status="partial", intents=(DETOUR,), moved_bps=4e9,
+    plan = Plan(created=1.0, status="partial", intents=(DETOUR,), moved_bps=4_000_000_000,
                 links=(Utilization("r1:et-0/0/0", 100e9, 99e9, 95e9),),
                 actions=(Action("refuse", "r1:et-0/0/0 stays at 95.0% (was 99.0%), above the target 80%: blocked by "
                                 "max_moved_fraction", guard_rail="max_moved_fraction"),))
@@ -44,7 +44,7 @@ def test_table_says_when_nothing_is_loaded():
 
 
 def _plan_return():
-    plan = Plan(created=1.0, status="ok", intents=(DETOUR,), moved_bps=12e9,
+    plan = Plan(created=1.0, status="ok", intents=(DETOUR,), moved_bps=12_000_000_000,
                 links=(Utilization("r1:et-0/0/0", 100e9, 95e9, 83e9),))
     return {"result": True, "status": plan.status, "intents": [intent_to_dict(DETOUR)], "table": format_plan(plan)}
 

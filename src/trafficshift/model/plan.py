@@ -121,7 +121,8 @@ class Plan:
     since: dict[str, float] = field(default_factory=dict)
     links: tuple[Utilization, ...] = ()
     sites: tuple[Utilization, ...] = ()
-    moved_bps: float = 0.0
+    #: traffic this plan moves (detours added, removed or re-pointed; ingress leaving a site), whole bit/s
+    moved_bps: int = 0
     actions: tuple[Action, ...] = ()
     version: int = PLAN_VERSION
     #: anycast ingress this plan's prepends/withdrawals move, site -> pool -> bps (negative where it leaves,
@@ -170,7 +171,7 @@ class Plan:
             since=dict(data.get("since", {})),
             links=tuple(Utilization(**u) for u in data.get("links", ())),
             sites=tuple(Utilization(**u) for u in data.get("sites", ())),
-            moved_bps=data.get("moved_bps", 0.0),
+            moved_bps=round(data.get("moved_bps", 0)),
             actions=tuple(Action(**a) for a in data.get("actions", ())),
             ingress_delta={site: dict(pools) for site, pools in data.get("ingress_delta", {}).items()},
             stepped=dict(data.get("stepped", {})),

@@ -2,6 +2,7 @@
 rails (fail static, circuit breaker, plan change limit); `plan()` is the public face."""
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence
 
 from trafficshift.bulk import collector_paused
@@ -157,16 +158,17 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
 
     def finish(self, status, intents, before_links, before_sites, before_delta, before_pieces, since=None) -> Plan:
         after_links, after_sites, after_delta, after_pieces = self.evaluate(intents)
-        moved = 0.0
+        changes = []  # bps each changed intent moves: detours added, removed or re-pointed, ingress leaving
         for prefix in sorted(before_pieces.keys() | after_pieces.keys()):
             old, new = before_pieces.get(prefix), after_pieces.get(prefix)
             if old is None or new is None or old.dst != new.dst:
-                moved += (old or new).bps
+                changes.append((old or new).bps)
         for site in sorted(before_delta.keys() | after_delta.keys()):
             old, new = before_delta.get(site, {}), after_delta.get(site, {})
             for pool in sorted(old.keys() | new.keys()):
                 if old.get(pool, 0.0) < 0 or new.get(pool, 0.0) < 0:  # count where ingress leaves, not lands
-                    moved += abs(min(0.0, new.get(pool, 0.0)) - min(0.0, old.get(pool, 0.0)))
+                    changes.append(abs(min(0.0, new.get(pool, 0.0)) - min(0.0, old.get(pool, 0.0))))
+        moved = round(math.fsum(changes))  # whole bits per second, exactly the sum of the changes
         r = lambda x: round(x, 3)  # noqa: E731 - stable bytes across float summation noise
         shifted_sites = {self.link_site[f"{i.router}:{i.link}"] for i in intents
                          if not isinstance(i, Detour) and f"{i.router}:{i.link}" in self.link_site}
@@ -178,7 +180,7 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
             since=dict(sorted((since or {}).items())),
             links=tuple(Utilization(lid, self.cap[lid], r(before_links[lid]), r(after_links[lid])) for lid in self.link_ids),
             sites=tuple(Utilization(s, self.site_cap[s], r(before_sites[s]), r(after_sites[s])) for s in self.site_ids),
-            moved_bps=r(moved),
+            moved_bps=moved,
             actions=tuple(self.actions),
             ingress_delta={s: {p: r(v) for p, v in sorted(pools.items())} for s, pools in sorted(after_delta.items())},
             stepped=dict(sorted(stepped.items())),
