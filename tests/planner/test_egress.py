@@ -399,3 +399,18 @@ def test_a_link_the_load_source_reports_down_is_failed_whatever_its_capacity():
     assert util(result, HOT) == (float("inf"), 0.0)  # no capacity while down
     assert f"{HOT} has failed (reported down by the load source): all 3000000000 bps of its prefixes planned " \
            "onto alternates" in [a.reason for a in result.actions]
+
+
+def test_a_prefix_whose_only_alternate_is_full_gets_room_when_another_detour_can_move_on():
+    """First fit put the bigger prefix on the shared alternate; the smaller one, with no other alternate,
+    would stay on the failed link. The bigger one moves on to its second alternate instead."""
+    network = make_network({HOT: ("transit", 0.0), SPARE: ("private", 10e9), BACKUP: ("transit", 10e9)},
+                           max_moved_fraction=1.0)
+    big, small = "198.18.0.0/24", "198.18.1.0/24"
+    demands = [(big, 3e9, HOT, [SPARE, BACKUP]), (small, 2e9, HOT, [SPARE]), ("198.19.0.0/24", 4e9, SPARE, [])]
+    result = plan(network, make_load(demands), None, (), NOW)
+    assert {(i.prefix, f"{i.router}:{i.link}") for i in result.intents} == {(big, BACKUP), (small, SPARE)}
+    assert result.status == "ok" and util(result, SPARE)[1] == 0.6 and util(result, BACKUP)[1] == 0.3
+    adds = [a.reason for a in result.actions if a.verb == "add"]
+    assert len(adds) == 2 and any(f"{big}" in r and f"to {BACKUP}" in r and f"room on {SPARE} for {small}" in r
+                                  for r in adds)

@@ -8,10 +8,12 @@ existed (link counters are for validation only: they already include the previou
 Previous detours are then kept or removed (hysteresis; a receiver past the high watermark gives back
 detours older than the hold time), and every link above
 `overload_threshold` is brought down to `target_utilization`, links taken by descending utilization then
-link id. On one link, prefixes are taken largest first (then by prefix text): a prefix no larger than the
-remaining excess moves whole; when none is left, the smallest prefix that covers the rest moves. A prefix
-goes to its first alternate (lowest `preference`, then private < public-ix < transit, then link id) that
-stays at or under `target_utilization - receiver_headroom` after this round's earlier moves. A prefix
+link id; failed links (capacity 0 or reported down) first, all their prefixes at once. On one link,
+prefixes are taken largest first (then by prefix text) while they fit the remaining excess, and one prefix
+covers the rest at whichever step of that sequence the total moved is least. A prefix goes to its first
+alternate (lowest `preference`, then private < public-ix < transit, then link id) that stays at or under
+`target_utilization - receiver_headroom` after this round's earlier moves; when none has room, a detour
+this cycle placed on one of them moves on to another of its own alternates to make the room. A prefix
 above `split_threshold_bps` is split into halves (never finer than /24 or /48, demand assumed even) when
 it fits no alternate whole, or when a half already covers the remaining excess; a half that is a demand of
 its own is never detoured (longest-prefix match sends its traffic by its own route, not this demand's).

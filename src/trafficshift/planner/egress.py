@@ -6,7 +6,7 @@ import ipaddress
 import math
 from typing import Iterable, Sequence
 
-from trafficshift.model.plan import Detour, Intent, intent_key
+from trafficshift.model.plan import Detour, Intent, intent_key, intent_to_dict
 from trafficshift.model.projection import Piece
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
@@ -192,14 +192,55 @@ class EgressPlanning:
                                    f"neighbor does not send {prefix}, so the detour would not move it")
                 continue
             if not exceeds(self.load[alt] + bps, self.recv_limit[alt]):
-                self._apply(Piece(prefix, i, bps, src, alt, self.now))
-                self.egress_moved += bps
-                self.act("add", f"detour {prefix} ({bps:.0f} bps) from {src} to {alt}: {src} at "
-                         f"{pct(self.load[src] + bps, self.cap[src])}, {alt} goes to {pct(self.load[alt], self.cap[alt])}",
-                         self.detour_intent(self.pieces[prefix]))
+                self._add_detour(Piece(prefix, i, bps, src, alt, self.now))
                 return True
+        if self._make_room(i, prefix, bps, src):
+            return True
         self.block(src, RECEIVER_HEADROOM)
         return False
+
+    def _add_detour(self, piece: Piece, why: str = "") -> None:
+        self._apply(piece)
+        self.egress_moved += piece.bps
+        src, dst = piece.src, piece.dst
+        self.act("add", f"detour {piece.prefix} ({piece.bps:.0f} bps) from {src} to {dst}: {src} at "
+                 f"{pct(self.load[src] + piece.bps, self.cap[src])}, {dst} goes to {pct(self.load[dst], self.cap[dst])}"
+                 + why, self.detour_intent(piece))
+
+    def _usable(self, prefix: str, alt: str) -> bool:
+        """Whether a detour of `prefix` to `alt` could be placed at all (room aside)."""
+        return (alt not in self.drained_links and alt not in self.failed_links and alt not in self.routes.sessions_down
+                and (prefix, alt) not in self.routes.not_sent)
+
+    def _make_room(self, i: int, prefix: str, bps: float, src: str) -> bool:
+        """When every alternate of a piece is full, move one detour this cycle placed on one of them to
+        another of its own alternates with room, and place the piece there (one step of an ejection chain:
+        whole prefixes pack like bins, and first-fit alone can strand a prefix whose only alternate another
+        prefix could have left). The smallest detour that makes enough room goes; none from earlier cycles."""
+        for alt in self.alternates(i):
+            if not self._usable(prefix, alt):
+                continue
+            fits = lambda piece: not exceeds(self.load[alt] - piece.bps + bps, self.recv_limit[alt])  # noqa: E731
+            movable = sorted((p for p in self.pieces.values() if p.dst == alt and p.prefix not in self.previous_pieces
+                              and not p.pinned and fits(p)), key=lambda p: (p.bps, p.prefix))
+            for piece in movable:
+                for other in self.alternates(piece.parent):
+                    if other == alt or not self._usable(piece.prefix, other):
+                        continue
+                    if not exceeds(self.load[other] + piece.bps, self.recv_limit[other]):
+                        self._repoint(piece, other, f"; it leaves room on {alt} for {prefix}")
+                        self._add_detour(Piece(prefix, i, bps, src, alt, self.now),
+                                         f" (after {piece.prefix} moved on to {other})")
+                        return True
+        return False
+
+    def _repoint(self, piece: Piece, dst: str, why: str) -> None:
+        """Send a detour placed this cycle to another alternate; its 'add' action says the new one."""
+        old = intent_to_dict(self.detour_intent(piece))
+        self._unapply(piece)
+        self.egress_moved -= piece.bps
+        self.actions = [a for a in self.actions if not (a.verb == "add" and a.intent == old)]
+        self._add_detour(Piece(piece.prefix, piece.parent, piece.bps, piece.src, dst, piece.since), why)
 
     def _moves_nothing(self, prefix: str, src: str, dst: str) -> str | None:
         """Why a detour of `prefix` from `src` to `dst` would not move its traffic, by the routers' reports."""
