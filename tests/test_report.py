@@ -93,6 +93,25 @@ def test_scale_grows_past_100_percent_and_the_target_comes_from_the_record():
     assert {float(line["x1"]) for line in lines} == {round(PLOT_W * 0.65, 2)}
 
 
+def test_a_failed_link_still_carrying_traffic_fills_the_chart_and_reads_failed():
+    """Capacity 0 (a failed link, issue 20): its utilization is infinite while traffic is on it; the bar
+    spans the whole scale (which other elements still set) and the label says so."""
+    geometry = chart([{"id": "a:x", "capacity_bps": 0.0, "before_bps": 5e9, "after_bps": 0.0},
+                      {"id": "b:y", "capacity_bps": 10.0, "before_bps": 11.0, "after_bps": 7.0},
+                      {"id": "c:z", "capacity_bps": 0.0, "before_bps": 0.0, "after_bps": 1e6}],
+                     target=0.8, overload=0.9)
+    assert geometry["x_max"] == 1.1
+    assert [(r["id"], r["w_before"], r["w_after"], r["level"]) for r in geometry["rows"]] == [
+        ("a:x", float(PLOT_W), 0.0, "cool"),
+        ("b:y", round(PLOT_W * 1.1 / 1.1, 2), round(PLOT_W * 0.7 / 1.1, 2), "cool"),
+        ("c:z", 0.0, float(PLOT_W), "hot")]
+    record = run_record(hostile=False)
+    failed = dict(record["plan"]["links"][0], capacity_bps=0.0, before_bps=5e9, after_bps=0.0)
+    record["plan"]["links"][0] = failed
+    text = " ".join(Elements(render_report(record)).text)
+    assert f"{failed['id']} before: failed (5.0 Gbit/s of 0.0 Gbit/s)" in text and "failed \u2192 0.0%" in text
+
+
 def test_diffs_errors_and_reasons_are_escaped_and_the_page_loads_nothing(record, page):
     parsed = Elements(page)
     tags = {tag for tag, _ in parsed.tags}

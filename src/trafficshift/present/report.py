@@ -59,7 +59,7 @@ def _when(epoch: Any) -> str:
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
+    return "failed" if value == math.inf else f"{value * 100:.1f}%"
 
 
 def _gbps(bps: Any) -> str:
@@ -67,7 +67,10 @@ def _gbps(bps: Any) -> str:
 
 
 def _ratio(used: float, capacity: float) -> float:
-    return used / capacity if capacity else 0.0
+    """Utilization; a failed link (capacity 0) that still carries traffic is infinitely over."""
+    if capacity:
+        return used / capacity
+    return math.inf if used > 0 else 0.0
 
 
 def describe_intent(intent: Mapping | None) -> str:
@@ -96,11 +99,12 @@ def chart(elements: list[Mapping], *, target: float, overload: float) -> dict:
                      "before": _ratio(float(item.get("before_bps") or 0.0), capacity),
                      "after": _ratio(float(item.get("after_bps") or 0.0), capacity),
                      "before_bps": item.get("before_bps"), "after_bps": item.get("after_bps")})
-    peak = max([r["before"] for r in rows] + [r["after"] for r in rows] + [target, overload, 1.0])
+    finite = [u for r in rows for u in (r["before"], r["after"]) if u != math.inf]
+    peak = max(finite + [target, overload, 1.0])
     x_max = max(1.0, math.ceil(peak * 10 - 1e-9) / 10)
 
-    def x(util: float) -> float:
-        return round(PLOT_W * max(util, 0.0) / x_max, 2)
+    def x(util: float) -> float:  # a failed link's traffic fills the whole width
+        return round(PLOT_W * min(max(util, 0.0), x_max) / x_max, 2)
 
     for k, row in enumerate(rows):
         top = TOP + k * ROW_H
