@@ -104,12 +104,7 @@ class Projection:
                 if target == demand_link[i] and source in self.cap and source != target:
                     demand_link[i] = source
                     self._detour_target[i] = target
-        # exactly rounded sums: a running float sum depends on the order the load lists its demands in, and
-        # the plan must not (the same network and load give the same bytes whatever order they arrive in)
-        per_link: defaultdict[str, list[float]] = defaultdict(list)
-        for lid, bps in zip(demand_link, demand_bps):
-            per_link[lid].append(bps)
-        natural = {lid: math.fsum(per_link.get(lid, ())) for lid in self.link_ids}
+        natural = self._link_sums(demand_bps)
         self._by_prefix: dict[str, int] | None = None
         self.by_link: dict[str, list[int]] = {}  # filled on demand for the links that shed traffic
         self._alternate_cache: dict[int, list[str]] = {}
@@ -190,8 +185,13 @@ class Projection:
             return natural
         scale = self.counter_scale.get
         self.demand_bps = [bps * scale(lid, 1.0) for bps, lid in zip(self.demand_bps, current)]
+        return self._link_sums(self.demand_bps)
+
+    def _link_sums(self, demand_bps: list[float]) -> dict[str, float]:
+        """Every link's demand on it as preferred link. Exactly rounded sums: a running float sum depends on
+        the order the load lists its demands in, and the plan must not (same network and load, same bytes)."""
         per_link: defaultdict[str, list[float]] = defaultdict(list)
-        for lid, bps in zip(self.demand_link, self.demand_bps):
+        for lid, bps in zip(self.demand_link, demand_bps):
             per_link[lid].append(bps)
         return {lid: math.fsum(per_link.get(lid, ())) for lid in self.link_ids}
 
