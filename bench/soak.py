@@ -103,8 +103,7 @@ class Demand:
         egress, per_link = [], defaultdict(float)
         for i, demand in enumerate(self.base.egress):
             bps = blend(lambda load: load.egress[i].bps) * scale * math.exp(self.prefix_noise[i])
-            egress.append(EgressDemand.model_construct(prefix=demand.prefix, bps=bps, link=demand.link,
-                                                       alternates=demand.alternates))
+            egress.append(EgressDemand(prefix=demand.prefix, bps=bps, link=demand.link, alternates=demand.alternates))
             per_link[demand.link] += bps
         sites = {}
         for name, site in self.base.sites.items():

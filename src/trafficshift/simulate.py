@@ -3,6 +3,8 @@ the soak and the benchmarks replay demand "as it is with no shift in place" and 
 predicts the active plan moves it."""
 from __future__ import annotations
 
+import msgspec
+
 from trafficshift.model import LinkCounter, Load, Network, SiteLoad
 from trafficshift.model.plan import Detour, Plan
 from trafficshift.model.projection import expected_link_load
@@ -29,7 +31,7 @@ def measure(network: Network, natural: Load, active: Plan | None, actual_egress:
     update = {"links": links, "sites": sites}
     if actual_egress:
         moved = {d.prefix: (d.from_link, f"{d.router}:{d.link}") for d in active.intents if isinstance(d, Detour)}
-        update["egress"] = [demand.model_copy(update={"link": moved[demand.prefix][1]})
+        update["egress"] = [msgspec.structs.replace(demand, link=moved[demand.prefix][1])
                             if moved.get(demand.prefix, (None,))[0] == demand.link else demand
                             for demand in natural.egress]
     return natural.model_copy(update=update)

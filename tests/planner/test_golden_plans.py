@@ -13,6 +13,7 @@ import random
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 import yaml
 
@@ -76,7 +77,7 @@ def shuffled(network, load, seed: int):
         rng.shuffle(items)
         return items
 
-    egress = [d.model_copy(update={"alternates": tuple(mix(d.alternates))}) for d in mix(load.egress)]
+    egress = [msgspec.structs.replace(d, alternates=tuple(mix(d.alternates))) for d in mix(load.egress)]
     load = load.model_copy(update={"egress": tuple(egress), "links": dict(mix(load.links.items())),
                                    "sites": dict(mix(load.sites.items()))})
     routers = {name: router.model_copy(update={"links": dict(mix(router.links.items()))})

@@ -2,6 +2,7 @@
 the Hypothesis profile (tests/conftest.py): 60 fixed examples under `ci`, 2,000 random ones under `explore`."""
 from __future__ import annotations
 
+import msgspec
 from hypothesis import example, given
 from hypothesis import strategies as st
 from planner_scenarios import NOW, cycle, make_load, make_network, prefixes
@@ -180,7 +181,7 @@ def test_no_shift_is_undone_within_hold_time_while_load_wobbles(scenario, factor
     previous, seen = None, set()
     for step, factor in enumerate(factors):  # 30 s cycles: all within the 1800 s hold time
         wobbled = load.model_copy(update={
-            "egress": tuple(d.model_copy(update={"bps": d.bps * factor}) for d in load.egress),
+            "egress": tuple(msgspec.structs.replace(d, bps=d.bps * factor) for d in load.egress),
             "sites": {s: v.model_copy(update={"pools": {p: bps * factor for p, bps in v.pools.items()},
                                               "ingress_bps": v.ingress_bps * factor}) for s, v in load.sites.items()},
         })
