@@ -124,23 +124,34 @@ def _parse_network(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Netwo
         raise ValueError(f"invalid prefix {value!r}: {exc}") from None
 
 
-#: an IPv4 prefix already in canonical form: ASCII digits, no leading zeros in an octet or the length
-_CANONICAL_IPV4 = re.compile(r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})"
-                             r"/(0|[1-9][0-9]?)")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # 0-255 without leading zeros
+
+
+def _aligned_ipv4(length: int) -> re.Pattern:
+    """Canonical IPv4 network addresses of a /`length`: the octets the mask covers are any, the one it cuts
+    is a multiple of the block size, the rest are 0 (host bits never set)."""
+    whole, bits = divmod(length, 8)
+    octets = [_OCTET] * whole
+    if whole < 4:
+        octets.append("(?:" + "|".join(str(value) for value in range(0, 256, 1 << (8 - bits))) + ")")
+        octets += ["0"] * (3 - whole)
+    return re.compile(r"\.".join(octets), re.ASCII)
+
+
+#: the canonical length text ("0".."32") -> its `_aligned_ipv4` pattern
+_ALIGNED_IPV4 = {str(length): _aligned_ipv4(length) for length in range(33)}
 
 
 def _network(value: object) -> str:
     """A prefix in canonical text form. Loads carry 10^5-10^6 of them: an IPv4 prefix already written
-    canonically is checked arithmetically (octets, length, host bits) and returned as given, ten times
-    faster than `ipaddress`; anything else goes through `ipaddress`, errors included."""
+    canonically is recognised by one regular expression per length (octets, no leading zeros, no host
+    bits) and returned as given, several times faster than `ipaddress`; anything else goes through
+    `ipaddress`, errors included."""
     if type(value) is str:
-        match = _CANONICAL_IPV4.fullmatch(value)
-        if match is not None:
-            a, b, c, d, length = map(int, match.groups())
-            if a <= 255 and b <= 255 and c <= 255 and d <= 255 and length <= 32:
-                host_bits = (1 << (32 - length)) - 1
-                if not ((a << 24) | (b << 16) | (c << 8) | d) & host_bits:
-                    return value
+        address, _, length = value.rpartition("/")
+        aligned = _ALIGNED_IPV4.get(length)
+        if aligned is not None and aligned.fullmatch(address) is not None:
+            return value
     return str(_parse_network(value))
 
 

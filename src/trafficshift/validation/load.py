@@ -385,11 +385,13 @@ def _accepted(data: Mapping, network: Network, limits: Limits) -> Load | None:
     prefixes = {demand.prefix for demand in demands}
     if len(prefixes) < len(demands) or any(prefix.startswith("::ffff:") for prefix in prefixes):
         return None  # a duplicate or (perhaps) an IPv4-mapped prefix
+    if not link_ids.issuperset(alternate.link for demand in demands for alternate in demand.alternates):
+        return None
     for demand in demands:
         if demand.alternates:
-            alternates = [alternate.link for alternate in demand.alternates]
-            if (len(alternates) > limits.max_alternates or len(set(alternates)) < len(alternates)
-                    or demand.link in alternates or not link_ids.issuperset(alternates)):
+            alternates = {alternate.link for alternate in demand.alternates}
+            if (len(alternates) < len(demand.alternates) or demand.link in alternates
+                    or len(demand.alternates) > limits.max_alternates):
                 return None
     for site, site_load in load.sites.items():
         if site not in network.sites:
