@@ -9,7 +9,8 @@ runs), lp_s, moved_bps, lp_moved_bps, moved_ratio (only for plans without violat
 lp_max_util_after, lp_feasible, violations (links/sites the plan leaves above their bound where the LP found
 a feasible solution), order_invariant (the same plan bytes with every input list shuffled),
 failed_links_left_bps (demand the plan leaves on failed links, capacity 0), predictions_checked (every
-predicted link and site load equals an independent recomputation from the intents), and the integral reference in
+predicted link and site load equals an independent recomputation from the intents), moved_checked
+(moved_bps equals the traffic its intents move, recomputed the same way), and the integral reference in
 the planner's action space up to 20k prefixes: mip_feasible (an integral fix exists), mip_proven (its
 minimum proven within 0.1% in --mip-time-limit), mip_moved_bps and moved_ratio_mip.
 """
@@ -24,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from scenarios import (SHAPES, Scenario, lp_reference, mip_reference, prediction_error_bps, shuffled,  # noqa: E402
+from scenarios import (SHAPES, Scenario, lp_reference, mip_reference, prediction_error_bps, recompute_moves, shuffled,  # noqa: E402
                        sndlib, sndlib_keys, synthetic)
 
 from trafficshift.planner import plan  # noqa: E402
@@ -65,8 +66,9 @@ def run(scenario: Scenario, repeat: int, with_lp: bool = True, mip_time_limit_s:
     if lp is not None and lp.feasible:
         violations = sum(1 for u in result.links if u.after_bps > lp.link_bound[u.id] * (1 + 1e-9) + 1e-3)
         violations += sum(1 for u in result.sites if u.after_bps > lp.site_bound[u.id] * (1 + 1e-9) + 1e-3)
-    moved_egress = sum(max(0.0, u.before_bps - u.after_bps) for u in result.links)  # sources only lose
-    moved_ingress = -sum(v for pools in result.ingress_delta.values() for v in pools.values() if v < 0)
+    _, _, moved = recompute_moves(scenario.network, scenario.load, result)  # independently of the planner
+    moved_egress, moved_ingress = moved["egress"], moved["ingress"]
+    moved_checked = abs(result.moved_bps - (moved_egress + moved_ingress)) <= 1.0 + 1e-9 * result.moved_bps
     # a plan that leaves violations could move less than the optimum: its ratio would flatter it
     moved_ratio = result.moved_bps / lp.moved_bps if lp and lp.feasible and lp.moved_bps > 0 and not violations else None
     return {
@@ -90,6 +92,7 @@ def run(scenario: Scenario, repeat: int, with_lp: bool = True, mip_time_limit_s:
         "lp_feasible": lp.feasible if lp else None,
         "violations": violations,
         "order_invariant": order_invariant,
+        "moved_checked": moved_checked,
         "predictions_checked": prediction_error_bps(scenario.network, scenario.load, result) <= 0.0,
         "mip_s": round(mip.seconds, 1) if mip else None,
         "mip_feasible": mip.feasible if mip else None,

@@ -530,6 +530,14 @@ def recompute(network: Network, load: Load, plan) -> tuple[dict[str, float], dic
     intents and the documented models (docs/guard-rails.md: counter scaling; planner docstring: catchment,
     prepend steps, pool shares) without trafficshift.model.projection, to check the planner's predictions
     independently."""
+    links, sites, _ = recompute_moves(network, load, plan)
+    return links, sites
+
+
+def recompute_moves(network: Network, load: Load, plan) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """`recompute`, and the traffic each kind of intent moves ({"egress": ..., "ingress": ...}): every
+    detour's bps, and every prepend's or withdrawal's ingress leaving its site, counted where it moves
+    (a site that sheds a pool and receives it back counts both)."""
     from trafficshift.model.plan import Detour, Withdraw
 
     policy = network.policy
@@ -545,6 +553,7 @@ def recompute(network: Network, load: Load, plan) -> tuple[dict[str, float], dic
     scaled = {d.prefix: (d.bps * factor.get(d.link, 1.0), d.link) for d in load.egress}
     links = {lid: math.fsum(d.bps * factor.get(d.link, 1.0) for d in load.egress if d.link == lid) for lid in capacity}
     sites = {s: (load.sites[s].ingress_bps if s in load.sites else 0.0) for s in network.sites}
+    moved: dict[str, list[float]] = {"egress": [], "ingress": []}
     for intent in plan.intents:
         if isinstance(intent, Detour):
             net, share = ipaddress.ip_network(intent.prefix), 1.0
@@ -553,6 +562,7 @@ def recompute(network: Network, load: Load, plan) -> tuple[dict[str, float], dic
             bps = scaled[str(net)][0] * share
             links[intent.from_link] -= bps
             links[f"{intent.router}:{intent.link}"] += bps
+            moved["egress"].append(bps)
             continue
         router = network.routers[intent.router]
         site, pool = router.site, network.pools[intent.pool]
@@ -561,16 +571,17 @@ def recompute(network: Network, load: Load, plan) -> tuple[dict[str, float], dic
                     for i, link in rt.links.items() if families & set(link.families)}
         fraction = 1.0 if isinstance(intent, Withdraw) else min(1.0, intent.count * policy.prepend_step_fraction)
         pool_in = load.sites[site].pools.get(intent.pool, 0.0) if site in load.sites else 0.0
-        moved = pool_in * carrying[f"{intent.router}:{intent.link}"] / sum(carrying.values()) * fraction
+        leaving = pool_in * carrying[f"{intent.router}:{intent.link}"] / sum(carrying.values()) * fraction
         others = [s for s in pool.sites if s != site]
         weights = {s: share for s, share in network.catchment.get(site, {}).items() if s in others}
         if not network.catchment.get(site):
             nearest = [s for s in network.sites[site].neighbors if s in others]
             weights = {s: 0.5 ** (k + 1) for k, s in enumerate(nearest)} or {s: 1.0 for s in others}
-        sites[site] -= moved
+        sites[site] -= leaving
+        moved["ingress"].append(leaving)
         for receiver, weight in weights.items():
-            sites[receiver] += moved * weight / sum(weights.values())
-    return links, sites
+            sites[receiver] += leaving * weight / sum(weights.values())
+    return links, sites, {kind: math.fsum(values) for kind, values in moved.items()}
 
 
 def prediction_error_bps(network: Network, load: Load, plan) -> float:

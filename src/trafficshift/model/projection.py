@@ -282,7 +282,6 @@ class Projection:
     def evaluate(self, intents: Iterable[Intent]) -> tuple[dict[str, float], dict[str, float], dict[str, dict[str, float]], dict[str, Piece]]:
         links = dict(self.natural)
         pieces: dict[str, Piece] = {}
-        levels: dict[tuple[str, str, str], int] = {}
         for intent in intents:
             if isinstance(intent, Detour):
                 piece = self._resolve_detour(intent)
@@ -290,13 +289,19 @@ class Projection:
                     pieces[piece.prefix] = piece
                     links[piece.src] -= piece.bps
                     links[piece.dst] += piece.bps
-            else:
+        delta = self.ingress_delta(self.levels_of(intents))
+        sites = {s: self.site_natural[s] + sum(delta.get(s, {}).values()) for s in self.site_ids}
+        return links, sites, delta, pieces
+
+    def levels_of(self, intents: Iterable[Intent]) -> dict[tuple[str, str, str], int]:
+        """(site, pool, link) -> shift level of the ingress intents that apply to this network and load."""
+        levels = {}
+        for intent in intents:
+            if not isinstance(intent, Detour):
                 slot = self._ingress_slot(intent)
                 if slot is not None:
                     levels[slot] = self._intent_level(intent)
-        delta = self.ingress_delta(levels)
-        sites = {s: self.site_natural[s] + sum(delta.get(s, {}).values()) for s in self.site_ids}
-        return links, sites, delta, pieces
+        return levels
 
     def _ingress_slot(self, intent: Prepend | Withdraw) -> tuple[str, str, str] | None:
         lid = f"{intent.router}:{intent.link}"

@@ -30,7 +30,9 @@ of it and comes only after prepending is exhausted, never on the site's last ann
 an operator drain) and never at more than `max_withdraw_sites` sites per pool. Moved ingress lands at the
 other sites announcing the pool by `network.catchment[site]`, or else by `site.neighbors` order with
 weights 1/2, 1/4, ... (renormalised; the pool's other sites evenly when no neighbor announces it); drained
-sites receive nothing. Every receiving site must stay at or under its target minus headroom.
+sites receive nothing. Every receiving site must stay at or under its target minus headroom. A site that
+one-at-a-time relief leaves above target is then relieved jointly with its receivers: the least-cost set
+of further whole steps at those sites (a 0/1 program, `IngressPlanning._joint_relief`) under the same rails.
 """
 from trafficshift.planner.core import change_count, plan
 

@@ -87,17 +87,17 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
     # -- the whole plan -------------------------------------------------------------------------------------
     def build(self, stale_reasons: Sequence[str]) -> Plan:
         previous_intents = self.previous.intents if self.previous is not None else ()
-        before_links, before_sites, before_delta, before_pieces = self.evaluate(previous_intents)
+        before_links, before_sites, _, before_pieces = self.evaluate(previous_intents)
 
         if self.freeze is not None:
             for intent in previous_intents:
                 self.act("remove", f"operator freeze{': ' + self.freeze.reason if self.freeze.reason else ''}: "
                          "every override removed, automation stopped", intent)
-            return self.finish("frozen", (), before_links, before_sites, before_delta, before_pieces)
+            return self.finish("frozen", (), before_links, before_sites, before_pieces)
         if stale_reasons:
             for reason in sorted(stale_reasons):
                 self.act("refuse", f"fail static: {reason}; no new shifts, active ones held", None, FAIL_STATIC)
-            return self.hold("fail-static", before_links, before_sites, before_delta, before_pieces)
+            return self.hold("fail-static", before_links, before_sites, before_pieces)
 
         self._note_counter_scale()
         self.plan_egress(previous_intents)
@@ -122,17 +122,17 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
             self.act("refuse", f"circuit breaker: {len(shifting)} links/sites would shift at once (limit "
                      f"{self.policy.max_shifting_elements}): {', '.join(sorted(shifting)[:10])}"
                      f"{' ...' if len(shifting) > 10 else ''}; previous intents held", None, CIRCUIT_BREAKER)
-            return self.hold("circuit-breaker", before_links, before_sites, before_delta, before_pieces)
+            return self.hold("circuit-breaker", before_links, before_sites, before_pieces)
 
         changes = change_count(previous_intents, intents)
         if changes > self.policy.max_plan_change:
             self.act("refuse", f"the plan changes {changes} intents vs the previous one (limit "
                      f"{self.policy.max_plan_change}); previous intents held", None, MAX_PLAN_CHANGE)
-            return self.hold("refused", before_links, before_sites, before_delta, before_pieces)
+            return self.hold("refused", before_links, before_sites, before_pieces)
 
         # intents that relieve only part of the overload still go out: they are the best the rails allow
         status = "partial" if self.unresolved else "ok"
-        return self.finish(status, intents, before_links, before_sites, before_delta, before_pieces, since)
+        return self.finish(status, intents, before_links, before_sites, before_pieces, since)
 
     def _note_counter_scale(self) -> None:
         """Say where the counters and the per-prefix estimates disagree by more than COUNTER_NOTE: the plan
@@ -149,25 +149,27 @@ class _Planner(EgressPlanning, IngressPlanning, Projection):
         keys = {intent_key(i) for i in (self.previous.intents if self.previous else ())}
         return keys | {intent_key(i) for i in self.pinned_intents}
 
-    def hold(self, status, before_links, before_sites, before_delta, before_pieces) -> Plan:
+    def hold(self, status, before_links, before_sites, before_pieces) -> Plan:
         intents = tuple(self.previous.intents) if self.previous is not None else ()
         for intent in intents:
             self.act("keep", f"held from the previous plan ({status})", intent)
         since = {k: v for k, v in self.previous_since.items() if k in {intent_key(i) for i in intents}}
-        return self.finish(status, intents, before_links, before_sites, before_delta, before_pieces, since)
+        return self.finish(status, intents, before_links, before_sites, before_pieces, since)
 
-    def finish(self, status, intents, before_links, before_sites, before_delta, before_pieces, since=None) -> Plan:
+    def finish(self, status, intents, before_links, before_sites, before_pieces, since=None) -> Plan:
         after_links, after_sites, after_delta, after_pieces = self.evaluate(intents)
         changes = []  # bps each changed intent moves: detours added, removed or re-pointed, ingress leaving
         for prefix in sorted(before_pieces.keys() | after_pieces.keys()):
             old, new = before_pieces.get(prefix), after_pieces.get(prefix)
             if old is None or new is None or old.dst != new.dst:
                 changes.append((old or new).bps)
-        for site in sorted(before_delta.keys() | after_delta.keys()):
-            old, new = before_delta.get(site, {}), after_delta.get(site, {})
-            for pool in sorted(old.keys() | new.keys()):
-                if old.get(pool, 0.0) < 0 or new.get(pool, 0.0) < 0:  # count where ingress leaves, not lands
-                    changes.append(abs(min(0.0, new.get(pool, 0.0)) - min(0.0, old.get(pool, 0.0))))
+        # ingress where it leaves, per shift: a site that sheds a pool and receives it back counts both
+        before_levels = self.levels_of(self.previous.intents if self.previous is not None else ())
+        after_levels = self.levels_of(intents)
+        for slot in sorted(before_levels.keys() | after_levels.keys()):
+            old, new = (self.moved_out(*slot, levels.get(slot, 0)) for levels in (before_levels, after_levels))
+            if old != new:
+                changes.append(abs(new - old))
         moved = round(math.fsum(changes))  # whole bits per second, exactly the sum of the changes
         r = lambda x: round(x, 3)  # noqa: E731 - stable bytes across float summation noise
         shifted_sites = {self.link_site[f"{i.router}:{i.link}"] for i in intents

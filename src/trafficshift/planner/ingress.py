@@ -2,9 +2,10 @@
 overloaded sites a prepend step at a time (the package docstring has the order of moves)."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, intent_key
+from trafficshift.planner.integral import Move, least_cost
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         MAX_WITHDRAW, RECEIVER_HEADROOM, STEP_DWELL, pct)
@@ -82,9 +83,110 @@ class IngressPlanning:
         for site in sorted(self.drained_sites):
             self._drain_site(site)
         overloaded = [s for s in self.site_ids if exceeds(self.site_load[s], policy.overload_threshold * self.site_cap[s])]
-        for site in sorted(overloaded, key=lambda s: (-self.site_load[s] / self.site_cap[s], s)):
-            if site not in self.drained_sites:
-                self._relieve_site(site)
+        overloaded.sort(key=lambda s: (-self.site_load[s] / self.site_cap[s], s))
+        relieved = {site: (self.site_load[site], self._relieve_site(site))
+                    for site in overloaded if site not in self.drained_sites}
+        target = {site: policy.target_utilization * self.site_cap[site] for site in relieved}
+        unresolved = [site for site in relieved if exceeds(self.site_load[site], target[site])]
+        if unresolved:
+            self._joint_relief(unresolved)
+        for site, (start, refused) in relieved.items():
+            self._report(site, exceeds(self.site_load[site], target[site]), start, self.site_load[site],
+                         self.site_cap[site], refused)
+
+    def _dwelling(self, site: str) -> bool:
+        last_step = self.previous_stepped.get(site)
+        return last_step is not None and self.now - last_step < self.policy.step_dwell_s
+
+    def _receivers(self, sites: Iterable[str]) -> set[str]:
+        return {receiver for site in sites for pool in self.site_pools[site]
+                for receiver, _ in self.landing[(site, pool)]}
+
+    def _joint_relief(self, unresolved: Sequence[str]) -> None:
+        """Relieve the hot sites one site at a time could not, together with their receivers: moving ingress
+        off a hot site may need room that only its receivers' own shifts make (hot sites side by side, or
+        receivers at the watermark). Among further whole prepend and withdrawal steps of those sites and of
+        their receivers (not drained, not within `step_dwell_s`, not pinned), the least-cost set that brings
+        each of those hot sites to its target while no other site ends above its target minus headroom (or
+        above its load now, when it is already there), within `max_moved_fraction`, `max_overrides` and
+        `max_withdraw_sites`; nothing when no such set exists. The cost is the ingress moved, weighted up for
+        higher-priority pools and for withdrawals, so the greedy relief's order stays the preference."""
+        policy = self.policy
+        hot = set(unresolved)
+        movers = {site for site in {*unresolved, *self._receivers(unresolved)}
+                  if site not in self.drained_sites and not self._dwelling(site)}
+        if not hot & movers:
+            return
+        pool_ids = sorted({pool for _, pool in self.pool_links})
+        withdrawn = {pool: self.withdrawn_sites(pool) for pool in pool_ids}
+        moves: list[Move] = []
+        steps: list[tuple[tuple[str, str, str], int, float]] = []
+        exclusive: list[list[int]] = []
+        for site in sorted(movers):
+            pools = self.site_pools[site]
+            for rank, pool in enumerate(pools):
+                landing = self.landing[(site, pool)]
+                links = self.pool_links[(site, pool)]
+                for lid in links if landing else ():
+                    slot = (site, pool, lid)
+                    if slot in self.level_pinned:
+                        continue
+                    floor = self.levels.get(slot, 0)
+                    base = self.moved_out(site, pool, lid, floor)
+                    group = []
+                    for level in range(floor + 1, (policy.max_prepend if lid == links[-1] else policy.max_prepend + 1) + 1):
+                        extra = self.moved_out(site, pool, lid, level) - base
+                        if not exceeds(extra, 0.0):
+                            continue
+                        effects = [(("site", site), -extra), *((("site", r), extra * f) for r, f in landing),
+                                   (("moved",), extra)]
+                        if floor == 0:
+                            effects.append((("overrides",), 1.0))
+                        withdraws = level > policy.max_prepend
+                        if withdraws and site not in withdrawn[pool]:
+                            effects.append((("withdraw", pool), 1.0))
+                        weight = (1.0 + rank / len(pools)) * (2.0 if withdraws else 1.0)
+                        group.append(len(moves))
+                        moves.append(Move(extra * weight, tuple(effects)))
+                        steps.append((slot, level, extra))
+                    if len(group) > 1:
+                        exclusive.append(group)
+        if not moves:
+            return
+
+        def bound(site: str) -> float:
+            if site in hot and site in movers:
+                return policy.target_utilization * self.site_cap[site]
+            return max(self.site_recv_limit[site], self.site_load[site])  # never worse than now
+
+        limited = sorted(movers | self._receivers(movers))
+        bounds = {site: bound(site) for site in limited}
+        limits = {("site", site): bounds[site] - self.site_load[site] for site in limited}
+        limits[("moved",)] = self.ingress_budget - self.ingress_moved
+        limits[("overrides",)] = float(policy.max_overrides - len(self.pieces) - self.ingress_intent_count)
+        for pool in pool_ids:
+            limits[("withdraw", pool)] = float(policy.max_withdraw_sites - len(withdrawn[pool]))
+        chosen = least_cost(moves, limits, exclusive)
+        if chosen is None:
+            return
+        before = (dict(self.levels), dict(self.level_since), dict(self.site_load), self.ingress_moved,
+                  dict(self.raised_at), len(self.actions))
+        relieved = ", ".join(sorted(hot & movers))
+        chosen_steps = sorted(steps[k] for k in chosen)
+        for slot, level, extra in chosen_steps:
+            self._set_level(slot, level)
+            self.ingress_moved += extra
+            self.raised_at[slot[0]] = self.now
+        for slot, level, extra in chosen_steps:  # the loads once every step is taken: they land on each other
+            site, pool, lid = slot
+            self.act("add", f"{'withdraw' if level > policy.max_prepend else f'prepend {level}x'} {pool} toward {lid}: "
+                     f"moves {extra:.0f} bps off {site}, one of the steps taken together to relieve {relieved} "
+                     f"({site} ends at {pct(self.site_load[site], self.site_cap[site])})", self.ingress_intent(slot))
+        if any(exceeds(self.site_load[site], bounds[site]) for site in limited):  # HiGHS works to a tolerance
+            levels, since, site_load, moved, raised_at, actions = before
+            self.levels, self.level_since, self.site_load = levels, since, site_load
+            self.ingress_moved, self.raised_at = moved, raised_at
+            del self.actions[actions:]
 
     @property
     def ingress_intent_count(self) -> int:
@@ -147,14 +249,14 @@ class IngressPlanning:
                  f"moves {change:.0f} bps off {site} (now {pct(self.site_load[site], cap)})", self.ingress_intent(slot))
         return None
 
-    def _relieve_site(self, site: str) -> None:
+    def _relieve_site(self, site: str) -> list[str]:
         """Pools lowest priority first; within a pool each link climbs prepend 1..max_prepend, and only when
         every pool is exhausted, withdrawal (never on the last link carrying the pool at the site). Each round takes, among the
         pool's next one-step raises, the smallest that covers the remaining excess, or else the largest
-        (ties: the lowest count first, then link order), so moves stay close to the excess."""
-        policy, cap = self.policy, self.site_cap[site]
-        start = self.site_load[site]
-        target = policy.target_utilization * cap
+        (ties: the lowest count first, then link order), so moves stay close to the excess. Returns the
+        guard rails that refused a step."""
+        policy = self.policy
+        target = policy.target_utilization * self.site_cap[site]
         refused: set[str] = set()
         for withdraw in (False, True):
             for pool in self.site_pools[site]:
@@ -179,7 +281,7 @@ class IngressPlanning:
                     if rail:
                         refused.add(rail)
                         closed.add(lid)
-        self._report(site, exceeds(self.site_load[site], target), start, self.site_load[site], cap, sorted(refused))
+        return sorted(refused)
 
     def _drain_site(self, site: str) -> None:
         """One step per cycle: every link of every pool one prepend further, then explicit withdrawal."""
