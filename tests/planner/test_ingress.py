@@ -195,3 +195,23 @@ def test_joint_relief_stays_within_the_guard_rails():
         assert result.moved_bps <= policy.get("max_moved_fraction", 1.0) * 26.5e9
         assert util(result, "fra")[1] <= 0.8 and util(result, "par")[1] <= 0.8
         assert not any("taken together" in a.reason for a in result.actions)
+
+
+def test_without_a_full_fix_the_worst_hot_site_is_lowered_as_far_as_the_rails_allow():
+    # ams (120%) lands 2/3 of what it sheds on fra (95%), fra half of its own back on ams: one site at a
+    # time neither can move; together they can fill par up to its target, and no more: 41 Gbps of ingress
+    # for 40 Gbps of targets, so some site stays above target whatever the plan
+    load = make_load([], {"ams": {"bulk": 4e9, "paid": 8e9}, "fra": {"bulk": 9e9, "paid": 10e9},
+                          "par": {"bulk": 5e9, "paid": 5e9}})
+    result = plan(network(), load, None, (), NOW)
+
+    assert result.status == "partial"
+    before = {site: util(result, site)[0] for site in ("ams", "fra", "par")}
+    after = {site: util(result, site)[1] for site in ("ams", "fra", "par")}
+    assert max(after.values()) <= 0.9 < max(before.values())
+    assert all(after[site] <= before[site] for site in ("ams", "fra")) and after["par"] <= 0.8
+    assert any("taken together to lower the worst of ams, fra from 120.0%" in a.reason for a in result.actions)
+    for site in ("ams", "fra"):  # every site left above target is named, with what stopped it
+        if after[site] > 0.8:
+            assert any(a.verb == "refuse" and a.reason.startswith(f"{site} stays at") and a.guard_rail
+                       for a in result.actions)

@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, intent_key
-from trafficshift.planner.integral import Move, least_cost
+from trafficshift.planner.integral import Move, least_cost, lowest_worst
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         MAX_WITHDRAW, RECEIVER_HEADROOM, STEP_DWELL, pct)
+
+
+#: a joint relief that cannot bring the hot sites to target is taken only when it lowers the worst of them by
+#: more than this share of capacity: the program stops within 1% of its best (`integral.GAP`), and the next
+#: cycle must not churn prepends for the rest
+PARTIAL_GAIN = 0.02
 
 
 class IngressPlanning:
@@ -82,7 +88,13 @@ class IngressPlanning:
         self.ingress_moved = 0.0
         for site in sorted(self.drained_sites):
             self._drain_site(site)
-        overloaded = [s for s in self.site_ids if exceeds(self.site_load[s], policy.overload_threshold * self.site_cap[s])]
+        # overloaded: above the watermark, or still above target with the shifts it keeps and above the
+        # watermark without them (a site a partial plan left there stays partial, and is tried again)
+        shifted = {site for site, _, _ in self.levels}
+        overloaded = [s for s in self.site_ids
+                      if exceeds(self.site_load[s], policy.overload_threshold * self.site_cap[s])
+                      or (s in shifted and exceeds(self.site_load[s], policy.target_utilization * self.site_cap[s])
+                          and exceeds(self.site_natural[s], policy.overload_threshold * self.site_cap[s]))]
         overloaded.sort(key=lambda s: (-self.site_load[s] / self.site_cap[s], s))
         relieved = {site: (self.site_load[site], self._relieve_site(site))
                     for site in overloaded if site not in self.drained_sites}
@@ -154,24 +166,33 @@ class IngressPlanning:
         if not moves:
             return
 
-        def bound(site: str) -> float:
-            if site in hot and site in movers:
-                return policy.target_utilization * self.site_cap[site]
-            return max(self.site_recv_limit[site], self.site_load[site])  # never worse than now
-
+        relieving = sorted(hot & movers)
+        target = {site: policy.target_utilization * self.site_cap[site] for site in relieving}
         limited = sorted(movers | self._receivers(movers))
-        bounds = {site: bound(site) for site in limited}
+        # every other site: at or under its receiver limit, or never worse than now when above it
+        bounds = {site: target.get(site, max(self.site_recv_limit[site], self.site_load[site])) for site in limited}
         limits = {("site", site): bounds[site] - self.site_load[site] for site in limited}
         limits[("moved",)] = self.ingress_budget - self.ingress_moved
         limits[("overrides",)] = float(policy.max_overrides - len(self.pieces) - self.ingress_intent_count)
         for pool in pool_ids:
             limits[("withdraw", pool)] = float(policy.max_withdraw_sites - len(withdrawn[pool]))
         chosen = least_cost(moves, limits, exclusive)
+        purpose = f"relieve {', '.join(relieving)}"
         if chosen is None:
-            return
+            # no set brings them all to target: the one that lowers the worst of them as far as the rails
+            # allow, none of them ending worse than now
+            for site in relieving:
+                bounds[site] = self.site_load[site]
+                limits[("site", site)] = 0.0
+            shares = {("site", site): (self.site_cap[site], self.site_load[site]) for site in relieving}
+            lowered = lowest_worst(moves, limits, exclusive, shares, policy.target_utilization)
+            worst_now = max(self.site_load[site] / self.site_cap[site] for site in relieving)
+            if lowered is None or not exceeds(worst_now, lowered[1] + PARTIAL_GAIN):
+                return
+            chosen = lowered[0]
+            purpose = f"lower the worst of {', '.join(relieving)} from {worst_now:.1%} to {lowered[1]:.1%}"
         before = (dict(self.levels), dict(self.level_since), dict(self.site_load), self.ingress_moved,
                   dict(self.raised_at), len(self.actions))
-        relieved = ", ".join(sorted(hot & movers))
         chosen_steps = sorted(steps[k] for k in chosen)
         for slot, level, extra in chosen_steps:
             self._set_level(slot, level)
@@ -180,7 +201,7 @@ class IngressPlanning:
         for slot, level, extra in chosen_steps:  # the loads once every step is taken: they land on each other
             site, pool, lid = slot
             self.act("add", f"{'withdraw' if level > policy.max_prepend else f'prepend {level}x'} {pool} toward {lid}: "
-                     f"moves {extra:.0f} bps off {site}, one of the steps taken together to relieve {relieved} "
+                     f"moves {extra:.0f} bps off {site}, one of the steps taken together to {purpose} "
                      f"({site} ends at {pct(self.site_load[site], self.site_cap[site])})", self.ingress_intent(slot))
         if any(exceeds(self.site_load[site], bounds[site]) for site in limited):  # HiGHS works to a tolerance
             levels, since, site_load, moved, raised_at, actions = before

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from typing import Hashable, Sequence
 
 #: branch-and-bound nodes HiGHS may explore before it returns its best whole answer (or none)
-NODE_LIMIT = 2_000
+NODE_LIMIT = 500
+#: an answer within this share of the best possible is good enough (the bench holds the planner to 5%)
+GAP = 0.01
+#: how far above the lowest worst share `lowest_worst` may stay to find cheaper moves (0.1 points)
+WORST_SLACK = 0.001
 #: costs are passed to HiGHS in this unit (Gbit/s); each row is divided by its largest coefficient, so rows
 #: of bits per second (1..1e13) and rows that count (1) reach it alike
 UNIT = 1e9
@@ -31,7 +35,37 @@ def least_cost(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: 
     """The indices of the moves to make, at least total cost, such that each row's summed effect stays at or
     under its limit and at most one move of each `exclusive` group is made; None when no such choice was
     found within `NODE_LIMIT` nodes (none exists, or none was found in time)."""
-    import highspy
+    solution = _solve(moves, limits, exclusive, {}, None)
+    return None if solution is None else solution[0]
+
+
+def lowest_worst(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: Sequence[Sequence[int]],
+                 shares: dict[Hashable, tuple[float, float]], floor: float) -> tuple[list[int], float] | None:
+    """Under the same limits: the moves that bring the largest share (load + summed effect) / capacity over
+    the `shares` rows ({row: (capacity, load)}) lowest, not below `floor`, and among those the least costly;
+    with that worst share. None when no choice was found."""
+    lowest = _solve(moves, limits, exclusive, shares, floor)
+    if lowest is None:
+        return None
+    # the least costly within WORST_SLACK of that worst share, starting from the answer found
+    worst = lowest[1] + WORST_SLACK
+    bounded = {**limits, **{(row, "share"): worst * capacity - load for row, (capacity, load) in shares.items()}}
+    moves = [Move(move.cost, move.effects + tuple(((row, "share"), effect) for row, effect in move.effects
+                                                  if row in shares)) for move in moves]
+    cheapest = _solve(moves, bounded, exclusive, {}, None, start=lowest[0])
+    if cheapest is None:
+        return lowest
+    achieved = max((load + sum(effect for k in cheapest[0] for row_, effect in moves[k].effects if row_ == row))
+                   / capacity for row, (capacity, load) in shares.items())
+    return cheapest[0], achieved
+
+
+def _solve(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: Sequence[Sequence[int]],
+           shares: dict[Hashable, tuple[float, float]], floor: float | None,
+           start: Sequence[int] | None = None) -> tuple[list[int], float] | None:
+    """With `floor` None: least cost. Otherwise one more column, the worst share (at least `floor`), which is
+    the only cost, and a row per share: summed effect / capacity - worst <= -load / capacity."""
+    import highspy  # here, not at the top: numpy and HiGHS load only when a plan needs them
     import numpy as np
 
     rows = {row: k for k, row in enumerate(limits)}
@@ -48,35 +82,53 @@ def least_cost(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: 
         for index in group:
             columns[index].append((len(row_upper), 1.0))
         row_upper.append(1.0)
+    cost = [0.0 if floor is not None else move.cost / UNIT for move in moves]
+    lower, upper = [0.0] * len(moves), [1.0] * len(moves)
+    if floor is not None:
+        share_rows = {row: len(row_upper) + k for k, row in enumerate(shares)}
+        for column, move in zip(columns, moves):
+            column += [(share_rows[row], effect / shares[row][0]) for row, effect in move.effects if row in shares]
+        row_upper += [-load / capacity for capacity, load in shares.values()]
+        columns.append([(share_rows[row], -1.0) for row in shares])
+        cost.append(1.0)
+        lower.append(floor)
+        upper.append(highspy.kHighsInf)
 
     start, index, value = [0], [], []
     for column in columns:
-        for row, coefficient in column:
+        for row, coefficient in sorted(column):
             index.append(row)
             value.append(coefficient)
         start.append(len(index))
     program = highspy.HighsLp()
-    program.num_col_, program.num_row_ = len(moves), len(row_upper)
-    program.col_cost_ = np.array([move.cost / UNIT for move in moves], dtype=float)
-    program.col_lower_ = np.zeros(len(moves))
-    program.col_upper_ = np.ones(len(moves))
+    program.num_col_, program.num_row_ = len(columns), len(row_upper)
+    program.col_cost_ = np.array(cost, dtype=float)
+    program.col_lower_ = np.array(lower, dtype=float)
+    program.col_upper_ = np.array(upper, dtype=float)
     program.row_lower_ = np.full(len(row_upper), -highspy.kHighsInf)
     program.row_upper_ = np.array(row_upper, dtype=float)
     program.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     program.a_matrix_.start_ = np.array(start, dtype=np.int32)
     program.a_matrix_.index_ = np.array(index, dtype=np.int32)
     program.a_matrix_.value_ = np.array(value, dtype=float)
-    program.integrality_ = [highspy.HighsVarType.kInteger] * len(moves)
+    program.integrality_ = ([highspy.HighsVarType.kInteger] * len(moves)
+                            + [highspy.HighsVarType.kContinuous] * (len(columns) - len(moves)))
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("threads", 1)
     solver.setOptionValue("random_seed", 0)
     solver.setOptionValue("mip_max_nodes", NODE_LIMIT)
-    solver.setOptionValue("mip_rel_gap", 1e-4)
+    solver.setOptionValue("mip_rel_gap", GAP)
     solver.setOptionValue("primal_feasibility_tolerance", TOLERANCE)
     solver.setOptionValue("mip_feasibility_tolerance", TOLERANCE)
     solver.passModel(program)
+    if start is not None:  # a known answer: HiGHS then only looks for better ones
+        known = highspy.HighsSolution()
+        known.col_value = [1.0 if k in set(start) else 0.0 for k in range(len(columns))]
+        solver.setSolution(known)
     solver.run()
     if solver.getInfo().primal_solution_status != 2:  # no feasible whole answer
         return None
-    return [k for k, chosen in enumerate(solver.getSolution().col_value) if chosen > 0.5]
+    values = solver.getSolution().col_value
+    chosen = [k for k in range(len(moves)) if values[k] > 0.5]
+    return chosen, (float(values[-1]) if floor is not None else 0.0)
