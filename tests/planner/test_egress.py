@@ -414,3 +414,35 @@ def test_a_prefix_whose_only_alternate_is_full_gets_room_when_another_detour_can
     adds = [a.reason for a in result.actions if a.verb == "add"]
     assert len(adds) == 2 and any(f"{big}" in r and f"to {BACKUP}" in r and f"room on {SPARE} for {small}" in r
                                   for r in adds)
+
+
+def test_a_failed_links_prefixes_get_room_that_only_other_prefixes_moving_first_make():
+    network = make_network({HOT: ("transit", 0.0), SPARE: ("private", 10e9), BACKUP: ("transit", 10e9)},
+                           max_moved_fraction=1.0)
+    # HOT's two 2G prefixes can only go to SPARE, which carries 7G of its own (room for 1G): one at a time
+    # they stay stranded; SPARE's 1G prefixes can go to BACKUP, so three of them leave first
+    demands = [(p, 2e9, HOT, [SPARE]) for p in prefixes(2)]
+    demands += [(p, 1e9, SPARE, [BACKUP]) for p in prefixes(7, "198.19.0.0")]
+    result = plan(network, make_load(demands), None, (), NOW)
+
+    assert result.status == "ok" and util(result, HOT)[1] == 0.0
+    assert util(result, SPARE)[1] <= 0.8 and util(result, BACKUP)[1] <= 0.8
+    moved_to = {i.prefix: f"{i.router}:{i.link}" for i in result.intents}
+    assert all(moved_to[p] == SPARE for p in prefixes(2))
+    assert sum(1 for p in prefixes(7, "198.19.0.0") if moved_to.get(p) == BACKUP) == 3  # the least that makes room
+    assert result.moved_bps == 7e9
+    assert all("placed together with the rest of failed" in a.reason for a in result.actions if a.verb == "add")
+
+
+def test_what_no_joint_placement_can_take_off_a_failed_link_is_lowered_and_named():
+    network = make_network({HOT: ("transit", 0.0), SPARE: ("private", 10e9), BACKUP: ("transit", 10e9)},
+                           max_moved_fraction=1.0)
+    # room for one of HOT's 2G prefixes once SPARE's 1G ones leave for BACKUP, which has 3G of room
+    demands = [(p, 2e9, HOT, [SPARE]) for p in prefixes(3)]
+    demands += [(p, 1e9, SPARE, [BACKUP]) for p in prefixes(7, "198.19.0.0")]
+    demands += [(p, 1e9, BACKUP, []) for p in prefixes(5, "198.20.0.0")]
+    result = plan(network, make_load(demands), None, (), NOW)
+
+    assert result.status == "partial" and util(result, SPARE)[1] <= 0.8 and util(result, BACKUP)[1] <= 0.8
+    (refusal,) = [a for a in result.actions if a.verb == "refuse" and a.reason.startswith(HOT)]
+    assert refusal.reason.endswith("2000000000 bps have none with room: blocked by receiver_headroom")

@@ -82,7 +82,8 @@ def test_every_detour_a_plan_makes_is_one_its_own_figures_count(name):
     assert result.moved_bps == round(math.fsum(p.bps for p in pieces.values()))
 
 
-@pytest.mark.parametrize("name", ["sndlib-geant", "shape-hot-adjacent", "shape-at-watermark", "shape-many-small"])
+@pytest.mark.parametrize("name", ["sndlib-geant", "shape-hot-adjacent", "shape-at-watermark", "shape-many-small",
+                                  "shape-failed-link"])
 def test_replanning_unchanged_input_adds_nothing(name):
     """Issue 20: on networks the plan cannot bring under target (partial plans) as on feasible ones, the
     next two cycles over the load the plan predicts keep exactly its intents."""

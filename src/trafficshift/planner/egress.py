@@ -8,6 +8,7 @@ from typing import Iterable, Sequence
 
 from trafficshift.model.plan import Detour, Intent, intent_key, intent_to_dict
 from trafficshift.model.projection import Piece
+from trafficshift.planner.integral import MAX_JOINT_MOVES, Move, least_cost, lowest_worst
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         NO_DETOUR_ROUTE, RECEIVER_HEADROOM, pct)
@@ -365,6 +366,8 @@ class EgressPlanning:
         start = self.load[lid]
         for i in self._movable(lid):
             self._move(i, self.prefixes[i], self.demand_bps[i], lid, self.demand_bps[i])
+        if exceeds(self.load[lid], 0.0):
+            self._joint_failed_link(lid)
         remaining = self.load[lid]
         rails = sorted(self.blocked.get(lid, ()))
         if exceeds(remaining, 0.0):
@@ -376,6 +379,71 @@ class EgressPlanning:
         elif exceeds(start, 0.0):
             self.act("keep", f"{lid} has failed ({self.failure(lid)}): all {start:.0f} bps of its prefixes planned onto "
                      "alternates", None)
+
+    def _joint_failed_link(self, lid: str) -> None:
+        """The prefixes a failed link still carries once each went to its first alternate with room, placed
+        together with room made for them: whole prefixes pack like bins, so one may need another to leave its
+        alternate first. Among moving each stranded prefix to one of its alternates, re-pointing detours this
+        cycle placed on those alternates, and detouring prefixes that prefer them to alternates of their own,
+        the least traffic moved that takes every stranded prefix off, or else leaves the least on it, with no
+        other link ending above its target minus headroom (or above its load now, when already there), within
+        `max_moved_fraction` and `max_overrides`. Whole prefixes, no splits; a 0/1 program
+        (`trafficshift.planner.integral`), like the ingress joint relief."""
+        stranded = self._movable(lid)
+        alternates = {i: [a for a in self.alternates(i) if self._usable(self.prefixes[i], a)] for i in stranded}
+        receivers = sorted({a for alts in alternates.values() for a in alts})
+        self.index_links(receivers)
+        moves: list[Move] = []
+        choices: list[tuple[str, int, str, Piece | None]] = []  # (prefix, demand, destination, re-pointed piece)
+        exclusive: list[list[int]] = []
+
+        def offer(prefix: str, i: int, bps: float, src: str, dsts: Iterable[str], piece: Piece | None) -> None:
+            group = []
+            for dst in dsts:
+                effects = [(("link", src), -bps), (("link", dst), bps)]
+                if piece is None:  # a new detour; a re-pointed one is moved and counted already
+                    effects += [(("moved",), bps), (("overrides",), 1.0)]
+                group.append(len(moves))
+                moves.append(Move(bps, tuple(effects)))
+                choices.append((prefix, i, dst, piece))
+            if len(group) > 1:
+                exclusive.append(group)
+
+        for i in stranded:
+            offer(self.prefixes[i], i, self.demand_bps[i], lid, alternates[i], None)
+        for alt in receivers:
+            for piece in sorted(self.pieces.values(), key=lambda p: p.prefix):
+                if piece.dst == alt and piece.prefix not in self.previous_pieces and not piece.pinned:
+                    offer(piece.prefix, piece.parent, piece.bps, alt,
+                          [o for o in self.alternates(piece.parent) if o != alt and self._usable(piece.prefix, o)], piece)
+            for j in self._movable(alt):
+                offer(self.prefixes[j], j, self.demand_bps[j], alt,
+                      [o for o in self.alternates(j) if self._usable(self.prefixes[j], o)], None)
+        if not moves or len(moves) > MAX_JOINT_MOVES:
+            return
+        links = sorted({row[1] for move in moves for row, _ in move.effects if row[0] == "link"})
+        bounds = {other: max(self.recv_limit[other], self.load[other]) for other in links if other != lid}
+        bounds[lid] = 0.0
+        limits = {("link", other): bound - self.load[other] for other, bound in bounds.items()}
+        limits[("moved",)] = self.egress_budget - self.egress_moved
+        limits[("overrides",)] = float(self.policy.max_overrides - len(self.pieces) - self.ingress_intent_count)
+        chosen = least_cost(moves, limits, exclusive)
+        if chosen is None:
+            bounds[lid] = self.load[lid]
+            limits[("link", lid)] = 0.0
+            lowered = lowest_worst(moves, limits, exclusive, {("link", lid): (1.0, self.load[lid])}, 0.0)
+            if lowered is None or not exceeds(self.load[lid], lowered[1]):
+                return
+            chosen = lowered[0]
+        state = (dict(self.pieces), dict(self.load), self.egress_moved, dict(self.parent_pieces), list(self.actions))
+        why = f" (placed together with the rest of failed {lid}'s prefixes)"
+        for prefix, i, dst, piece in sorted((choices[k] for k in chosen), key=lambda c: (c[3] is None, c[0])):
+            if piece is not None:
+                self._repoint(piece, dst, why)
+            else:
+                self._add_detour(Piece(prefix, i, self.demand_bps[i], self.demand_link[i], dst, self.now), why)
+        if any(exceeds(self.load[other], bound) for other, bound in bounds.items()):  # HiGHS works to a tolerance
+            self.pieces, self.load, self.egress_moved, self.parent_pieces, self.actions = state
 
     def _drain_link(self, lid: str) -> None:
         budget = self.policy.drain_step_fraction * self.natural[lid]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, intent_key
-from trafficshift.planner.integral import Move, least_cost, lowest_worst
+from trafficshift.planner.integral import MAX_JOINT_MOVES, Move, least_cost, lowest_worst
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         MAX_WITHDRAW, RECEIVER_HEADROOM, STEP_DWELL, pct)
@@ -121,8 +121,10 @@ class IngressPlanning:
         their receivers (not drained, not within `step_dwell_s`, not pinned), the least-cost set that brings
         each of those hot sites to its target while no other site ends above its target minus headroom (or
         above its load now, when it is already there), within `max_moved_fraction`, `max_overrides` and
-        `max_withdraw_sites`; nothing when no such set exists. The cost is the ingress moved, weighted up for
-        higher-priority pools and for withdrawals, so the greedy relief's order stays the preference."""
+        `max_withdraw_sites`. When no such set exists: the set that lowers the worst of those hot sites
+        furthest (none above its load now), if by more than PARTIAL_GAIN. The cost is the ingress moved,
+        weighted up for higher-priority pools and for withdrawals, so the greedy relief's order stays the
+        preference. docs/guard-rails.md, "Joint relief"."""
         policy = self.policy
         hot = set(unresolved)
         movers = {site for site in {*unresolved, *self._receivers(unresolved)}
@@ -163,7 +165,7 @@ class IngressPlanning:
                         steps.append((slot, level, extra))
                     if len(group) > 1:
                         exclusive.append(group)
-        if not moves:
+        if not moves or len(moves) > MAX_JOINT_MOVES:
             return
 
         relieving = sorted(hot & movers)

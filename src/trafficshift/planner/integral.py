@@ -11,6 +11,9 @@ from typing import Hashable, Sequence
 
 #: branch-and-bound nodes HiGHS may explore before it returns its best whole answer (or none)
 NODE_LIMIT = 500
+#: joint decisions with more candidate moves than this are not attempted (a bound on the program's size,
+#: and so on the plan's time); the greedy relief stands
+MAX_JOINT_MOVES = 5_000
 #: an answer within this share of the best possible is good enough (the bench holds the planner to 5%)
 GAP = 0.01
 #: how far above the lowest worst share `lowest_worst` may stay to find cheaper moves (0.1 points)
