@@ -32,7 +32,9 @@ other sites announcing the pool by `network.catchment[site]`, or else by `site.n
 weights 1/2, 1/4, ... (renormalised; the pool's other sites evenly when no neighbor announces it); drained
 sites receive nothing. Every receiving site must stay at or under its target minus headroom. A site that
 one-at-a-time relief leaves above target is then relieved jointly with its receivers: the least-cost set
-of further whole steps at those sites (a 0/1 program, `IngressPlanning._joint_relief`) under the same rails.
+of further whole steps at those sites (a 0/1 program, `IngressPlanning._joint_relief`) under the same rails;
+when every hot site reached target, the least-cost whole steps in the pools used replace the one-at-a-time
+ones if they move at least 1% less (`_cheaper_relief`).
 """
 from trafficshift.planner.core import change_count, plan
 

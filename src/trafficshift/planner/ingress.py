@@ -2,6 +2,7 @@
 overloaded sites a prepend step at a time (the package docstring has the order of moves)."""
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence
 
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, intent_key
@@ -15,6 +16,10 @@ from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK
 #: more than this share of capacity: the program stops within 1% of its best (`integral.GAP`), and the next
 #: cycle must not churn prepends for the rest
 PARTIAL_GAIN = 0.02
+#: the least-cost steps replace the one-at-a-time ones only when they move this share less
+CHEAPER_BY = 0.01
+#: in the joint programs a bit/s of a pool costs this many times one of the next lower-priority pool
+PRIORITY_WEIGHT = 4.0
 
 
 class IngressPlanning:
@@ -96,12 +101,15 @@ class IngressPlanning:
                       or (s in shifted and exceeds(self.site_load[s], policy.target_utilization * self.site_cap[s])
                           and exceeds(self.site_natural[s], policy.overload_threshold * self.site_cap[s]))]
         overloaded.sort(key=lambda s: (-self.site_load[s] / self.site_cap[s], s))
+        before = self._ingress_state()
         relieved = {site: (self.site_load[site], self._relieve_site(site))
                     for site in overloaded if site not in self.drained_sites}
         target = {site: policy.target_utilization * self.site_cap[site] for site in relieved}
         unresolved = [site for site in relieved if exceeds(self.site_load[site], target[site])]
         if unresolved:
             self._joint_relief(unresolved)
+        elif relieved:
+            self._cheaper_relief(list(relieved), before)
         for site, (start, refused) in relieved.items():
             self._report(site, exceeds(self.site_load[site], target[site]), start, self.site_load[site],
                          self.site_cap[site], refused)
@@ -114,6 +122,16 @@ class IngressPlanning:
         return {receiver for site in sites for pool in self.site_pools[site]
                 for receiver, _ in self.landing[(site, pool)]}
 
+    def _ingress_state(self) -> tuple:
+        """What relieving sites changes, to start over from."""
+        return (dict(self.levels), dict(self.level_since), dict(self.site_load), self.ingress_moved,
+                dict(self.raised_at), list(self.actions))
+
+    def _restore_ingress(self, state: tuple) -> None:
+        levels, since, site_load, moved, raised_at, actions = state
+        self.levels, self.level_since, self.site_load = dict(levels), dict(since), dict(site_load)
+        self.ingress_moved, self.raised_at, self.actions = moved, dict(raised_at), list(actions)
+
     def _joint_relief(self, unresolved: Sequence[str]) -> None:
         """Relieve the hot sites one site at a time could not, together with their receivers: moving ingress
         off a hot site may need room that only its receivers' own shifts make (hot sites side by side, or
@@ -122,15 +140,75 @@ class IngressPlanning:
         each of those hot sites to its target while no other site ends above its target minus headroom (or
         above its load now, when it is already there), within `max_moved_fraction`, `max_overrides` and
         `max_withdraw_sites`. When no such set exists: the set that lowers the worst of those hot sites
-        furthest (none above its load now), if by more than PARTIAL_GAIN. The cost is the ingress moved,
-        weighted up for higher-priority pools and for withdrawals, so the greedy relief's order stays the
-        preference. docs/guard-rails.md, "Joint relief"."""
+        furthest (none above its load now), if by more than PARTIAL_GAIN. docs/guard-rails.md, "Joint
+        relief"."""
         policy = self.policy
-        hot = set(unresolved)
         movers = {site for site in {*unresolved, *self._receivers(unresolved)}
                   if site not in self.drained_sites and not self._dwelling(site)}
-        if not hot & movers:
+        relieving = sorted(set(unresolved) & movers)
+        program = self._step_program(movers, relieving)
+        if program is None:
             return
+        moves, steps, exclusive, limits, bounds = program
+        chosen = least_cost(moves, limits, exclusive)
+        purpose = f"relieve {', '.join(relieving)}"
+        if chosen is None:
+            # no set brings them all to target: the one that lowers the worst of them as far as the rails
+            # allow, none of them ending worse than now
+            for site in relieving:
+                bounds[site] = self.site_load[site]
+                limits[("site", site)] = 0.0
+            shares = {("site", site): (self.site_cap[site], self.site_load[site]) for site in relieving}
+            lowered = lowest_worst(moves, limits, exclusive, shares, policy.target_utilization)
+            worst_now = max(self.site_load[site] / self.site_cap[site] for site in relieving)
+            if lowered is None or not exceeds(worst_now, lowered[1] + PARTIAL_GAIN):
+                return
+            chosen = lowered[0]
+            purpose = f"lower the worst of {', '.join(relieving)} from {worst_now:.1%} to {lowered[1]:.1%}"
+        state = self._ingress_state()
+        if not self._take([steps[k] for k in chosen], purpose, bounds):
+            self._restore_ingress(state)
+
+    def _cheaper_relief(self, relieved: Sequence[str], before: tuple) -> None:
+        """When one site at a time brought every hot site to target: the least-cost set of whole steps at
+        those sites that does too (receivers within their limits, the same rails), taken instead when it moves
+        less than CHEAPER_BY of what the greedy steps move. Steps cover an excess in whole fractions of a
+        pool's ingress per link, and the smallest covering step of one pool can overshoot where two pools'
+        smaller steps would not."""
+        greedy_moved = self.ingress_moved - before[3]
+        movers = {site for site in relieved if site not in self.drained_sites and not self._dwelling(site)}
+        if not exceeds(greedy_moved, 0.0) or len(movers) < len(relieved):
+            return
+        after = self._ingress_state()
+        self._restore_ingress(before)
+        # the pools the greedy steps used at each site and those of lower priority, never a higher one
+        used = {site: max(self.site_pools[site].index(pool) for (s, pool, _), level in after[0].items()
+                          if s == site and level != before[0].get((s, pool, _), 0))
+                for site in movers if any(s == site for s, _, _ in after[0])}
+        program = self._step_program(movers, sorted(movers), used)
+        chosen = None if program is None else least_cost(program[0], program[3], program[2])
+        if chosen is not None:
+            steps = [program[1][k] for k in chosen]
+            least = math.fsum(extra for _, _, extra in steps)
+            if exceeds(greedy_moved * (1 - CHEAPER_BY), least):
+                purpose = (f"bring {', '.join(sorted(movers))} to target with the least ingress moved "
+                           f"({least:.0f} bps; one step at a time: {greedy_moved:.0f} bps)")
+                if self._take(steps, purpose, program[4]):
+                    return
+        self._restore_ingress(after)
+
+    def _step_program(self, movers: set[str], relieving: Sequence[str],
+                      up_to: dict[str, int] | None = None) -> tuple | None:
+        """The whole prepend and withdrawal steps `movers` can still take (not pinned; with `up_to`, only in
+        a site's pools up to that priority rank, lowest priority first), each with its effect
+        on every site's load and on the rails, and the limits: `relieving` sites at or under target, every
+        other site they land on at or under its receiver limit or its load now when above it. The cost of a
+        step is the ingress it moves, weighted up PRIORITY_WEIGHT-fold per pool priority rank and twofold for
+        a withdrawal, so the greedy relief's order stays the preference. (moves, steps, exclusive groups, limits, bounds) or None
+        when there is nothing to choose from or too much (MAX_JOINT_MOVES)."""
+        policy = self.policy
+        if not relieving:
+            return None
         pool_ids = sorted({pool for _, pool in self.pool_links})
         withdrawn = {pool: self.withdrawn_sites(pool) for pool in pool_ids}
         moves: list[Move] = []
@@ -139,6 +217,8 @@ class IngressPlanning:
         for site in sorted(movers):
             pools = self.site_pools[site]
             for rank, pool in enumerate(pools):
+                if up_to is not None and rank > up_to.get(site, -1):
+                    break
                 landing = self.landing[(site, pool)]
                 links = self.pool_links[(site, pool)]
                 for lid in links if landing else ():
@@ -159,57 +239,39 @@ class IngressPlanning:
                         withdraws = level > policy.max_prepend
                         if withdraws and site not in withdrawn[pool]:
                             effects.append((("withdraw", pool), 1.0))
-                        weight = (1.0 + rank / len(pools)) * (2.0 if withdraws else 1.0)
+                        weight = PRIORITY_WEIGHT ** rank * (2.0 if withdraws else 1.0)
                         group.append(len(moves))
                         moves.append(Move(extra * weight, tuple(effects)))
                         steps.append((slot, level, extra))
                     if len(group) > 1:
                         exclusive.append(group)
         if not moves or len(moves) > MAX_JOINT_MOVES:
-            return
-
-        relieving = sorted(hot & movers)
+            return None
         target = {site: policy.target_utilization * self.site_cap[site] for site in relieving}
         limited = sorted(movers | self._receivers(movers))
-        # every other site: at or under its receiver limit, or never worse than now when above it
         bounds = {site: target.get(site, max(self.site_recv_limit[site], self.site_load[site])) for site in limited}
         limits = {("site", site): bounds[site] - self.site_load[site] for site in limited}
         limits[("moved",)] = self.ingress_budget - self.ingress_moved
         limits[("overrides",)] = float(policy.max_overrides - len(self.pieces) - self.ingress_intent_count)
         for pool in pool_ids:
             limits[("withdraw", pool)] = float(policy.max_withdraw_sites - len(withdrawn[pool]))
-        chosen = least_cost(moves, limits, exclusive)
-        purpose = f"relieve {', '.join(relieving)}"
-        if chosen is None:
-            # no set brings them all to target: the one that lowers the worst of them as far as the rails
-            # allow, none of them ending worse than now
-            for site in relieving:
-                bounds[site] = self.site_load[site]
-                limits[("site", site)] = 0.0
-            shares = {("site", site): (self.site_cap[site], self.site_load[site]) for site in relieving}
-            lowered = lowest_worst(moves, limits, exclusive, shares, policy.target_utilization)
-            worst_now = max(self.site_load[site] / self.site_cap[site] for site in relieving)
-            if lowered is None or not exceeds(worst_now, lowered[1] + PARTIAL_GAIN):
-                return
-            chosen = lowered[0]
-            purpose = f"lower the worst of {', '.join(relieving)} from {worst_now:.1%} to {lowered[1]:.1%}"
-        before = (dict(self.levels), dict(self.level_since), dict(self.site_load), self.ingress_moved,
-                  dict(self.raised_at), len(self.actions))
-        chosen_steps = sorted(steps[k] for k in chosen)
-        for slot, level, extra in chosen_steps:
+        return moves, steps, exclusive, limits, bounds
+
+    def _take(self, steps: list[tuple[tuple[str, str, str], int, float]], purpose: str, bounds: dict[str, float]) -> bool:
+        """Take the chosen steps, each with an `add` action; False (the caller restores) when a site ends above
+        its bound after all: HiGHS works to a tolerance, the planner to `exceeds`."""
+        policy = self.policy
+        steps = sorted(steps)
+        for slot, level, extra in steps:
             self._set_level(slot, level)
             self.ingress_moved += extra
             self.raised_at[slot[0]] = self.now
-        for slot, level, extra in chosen_steps:  # the loads once every step is taken: they land on each other
+        for slot, level, extra in steps:  # the loads once every step is taken: they land on each other
             site, pool, lid = slot
             self.act("add", f"{'withdraw' if level > policy.max_prepend else f'prepend {level}x'} {pool} toward {lid}: "
                      f"moves {extra:.0f} bps off {site}, one of the steps taken together to {purpose} "
                      f"({site} ends at {pct(self.site_load[site], self.site_cap[site])})", self.ingress_intent(slot))
-        if any(exceeds(self.site_load[site], bounds[site]) for site in limited):  # HiGHS works to a tolerance
-            levels, since, site_load, moved, raised_at, actions = before
-            self.levels, self.level_since, self.site_load = levels, since, site_load
-            self.ingress_moved, self.raised_at = moved, raised_at
-            del self.actions[actions:]
+        return not any(exceeds(self.site_load[site], bound) for site, bound in bounds.items())
 
     @property
     def ingress_intent_count(self) -> int:
