@@ -18,6 +18,9 @@ from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK
 PARTIAL_GAIN = 0.02
 #: the least-cost steps replace the one-at-a-time ones only when they move this share less
 CHEAPER_BY = 0.01
+#: `_cheaper_relief` only saves traffic (the greedy steps already reach target), so it is not tried on
+#: programs larger than this: a 200k-prefix network's 1,250 candidate steps took HiGHS over a second
+CHEAPER_MAX_MOVES = 500
 #: in the joint programs a bit/s of a pool costs this many times one of the next lower-priority pool
 PRIORITY_WEIGHT = 4.0
 
@@ -185,7 +188,7 @@ class IngressPlanning:
         used = {site: max(self.site_pools[site].index(pool) for (s, pool, _), level in after[0].items()
                           if s == site and level != before[0].get((s, pool, _), 0))
                 for site in movers if any(s == site for s, _, _ in after[0])}
-        program = self._step_program(movers, sorted(movers), used)
+        program = self._step_program(movers, sorted(movers), used, CHEAPER_MAX_MOVES)
         chosen = None if program is None else least_cost(program[0], program[3], program[2])
         if chosen is not None:
             steps = [program[1][k] for k in chosen]
@@ -197,15 +200,15 @@ class IngressPlanning:
                     return
         self._restore_ingress(after)
 
-    def _step_program(self, movers: set[str], relieving: Sequence[str],
-                      up_to: dict[str, int] | None = None) -> tuple | None:
+    def _step_program(self, movers: set[str], relieving: Sequence[str], up_to: dict[str, int] | None = None,
+                      most: int = MAX_JOINT_MOVES) -> tuple | None:
         """The whole prepend and withdrawal steps `movers` can still take (not pinned; with `up_to`, only in
         a site's pools up to that priority rank, lowest priority first), each with its effect
         on every site's load and on the rails, and the limits: `relieving` sites at or under target, every
         other site they land on at or under its receiver limit or its load now when above it. The cost of a
         step is the ingress it moves, weighted up PRIORITY_WEIGHT-fold per pool priority rank and twofold for
-        a withdrawal, so the greedy relief's order stays the preference. (moves, steps, exclusive groups, limits, bounds) or None
-        when there is nothing to choose from or too much (MAX_JOINT_MOVES)."""
+        a withdrawal, so the greedy relief's order stays the preference. (moves, steps, exclusive groups,
+        limits, bounds) or None when there is nothing to choose from or more than `most` moves."""
         policy = self.policy
         if not relieving:
             return None
@@ -245,7 +248,7 @@ class IngressPlanning:
                         steps.append((slot, level, extra))
                     if len(group) > 1:
                         exclusive.append(group)
-        if not moves or len(moves) > MAX_JOINT_MOVES:
+        if not moves or len(moves) > most:
             return None
         target = {site: policy.target_utilization * self.site_cap[site] for site in relieving}
         limited = sorted(movers | self._receivers(movers))
