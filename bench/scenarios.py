@@ -411,9 +411,9 @@ def mip_reference(network: Network, load: Load, time_limit_s: float = 60.0) -> L
 
 def _reference(network: Network, load: Load, integral: bool, time_limit_s: float = 60.0) -> LpResult:
     import highspy
-    import numpy as np
 
     from trafficshift.model.projection import Projection
+    from trafficshift.planner.integral import colwise_program
 
     started = time.perf_counter()
     policy = network.policy
@@ -471,7 +471,6 @@ def _reference(network: Network, load: Load, integral: bool, time_limit_s: float
                 extra_rows.append(([(c, 1.0) for c in levels], 1.0))
     for pool, indicators in sorted(withdrawn_at.items()):
         extra_rows.append(([(c, 1.0) for c in indicators], float(policy.max_withdraw_sites)))
-    rows = len(link_row) + len(site_row) + len(extra_rows)
     row_upper = [link_bound[lid] - natural[lid] for lid in sorted(natural)]
     row_upper += [site_bound[s] - site_natural[s] for s in sorted(site_natural)]
     row_upper += [bound for _, bound in extra_rows]
@@ -479,26 +478,7 @@ def _reference(network: Network, load: Load, integral: bool, time_limit_s: float
     for k, (members, _) in enumerate(extra_rows):
         for c, coefficient in members:
             entries[c].append((len(link_row) + len(site_row) + k, coefficient))
-    start, index, value = [0], [], []
-    for col in entries:
-        for r, v in sorted(col):
-            index.append(r)
-            value.append(v)
-        start.append(len(index))
-
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(columns), rows
-    lp.col_cost_ = np.array(cost, dtype=float)
-    lp.col_lower_ = np.zeros(len(columns))
-    lp.col_upper_ = np.array(upper, dtype=float)
-    lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
-    lp.row_upper_ = np.array(row_upper, dtype=float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.array(start, dtype=np.int32)
-    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
-    lp.a_matrix_.value_ = np.array(value, dtype=float)
-    if integral:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(columns)
+    lp = colwise_program(entries, cost, [0.0] * len(columns), upper, row_upper, len(columns) if integral else 0)
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("threads", 1)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Hashable, Sequence
 
 #: branch-and-bound nodes HiGHS may explore before it returns its best whole answer (or none)
-NODE_LIMIT = 500
+NODE_LIMIT = 100
 #: joint decisions with more candidate moves than this are not attempted (a bound on the program's size,
 #: and so on the plan's time); the greedy relief stands
 MAX_JOINT_MOVES = 5_000
@@ -55,7 +55,7 @@ def lowest_worst(moves: Sequence[Move], limits: dict[Hashable, float], exclusive
     bounded = {**limits, **{(row, "share"): worst * capacity - load for row, (capacity, load) in shares.items()}}
     moves = [Move(move.cost, move.effects + tuple(((row, "share"), effect) for row, effect in move.effects
                                                   if row in shares)) for move in moves]
-    cheapest = _solve(moves, bounded, exclusive, {}, None, start=lowest[0])
+    cheapest = _solve(moves, bounded, exclusive, {}, None, known=lowest[0])
     if cheapest is None:
         return lowest
     achieved = max((load + sum(effect for k in cheapest[0] for row_, effect in moves[k].effects if row_ == row))
@@ -65,11 +65,10 @@ def lowest_worst(moves: Sequence[Move], limits: dict[Hashable, float], exclusive
 
 def _solve(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: Sequence[Sequence[int]],
            shares: dict[Hashable, tuple[float, float]], floor: float | None,
-           start: Sequence[int] | None = None) -> tuple[list[int], float] | None:
+           known: Sequence[int] | None = None) -> tuple[list[int], float] | None:
     """With `floor` None: least cost. Otherwise one more column, the worst share (at least `floor`), which is
     the only cost, and a row per share: summed effect / capacity - worst <= -load / capacity."""
     import highspy  # here, not at the top: numpy and HiGHS load only when a plan needs them
-    import numpy as np
 
     rows = {row: k for k, row in enumerate(limits)}
     scale = [1.0] * len(rows)
@@ -97,6 +96,35 @@ def _solve(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: Sequ
         lower.append(floor)
         upper.append(highspy.kHighsInf)
 
+    program = colwise_program(columns, cost, lower, upper, row_upper, integers=len(moves))
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("threads", 1)
+    solver.setOptionValue("random_seed", 0)
+    solver.setOptionValue("mip_max_nodes", NODE_LIMIT)
+    solver.setOptionValue("mip_rel_gap", GAP)
+    solver.setOptionValue("primal_feasibility_tolerance", TOLERANCE)
+    solver.setOptionValue("mip_feasibility_tolerance", TOLERANCE)
+    solver.passModel(program)
+    if known is not None:  # a known answer: HiGHS then only looks for better ones
+        answer, chosen = highspy.HighsSolution(), set(known)
+        answer.col_value = [1.0 if k in chosen else 0.0 for k in range(len(columns))]
+        solver.setSolution(answer)
+    solver.run()
+    if solver.getInfo().primal_solution_status != 2:  # no feasible whole answer
+        return None
+    values = solver.getSolution().col_value
+    chosen = [k for k in range(len(moves)) if values[k] > 0.5]
+    return chosen, (float(values[-1]) if floor is not None else 0.0)
+
+
+def colwise_program(columns: Sequence[Sequence[tuple[int, float]]], cost: Sequence[float], lower: Sequence[float],
+                    upper: Sequence[float], row_upper: Sequence[float], integers: int = 0):
+    """A HiGHS program from its columns ((row, coefficient) pairs each), rows bounded above only; the first
+    `integers` columns integral. Shared with the bench's LP and MIP references (bench/scenarios.py)."""
+    import highspy
+    import numpy as np
+
     start, index, value = [0], [], []
     for column in columns:
         for row, coefficient in sorted(column):
@@ -114,24 +142,7 @@ def _solve(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: Sequ
     program.a_matrix_.start_ = np.array(start, dtype=np.int32)
     program.a_matrix_.index_ = np.array(index, dtype=np.int32)
     program.a_matrix_.value_ = np.array(value, dtype=float)
-    program.integrality_ = ([highspy.HighsVarType.kInteger] * len(moves)
-                            + [highspy.HighsVarType.kContinuous] * (len(columns) - len(moves)))
-    solver = highspy.Highs()
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("threads", 1)
-    solver.setOptionValue("random_seed", 0)
-    solver.setOptionValue("mip_max_nodes", NODE_LIMIT)
-    solver.setOptionValue("mip_rel_gap", GAP)
-    solver.setOptionValue("primal_feasibility_tolerance", TOLERANCE)
-    solver.setOptionValue("mip_feasibility_tolerance", TOLERANCE)
-    solver.passModel(program)
-    if start is not None:  # a known answer: HiGHS then only looks for better ones
-        known = highspy.HighsSolution()
-        known.col_value = [1.0 if k in set(start) else 0.0 for k in range(len(columns))]
-        solver.setSolution(known)
-    solver.run()
-    if solver.getInfo().primal_solution_status != 2:  # no feasible whole answer
-        return None
-    values = solver.getSolution().col_value
-    chosen = [k for k in range(len(moves)) if values[k] > 0.5]
-    return chosen, (float(values[-1]) if floor is not None else 0.0)
+    if integers:
+        program.integrality_ = ([highspy.HighsVarType.kInteger] * integers
+                                + [highspy.HighsVarType.kContinuous] * (len(columns) - integers))
+    return program
