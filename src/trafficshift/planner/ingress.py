@@ -97,11 +97,13 @@ class IngressPlanning:
         for site in sorted(self.drained_sites):
             self._drain_site(site)
         # overloaded: above the watermark, or still above target with the shifts it keeps and above the
-        # watermark without them (a site a partial plan left there stays partial, and is tried again)
+        # watermark without them, once its last step has had step_dwell_s to show (a site a partial plan left
+        # there is tried again, and the plan stays partial while it cannot get there)
         shifted = {site for site, _, _ in self.levels}
         overloaded = [s for s in self.site_ids
                       if exceeds(self.site_load[s], policy.overload_threshold * self.site_cap[s])
-                      or (s in shifted and exceeds(self.site_load[s], policy.target_utilization * self.site_cap[s])
+                      or (s in shifted and not self._dwelling(s)
+                          and exceeds(self.site_load[s], policy.target_utilization * self.site_cap[s])
                           and exceeds(self.site_natural[s], policy.overload_threshold * self.site_cap[s]))]
         overloaded.sort(key=lambda s: (-self.site_load[s] / self.site_cap[s], s))
         before = self._ingress_state()
