@@ -3,13 +3,24 @@ overloaded sites a prepend step at a time (the package docstring has the order o
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, intent_key
 from trafficshift.planner.integral import MAX_JOINT_MOVES, Move, least_cost, lowest_worst
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         MAX_WITHDRAW, RECEIVER_HEADROOM, STEP_DWELL, pct)
+
+
+class _IngressState(NamedTuple):
+    """What relieving sites changes (`IngressPlanning._ingress_state`), to start over from."""
+
+    levels: dict[tuple[str, str, str], int]
+    since: dict[tuple[str, str, str], float]
+    site_load: dict[str, float]
+    moved: float
+    raised_at: dict[str, float]
+    actions: list
 
 
 #: a joint relief that cannot bring the hot sites to target is taken only when it lowers the worst of them by
@@ -127,15 +138,14 @@ class IngressPlanning:
         return {receiver for site in sites for pool in self.site_pools[site]
                 for receiver, _ in self.landing[(site, pool)]}
 
-    def _ingress_state(self) -> tuple:
+    def _ingress_state(self) -> _IngressState:
         """What relieving sites changes, to start over from."""
-        return (dict(self.levels), dict(self.level_since), dict(self.site_load), self.ingress_moved,
-                dict(self.raised_at), list(self.actions))
+        return _IngressState(dict(self.levels), dict(self.level_since), dict(self.site_load), self.ingress_moved,
+                             dict(self.raised_at), list(self.actions))
 
-    def _restore_ingress(self, state: tuple) -> None:
-        levels, since, site_load, moved, raised_at, actions = state
-        self.levels, self.level_since, self.site_load = dict(levels), dict(since), dict(site_load)
-        self.ingress_moved, self.raised_at, self.actions = moved, dict(raised_at), list(actions)
+    def _restore_ingress(self, state: _IngressState) -> None:
+        self.levels, self.level_since, self.site_load = dict(state.levels), dict(state.since), dict(state.site_load)
+        self.ingress_moved, self.raised_at, self.actions = state.moved, dict(state.raised_at), list(state.actions)
 
     def _joint_relief(self, unresolved: Sequence[str]) -> None:
         """Relieve the hot sites one site at a time could not, together with their receivers: moving ingress
@@ -174,22 +184,23 @@ class IngressPlanning:
         if not self._take([steps[k] for k in chosen], purpose, bounds):
             self._restore_ingress(state)
 
-    def _cheaper_relief(self, relieved: Sequence[str], before: tuple) -> None:
+    def _cheaper_relief(self, relieved: Sequence[str], before: _IngressState) -> None:
         """When one site at a time brought every hot site to target: the least-cost set of whole steps at
         those sites that does too (receivers within their limits, the same rails), taken instead when it moves
         less than CHEAPER_BY of what the greedy steps move. Steps cover an excess in whole fractions of a
         pool's ingress per link, and the smallest covering step of one pool can overshoot where two pools'
         smaller steps would not."""
-        greedy_moved = self.ingress_moved - before[3]
+        greedy_moved = self.ingress_moved - before.moved
         movers = {site for site in relieved if site not in self.drained_sites and not self._dwelling(site)}
         if not exceeds(greedy_moved, 0.0) or len(movers) < len(relieved):
             return
         after = self._ingress_state()
         self._restore_ingress(before)
         # the pools the greedy steps used at each site and those of lower priority, never a higher one
-        used = {site: max(self.site_pools[site].index(pool) for (s, pool, _), level in after[0].items()
-                          if s == site and level != before[0].get((s, pool, _), 0))
-                for site in movers if any(s == site for s, _, _ in after[0])}
+        used: dict[str, int] = {}
+        for (site, pool, lid), level in after.levels.items():
+            if level != before.levels.get((site, pool, lid), 0):
+                used[site] = max(used.get(site, -1), self.site_pools[site].index(pool))
         program = self._step_program(movers, sorted(movers), used, CHEAPER_MAX_MOVES)
         chosen = None if program is None else least_cost(program[0], program[3], program[2])
         if chosen is not None:
