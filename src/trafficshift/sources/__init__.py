@@ -8,6 +8,7 @@ whether the load is well-formed and fresh enough to act on. A source that cannot
 
     source = get_source("file", path="pillar/load/normal.yaml")
     source = get_source("prometheus", url="http://127.0.0.1:9090", timeout_s=5)
+    source = get_source("prometheus", url="http://127.0.0.1:9090", counters="snmp_exporter", rate_window="5m")
     load = source.fetch(network)          # network: Network or the raw `traffic` pillar mapping
 
 Sources:
@@ -15,21 +16,30 @@ Sources:
   with its own ``timestamp``. Duplicate keys (also through YAML merge keys ``<<``), YAML aliases,
   NaN/Infinity, non-JSON values and nesting deeper than `MAX_LOAD_DEPTH` are refused, naming the path;
   nothing here recurses over the document (the parsers' own nesting limits end in a clear error too).
-- ``prometheus``: instant queries over ``/api/v1/query`` for three gauges (the prefix is configurable)::
+- ``prometheus``: instant queries over ``/api/v1/query``. Demands and site ingress are gauges a flow pipeline
+  exports (the prefix is configurable)::
 
       trafficshift_egress_bps{prefix, router, interface}   demand toward `prefix` on its best-path link
-      trafficshift_link_out_bps{router, interface}         the link's output counter rate
-      trafficshift_link_up{router, interface}              optional: 1 up, 0 operationally down (failed)
       trafficshift_site_ingress_bps{site}                  a site's total ingress
       trafficshift_site_ingress_bps{site, pool}            ... of which toward anycast pool `pool`
 
-  Every value's own sample time is read with ``timestamp()``; the load's ``timestamp`` is the OLDEST sample,
-  so staleness is judged conservatively. Prometheus does not know routing, so each prefix's alternates come
-  from configuration: the ``alternates`` option maps a link id to its alternate link ids in order of
-  preference; links not in it get every other transit link in the network, same router first, then the same
-  site, then other sites in the order of `site.neighbors` (at most `DEFAULT_ALTERNATES`). A missing counter
-  for any network link, a missing site total or pool series, no egress at all, a duplicate series, a
-  non-finite value or a Prometheus warning is partial data -> `LoadSourceError`.
+  The link counters come from the ``counters`` option (a `CounterFamily`): ``trafficshift`` (default) reads
+  ``trafficshift_link_out_bps{router, interface}`` and the optional ``trafficshift_link_up`` (1 up, 0
+  operationally down); ``snmp_exporter`` the SNMP exporter's IF-MIB ``rate(ifHCOutOctets[<rate_window>]) * 8``
+  by ``instance`` and ``ifName`` with ``ifOperStatus`` (1 up; 2, 6, 7 down; others refused); ``openconfig``
+  gNMIc's ``interfaces_interface_state_counters_out_octets`` by ``source`` and ``interface_name``; a mapping
+  gives the PromQL itself (``out_bps``, ``stamp``, ``up``, ``router_label``, ``interface_label``). Label values
+  name routers as they are, without a ``:<port>``, or through the ``routers`` option; an exporter's series
+  for interfaces that are no link of the network are ignored.
+
+  Every value's own sample time is read with ``timestamp()`` (for a rate: of the raw counter); the load's
+  ``timestamp`` is the OLDEST sample, so staleness is judged conservatively. Prometheus does not know
+  routing, so each prefix's alternates come from configuration: the ``alternates`` option maps a link id to
+  its alternate link ids in order of preference; links not in it get every other transit link in the
+  network, same router first, then the same site, then other sites in the order of `site.neighbors` (at most
+  `DEFAULT_ALTERNATES`). A missing counter for any network link, a missing site total or pool series, no
+  egress at all, a duplicate series, a non-finite value or a Prometheus warning is partial data ->
+  `LoadSourceError`; so is a link state neither up nor down, and a bad option (before any query).
 """
 from __future__ import annotations
 

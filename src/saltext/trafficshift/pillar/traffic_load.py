@@ -19,6 +19,13 @@ Master config::
           alternates:                      # optional; default: nearest transit links
             ams01-r1:et-0/0/0: [ams01-r2:Ethernet1, fra01-r1:et-0/0/0]
 
+    ext_pillar:
+      - traffic_load:
+          source: prometheus
+          url: http://127.0.0.1:9090
+          counters: snmp_exporter          # link counters: the SNMP exporter's if_mib module
+          rate_window: 5m
+
 A source that is down or returns partial data raises `LoadSourceError`; Salt logs it and compiles the
 pillar without `traffic_load`, so the planner sees no load and fails static.
 """
