@@ -132,11 +132,11 @@ def test_diffs_errors_and_reasons_are_escaped_and_the_page_loads_nothing(record,
 def test_header_actions_and_router_outcomes(record, page):
     text = " ".join(" ".join(Elements(page).text).split())
     for value in (record["id"], "apply", "operator", "rolled-back", "2026-09-21 14:13:50 UTC",
-                  "2026-09-21 14:14:31 UTC", "24.7 Gbit/s", "health-check"):
+                  "2026-09-21 14:14:31 UTC", "19.8 Gbit/s", "health-check"):
         assert value in text, value
     for action in record["plan"]["actions"]:
         assert " ".join(action["reason"].split()) in text
-    assert "detour 100.96.32.0/20 via ams01-r2:Ethernet1 (off ams01-r1:et-0/0/0, local-pref 200)" in text
+    assert "detour 100.96.48.0/20 via ams01-r2:Ethernet1 (off ams01-r1:et-0/0/0, local-pref 200)" in text
     rows = [attrs["data-router"] for tag, attrs in Elements(page).tags if tag == "tr" and "data-router" in attrs]
     assert rows == sorted(NETWORK["routers"])
     assert page.count("<details>") == 2  # one per router with a diff

@@ -390,6 +390,32 @@ def test_relief_moves_the_closest_fitting_set_not_largest_first_plus_a_cover():
     assert result.moved_bps == pytest.approx(3.3e9) and util(result, HOT)[1] <= 0.8
 
 
+def test_whole_detours_that_move_less_than_the_greedy_picks_replace_them():
+    """Excess 1.5 Gbps: largest first takes 1 Gbps, then 0.35 + 0.35 (1.7 in all); 0.8 + 0.7 is exact."""
+    sizes = [1e9, 0.8e9, 0.7e9] + [0.35e9] * 20  # 9.5 Gbps on 10G
+    demands = [(p, bps, HOT, [SPARE, BACKUP]) for p, bps in zip(prefixes(len(sizes)), sizes)]
+    result = plan(two_links(), make_load(demands), None, (), NOW)
+
+    assert result.status == "ok" and util(result, HOT) == (0.95, 0.8)
+    assert result.moved_bps == pytest.approx(1.5e9)
+    adds = [a for a in result.actions if a.verb == "add"]
+    assert adds and all(a.reason.endswith("(with the least traffic moved: 1500000000 bps, one prefix at a time "
+                                          "1700000000 bps)") for a in adds)
+    # the more preferred alternate had room for all of it: a less preferred one costs more
+    assert {f"{i.router}:{i.link}" for i in result.intents} == {SPARE}
+
+
+def test_the_least_cost_detours_keep_every_alternate_within_its_limit():
+    # SPARE has room for 0.6 Gbps only, BACKUP for plenty: 0.8 + 0.7 cannot both go to SPARE
+    sizes = [1e9, 0.8e9, 0.7e9] + [0.35e9] * 20
+    demands = [(p, bps, HOT, [SPARE, BACKUP]) for p, bps in zip(prefixes(len(sizes)), sizes)]
+    demands += [("198.19.0.0/24", 7.4e9, SPARE, [])]
+    result = plan(two_links(), make_load(demands), None, (), NOW)
+
+    assert result.status == "ok" and util(result, HOT)[1] == 0.8 and result.moved_bps == pytest.approx(1.5e9)
+    assert util(result, SPARE)[1] <= 0.8 and util(result, BACKUP)[1] <= 0.8
+
+
 def test_a_link_the_load_source_reports_down_is_failed_whatever_its_capacity():
     demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(3)]
     load = make_load(demands)

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from trafficshift.model.plan import Detour, Intent, intent_key, intent_to_dict
 from trafficshift.model.projection import Piece
-from trafficshift.planner.integral import MAX_JOINT_MOVES, Move, least_cost, lowest_worst
+from trafficshift.planner.integral import CHEAPER_BY, MAX_JOINT_MOVES, Move, least_cost, lowest_worst
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         NO_DETOUR_ROUTE, RECEIVER_HEADROOM, pct)
+
+#: `_cheaper_detours` only saves traffic (the greedy detours already reach target), so it is not tried on
+#: programs with more candidate detours than this
+CHEAPER_MAX_MOVES = 2_000
+#: between two alternates of one prefix the program prefers the more preferred one, as the greedy picks do:
+#: each rank down costs this share more
+ALTERNATE_RANK_COST = 1e-4
+
+
+class _EgressState(NamedTuple):
+    """What relieving links changes, to start over from."""
+
+    pieces: dict
+    load: dict[str, float]
+    moved: float
+    parent_pieces: dict[int, int]
+    blocked: dict[str, frozenset[str]]
+    actions: list
 
 
 class EgressPlanning:
@@ -111,9 +129,90 @@ class EgressPlanning:
             self._relieve_failed_link(lid)
         for lid in sorted(self.drained_links - self.failed_links):
             self._drain_link(lid)
-        for lid in sorted(overloaded, key=lambda lid: (-self.load[lid] / self.cap[lid] if self.cap[lid] else 0.0, lid)):
-            if lid not in self.drained_links and lid not in self.failed_links:
-                self._relieve_link(lid)
+        hottest_first = sorted(overloaded, key=lambda lid: (-self.load[lid] / self.cap[lid] if self.cap[lid] else 0.0, lid))
+        relieving = [lid for lid in hottest_first if lid not in self.drained_links and lid not in self.failed_links]
+        before = self._egress_state()
+        for lid in relieving:
+            self._relieve_link(lid)
+        if relieving:
+            self._cheaper_detours(relieving, before)
+
+    def _egress_state(self) -> _EgressState:
+        return _EgressState(dict(self.pieces), dict(self.load), self.egress_moved, dict(self.parent_pieces),
+                            {element: frozenset(rails) for element, rails in self.blocked.items()}, list(self.actions))
+
+    def _restore_egress(self, state: _EgressState) -> None:
+        self.pieces, self.load, self.egress_moved = dict(state.pieces), dict(state.load), state.moved
+        self.parent_pieces, self.actions = dict(state.parent_pieces), list(state.actions)
+        self.blocked = {element: set(rails) for element, rails in state.blocked.items()}
+
+    def _cheaper_detours(self, relieved: Sequence[str], before: _EgressState) -> None:
+        """When one link at a time brought every overloaded link to target with whole prefixes, nothing refused
+        and no earlier detour re-pointed: the least-cost set of whole detours off those links that does too
+        (each alternate within its receiver limit, the same rails), taken instead when it moves less than
+        CHEAPER_BY of what the greedy picks move. Largest first plus one cover is a good packing of one link's
+        excess, not the least: two mid-sized prefixes can cover what the greedy cover overshoots."""
+        greedy_moved = self.egress_moved - before.moved
+        if (not exceeds(greedy_moved, 0.0) or self.unresolved.intersection(relieved)
+                or self._egress_state().blocked != before.blocked
+                or any(self.pieces.get(key) is not piece for key, piece in before.pieces.items())
+                or any(piece.prefix != self.prefixes[piece.parent] for piece in self.pieces.values()
+                       if piece.prefix not in before.pieces)):
+            return
+        after = self._egress_state()
+        self._restore_egress(before)
+        program = self._detour_program(relieved)
+        chosen = None
+        if program is not None:
+            index = {(prefix, dst): k for k, (prefix, _, dst) in enumerate(program[3])}
+            greedy = [index.get((piece.prefix, piece.dst)) for key, piece in after.pieces.items()
+                      if key not in before.pieces]
+            chosen = least_cost(program[0], program[2], program[1], None if None in greedy else greedy)
+        if chosen is not None:
+            picks = sorted((program[3][k] for k in chosen), key=lambda pick: pick[0])
+            least = math.fsum(self.demand_bps[i] for _, i, _ in picks)
+            if exceeds(greedy_moved * (1 - CHEAPER_BY), least):
+                why = f" (with the least traffic moved: {least:.0f} bps, one prefix at a time {greedy_moved:.0f} bps)"
+                for prefix, i, dst in picks:
+                    self._add_detour(Piece(prefix, i, self.demand_bps[i], self.demand_link[i], dst, self.now), why)
+                if not any(exceeds(self.load[lid], bound) for lid, bound in program[4].items()):
+                    return
+        self._restore_egress(after)
+
+    def _detour_program(self, relieved: Sequence[str]) -> tuple | None:
+        """Whole detours of the movable prefixes of `relieved` links to their usable alternates, and the
+        limits: those links at or under target, every alternate at or under its receiver limit (or its load
+        now when above it), within `max_moved_fraction` and `max_overrides`. The cost of a detour is the
+        traffic it moves. (moves, exclusive groups, limits, picks, bounds), or None when there is nothing to
+        choose from or more than CHEAPER_MAX_MOVES candidates."""
+        moves: list[Move] = []
+        picks: list[tuple[str, int, str]] = []
+        exclusive: list[list[int]] = []
+        for lid in relieved:
+            for i in self._movable(lid):
+                prefix, bps = self.prefixes[i], self.demand_bps[i]
+                if self.routes.more_specific(prefix, lid) is not None:
+                    continue
+                group = []
+                for rank, alt in enumerate(self.alternates(i)):
+                    if self._usable(prefix, alt):
+                        group.append(len(moves))
+                        moves.append(Move(bps * (1 + ALTERNATE_RANK_COST * rank),
+                                          ((("link", lid), -bps), (("link", alt), bps), (("moved",), bps), (("overrides",), 1.0))))
+                        picks.append((prefix, i, alt))
+                if len(group) > 1:
+                    exclusive.append(group)
+                if len(moves) > CHEAPER_MAX_MOVES:
+                    return None
+        if not moves:
+            return None
+        target = {lid: self.policy.target_utilization * self.cap[lid] for lid in relieved}
+        links = sorted({row[1] for move in moves for row, _ in move.effects if row[0] == "link"})
+        bounds = {lid: target.get(lid, max(self.recv_limit[lid], self.load[lid])) for lid in links}
+        limits = {("link", lid): bound - self.load[lid] for lid, bound in bounds.items()}
+        limits[("moved",)] = self.egress_budget - self.egress_moved
+        limits[("overrides",)] = float(self.policy.max_overrides - len(self.pieces) - self.ingress_intent_count)
+        return moves, exclusive, limits, picks, bounds
 
     def _undrain_room(self, lid: str, bps: float) -> bool:
         budget = self.policy.drain_step_fraction * self.natural[lid]
@@ -435,7 +534,7 @@ class EgressPlanning:
             if lowered is None or not exceeds(self.load[lid], lowered[1]):
                 return
             chosen = lowered[0]
-        state = (dict(self.pieces), dict(self.load), self.egress_moved, dict(self.parent_pieces), list(self.actions))
+        state = self._egress_state()
         why = f" (placed together with the rest of failed {lid}'s prefixes)"
         for prefix, i, dst, piece in sorted((choices[k] for k in chosen), key=lambda c: (c[3] is None, c[0])):
             if piece is not None:
@@ -443,7 +542,7 @@ class EgressPlanning:
             else:
                 self._add_detour(Piece(prefix, i, self.demand_bps[i], self.demand_link[i], dst, self.now), why)
         if any(exceeds(self.load[other], bound) for other, bound in bounds.items()):  # HiGHS works to a tolerance
-            self.pieces, self.load, self.egress_moved, self.parent_pieces, self.actions = state
+            self._restore_egress(state)
 
     def _drain_link(self, lid: str) -> None:
         budget = self.policy.drain_step_fraction * self.natural[lid]

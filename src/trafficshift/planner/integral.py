@@ -18,6 +18,9 @@ MAX_JOINT_MOVES = 5_000
 GAP = 0.01
 #: how far above the lowest worst share `lowest_worst` may stay to find cheaper moves (0.1 points)
 WORST_SLACK = 0.001
+#: a least-cost answer replaces the greedy relief's only when it moves this share less (ties and rounding
+#: noise keep the greedy plan, whose reasons read one move at a time)
+CHEAPER_BY = 0.01
 #: costs are passed to HiGHS in this unit (Gbit/s); each row is divided by its largest coefficient, so rows
 #: of bits per second (1..1e13) and rows that count (1) reach it alike
 UNIT = 1e9
@@ -34,11 +37,13 @@ class Move:
     effects: tuple[tuple[Hashable, float], ...]
 
 
-def least_cost(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: Sequence[Sequence[int]]) -> list[int] | None:
+def least_cost(moves: Sequence[Move], limits: dict[Hashable, float], exclusive: Sequence[Sequence[int]],
+               known: Sequence[int] | None = None) -> list[int] | None:
     """The indices of the moves to make, at least total cost, such that each row's summed effect stays at or
     under its limit and at most one move of each `exclusive` group is made; None when no such choice was
-    found within `NODE_LIMIT` nodes (none exists, or none was found in time)."""
-    solution = _solve(moves, limits, exclusive, {}, None)
+    found within `NODE_LIMIT` nodes (none exists, or none was found in time). `known`: a feasible choice to
+    start from (HiGHS then only searches for cheaper ones, which is much faster)."""
+    solution = _solve(moves, limits, exclusive, {}, None, known)
     return None if solution is None else solution[0]
 
 
