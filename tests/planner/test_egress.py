@@ -416,6 +416,36 @@ def test_the_least_cost_detours_keep_every_alternate_within_its_limit():
     assert util(result, SPARE)[1] <= 0.8 and util(result, BACKUP)[1] <= 0.8
 
 
+def test_an_overloaded_link_gets_room_that_only_its_alternates_shedding_first_makes():
+    # HOT's 1.5G /24s can only go to SPARE, which has room for 1G: one at a time HOT stays at 95%; SPARE's
+    # own 1G prefixes can go to BACKUP, so one leaves first and a 1.5G prefix fits
+    demands = [(p, 1.5e9, HOT, [SPARE]) for p in prefixes(2)] + [("198.20.0.0/24", 6.5e9, HOT, [])]
+    demands += [(p, 1e9, SPARE, [BACKUP]) for p in prefixes(7, "198.19.0.0")]
+    result = plan(two_links(), make_load(demands), None, (), NOW)
+
+    assert result.status == "ok" and util(result, HOT) == (0.95, 0.8)
+    assert util(result, SPARE)[1] <= 0.8 and util(result, BACKUP)[1] <= 0.8
+    assert result.moved_bps == pytest.approx(2.5e9)  # the least: one of SPARE's, one of HOT's
+    adds = [a.reason for a in result.actions if a.verb == "add"]
+    assert len(adds) == 2 and all(r.endswith(f"(one of the detours placed together to relieve {HOT})") for r in adds)
+
+
+def test_overloaded_links_no_placement_brings_to_target_are_lowered_when_it_is_worth_it():
+    # 10.5 Gbps on HOT: both 1.5G prefixes must go for 80%; BACKUP has room for one of SPARE's 1G prefixes,
+    # after which SPARE has room for one of HOT's
+    demands = [(p, 1.5e9, HOT, [SPARE]) for p in prefixes(2)] + [("198.20.0.0/24", 7.5e9, HOT, [])]
+    demands += [(p, 1e9, SPARE, [BACKUP]) for p in prefixes(7, "198.19.0.0")]
+    demands += [("198.21.0.0/24", 6.5e9, BACKUP, [])]
+    result = plan(two_links(), make_load(demands), None, (), NOW)
+
+    assert result.status == "partial" and util(result, HOT) == (1.05, 0.9)
+    assert util(result, SPARE)[1] <= 0.8 and util(result, BACKUP)[1] <= 0.8
+    adds = [a.reason for a in result.actions if a.verb == "add"]
+    assert adds and all(r.endswith(f"to lower the worst of {HOT} from 105.0% to 90.0%)") for r in adds)
+    (refusal,) = [a for a in result.actions if a.verb == "refuse" and a.reason.startswith(HOT)]
+    assert refusal.reason.startswith(f"{HOT} stays at 90.0% (was 105.0%), above the target 80%")
+
+
 def test_a_link_the_load_source_reports_down_is_failed_whatever_its_capacity():
     demands = [(p, 1e9, HOT, [SPARE, BACKUP]) for p in prefixes(3)]
     load = make_load(demands)

@@ -18,9 +18,11 @@ above `split_threshold_bps` is split into halves (never finer than /24 or /48, d
 it fits no alternate whole, or when a half already covers the remaining excess; a half that is a demand of
 its own is never detoured (longest-prefix match sends its traffic by its own route, not this demand's).
 Demands are per prefix as routers forward: a covering prefix's demand excludes its more-specifics' traffic,
-so a detour of it claims only its own. When every overloaded link reached target with whole prefixes and
-nothing refused, the least-traffic set of whole detours off those links (a 0/1 program,
-`EgressPlanning._cheaper_detours`) replaces the greedy picks if it moves at least 1% less.
+so a detour of it claims only its own. Links this leaves above target (a failed one: with prefixes on it)
+are then relieved together with their alternates, which may shed prefixes of their own to make room (a 0/1
+program, `EgressPlanning._joint_detours`); when every overloaded link reached target with whole prefixes
+and nothing refused, the least-traffic set of whole detours off those links (`_cheaper_detours`) replaces
+the greedy picks if it moves at least 1% less.
 
 Anycast ingress (Traffic Manager style). At a site above `overload_threshold`, pools are shifted lowest
 `priority` first; within a pool the site's links are taken transit, public-ix, private, then by link id,

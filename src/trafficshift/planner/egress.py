@@ -8,7 +8,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 from trafficshift.model.plan import Detour, Intent, intent_key, intent_to_dict
 from trafficshift.model.projection import Piece
-from trafficshift.planner.integral import CHEAPER_BY, MAX_JOINT_MOVES, Move, least_cost, lowest_worst
+from trafficshift.planner.integral import CHEAPER_BY, MAX_JOINT_MOVES, PARTIAL_GAIN, Move, least_cost, lowest_worst
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         NO_DETOUR_ROUTE, RECEIVER_HEADROOM, pct)
@@ -132,10 +132,18 @@ class EgressPlanning:
         hottest_first = sorted(overloaded, key=lambda lid: (-self.load[lid] / self.cap[lid] if self.cap[lid] else 0.0, lid))
         relieving = [lid for lid in hottest_first if lid not in self.drained_links and lid not in self.failed_links]
         before = self._egress_state()
+        starts = {lid: self.load[lid] for lid in relieving}
         for lid in relieving:
             self._relieve_link(lid)
-        if relieving:
+        target = {lid: policy.target_utilization * self.cap[lid] for lid in relieving}
+        unresolved = [lid for lid in relieving if exceeds(self.load[lid], target[lid])]
+        if unresolved:
+            self._joint_detours(unresolved)
+        elif relieving:
             self._cheaper_detours(relieving, before)
+        for lid in relieving:
+            self._report(lid, exceeds(self.load[lid], target[lid]), starts[lid], self.load[lid], self.cap[lid],
+                         sorted(self.blocked.get(lid, ())))
 
     def _egress_state(self) -> _EgressState:
         return _EgressState(dict(self.pieces), dict(self.load), self.egress_moved, dict(self.parent_pieces),
@@ -153,8 +161,7 @@ class EgressPlanning:
         CHEAPER_BY of what the greedy picks move. Largest first plus one cover is a good packing of one link's
         excess, not the least: two mid-sized prefixes can cover what the greedy cover overshoots."""
         greedy_moved = self.egress_moved - before.moved
-        if (not exceeds(greedy_moved, 0.0) or self.unresolved.intersection(relieved)
-                or self._egress_state().blocked != before.blocked
+        if (not exceeds(greedy_moved, 0.0) or self._egress_state().blocked != before.blocked
                 or any(self.pieces.get(key) is not piece for key, piece in before.pieces.items())
                 or any(piece.prefix != self.prefixes[piece.parent] for piece in self.pieces.values()
                        if piece.prefix not in before.pieces)):
@@ -424,9 +431,9 @@ class EgressPlanning:
         return best or taken
 
     def _relieve_link(self, lid: str) -> None:
-        policy, cap = self.policy, self.cap[lid]
+        """Bring one overloaded link to target, one prefix at a time (plan_egress reports what is left)."""
         start = self.load[lid]
-        target = policy.target_utilization * cap
+        target = self.policy.target_utilization * self.cap[lid]
         for i in self._relief_picks(self._movable(lid), start - target):
             if not exceeds(self.load[lid], target):
                 break
@@ -446,7 +453,6 @@ class EgressPlanning:
             if not exceeds(self.load[lid], target):
                 break
             self._move(i, self.prefixes[i], self.demand_bps[i], lid, self.load[lid] - target)
-        self._report(lid, exceeds(self.load[lid], target), start, self.load[lid], cap, sorted(self.blocked.get(lid, ())))
 
     def _report(self, element: str, unresolved: bool, start: float, end: float, cap: float, rails: list[str]) -> None:
         """Name every guard rail that stopped a move on `element`, and say so when it stays above target."""
@@ -466,7 +472,7 @@ class EgressPlanning:
         for i in self._movable(lid):
             self._move(i, self.prefixes[i], self.demand_bps[i], lid, self.demand_bps[i])
         if exceeds(self.load[lid], 0.0):
-            self._joint_failed_link(lid)
+            self._joint_detours([lid])
         remaining = self.load[lid]
         rails = sorted(self.blocked.get(lid, ()))
         if exceeds(remaining, 0.0):
@@ -479,18 +485,22 @@ class EgressPlanning:
             self.act("keep", f"{lid} has failed ({self.failure(lid)}): all {start:.0f} bps of its prefixes planned onto "
                      "alternates", None)
 
-    def _joint_failed_link(self, lid: str) -> None:
-        """The prefixes a failed link still carries once each went to its first alternate with room, placed
+    def _joint_detours(self, lids: Sequence[str]) -> None:
+        """The prefixes one prefix at a time left on a failed link, or on overloaded links above target, placed
         together with room made for them: whole prefixes pack like bins, so one may need another to leave its
-        alternate first. Among moving each stranded prefix to one of its alternates, re-pointing detours this
-        cycle placed on those alternates, and detouring prefixes that prefer them to alternates of their own,
-        the least traffic moved that takes every stranded prefix off, or else leaves the least on it, with no
-        other link ending above its target minus headroom (or above its load now, when already there), within
-        `max_moved_fraction` and `max_overrides`. Whole prefixes, no splits; a 0/1 program
-        (`trafficshift.planner.integral`), like the ingress joint relief."""
-        stranded = self._movable(lid)
-        alternates = {i: [a for a in self.alternates(i) if self._usable(self.prefixes[i], a)] for i in stranded}
-        receivers = sorted({a for alts in alternates.values() for a in alts})
+        alternate first. Among moving each of their prefixes to one of its alternates, re-pointing detours this
+        cycle placed on those alternates, and detouring prefixes that prefer those alternates to alternates of
+        their own, the least traffic moved that brings every one of `lids` to its target (none for a failed
+        link) with no other link ending above its target minus headroom (or above its load now, when already
+        there), within `max_moved_fraction` and `max_overrides`. When none does: the moves that lower the
+        worst of them furthest, none ending above its load now, taken for a failed link when anything comes
+        off it, for overloaded links when the worst utilization drops by more than PARTIAL_GAIN. Whole
+        prefixes, no splits; a 0/1 program (`trafficshift.planner.integral`), like the ingress joint relief."""
+        failed = lids[0] in self.failed_links  # one failed link, or overloaded ones
+        hot = set(lids)
+        stranded = [(lid, i) for lid in lids for i in self._movable(lid)]
+        alternates = {i: [a for a in self.alternates(i) if self._usable(self.prefixes[i], a)] for _, i in stranded}
+        receivers = sorted({a for alts in alternates.values() for a in alts} - hot)
         self.index_links(receivers)
         moves: list[Move] = []
         choices: list[tuple[str, int, str, Piece | None]] = []  # (prefix, demand, destination, re-pointed piece)
@@ -508,7 +518,7 @@ class EgressPlanning:
             if len(group) > 1:
                 exclusive.append(group)
 
-        for i in stranded:
+        for lid, i in stranded:
             offer(self.prefixes[i], i, self.demand_bps[i], lid, alternates[i], None)
         for alt in receivers:
             for piece in sorted(self.pieces.values(), key=lambda p: p.prefix):
@@ -521,21 +531,29 @@ class EgressPlanning:
         if not moves or len(moves) > MAX_JOINT_MOVES:
             return
         links = sorted({row[1] for move in moves for row, _ in move.effects if row[0] == "link"})
-        bounds = {other: max(self.recv_limit[other], self.load[other]) for other in links if other != lid}
-        bounds[lid] = 0.0
+        bounds = {other: max(self.recv_limit[other], self.load[other]) for other in links if other not in hot}
+        bounds.update({lid: 0.0 if failed else self.policy.target_utilization * self.cap[lid] for lid in lids})
         limits = {("link", other): bound - self.load[other] for other, bound in bounds.items()}
         limits[("moved",)] = self.egress_budget - self.egress_moved
         limits[("overrides",)] = float(self.policy.max_overrides - len(self.pieces) - self.ingress_intent_count)
         chosen = least_cost(moves, limits, exclusive)
+        why = (f" (placed together with the rest of failed {lids[0]}'s prefixes)" if failed
+               else f" (one of the detours placed together to relieve {', '.join(lids)})")
         if chosen is None:
-            bounds[lid] = self.load[lid]
-            limits[("link", lid)] = 0.0
-            lowered = lowest_worst(moves, limits, exclusive, {("link", lid): (1.0, self.load[lid])}, 0.0)
-            if lowered is None or not exceeds(self.load[lid], lowered[1]):
+            for lid in lids:
+                bounds[lid] = self.load[lid]
+                limits[("link", lid)] = 0.0
+            # a failed link's share is its load in bit/s (no capacity); an overloaded one's its utilization
+            shares = {("link", lid): (1.0 if failed else self.cap[lid], self.load[lid]) for lid in lids}
+            worst_now = max(load / capacity for capacity, load in shares.values())
+            lowered = lowest_worst(moves, limits, exclusive, shares, 0.0 if failed else self.policy.target_utilization)
+            if lowered is None or not exceeds(worst_now, lowered[1] + (0.0 if failed else PARTIAL_GAIN)):
                 return
             chosen = lowered[0]
+            if not failed:
+                why = (f" (one of the detours placed together to lower the worst of {', '.join(lids)} from "
+                       f"{worst_now:.1%} to {lowered[1]:.1%})")
         state = self._egress_state()
-        why = f" (placed together with the rest of failed {lid}'s prefixes)"
         for prefix, i, dst, piece in sorted((choices[k] for k in chosen), key=lambda c: (c[3] is None, c[0])):
             if piece is not None:
                 self._repoint(piece, dst, why)

@@ -6,7 +6,7 @@ import math
 from typing import Iterable, NamedTuple, Sequence
 
 from trafficshift.model.plan import Detour, Intent, Prepend, Withdraw, intent_key
-from trafficshift.planner.integral import CHEAPER_BY, MAX_JOINT_MOVES, Move, least_cost, lowest_worst
+from trafficshift.planner.integral import CHEAPER_BY, MAX_JOINT_MOVES, PARTIAL_GAIN, Move, least_cost, lowest_worst
 from trafficshift.tolerance import exceeds
 from trafficshift.planner.rails import (HIGH_WATERMARK, HOLD_TIME, LOW_WATERMARK, MAX_MOVED, MAX_OVERRIDES,
                                         MAX_WITHDRAW, RECEIVER_HEADROOM, STEP_DWELL, pct)
@@ -23,10 +23,6 @@ class _IngressState(NamedTuple):
     actions: list
 
 
-#: a joint relief that cannot bring the hot sites to target is taken only when it lowers the worst of them by
-#: more than this share of capacity: the program stops within 1% of its best (`integral.GAP`), and the next
-#: cycle must not churn prepends for the rest
-PARTIAL_GAIN = 0.02
 #: `_cheaper_relief` only saves traffic (the greedy steps already reach target), so it is not tried on
 #: programs larger than this: a 200k-prefix network's 1,250 candidate steps took HiGHS over a second
 CHEAPER_MAX_MOVES = 500

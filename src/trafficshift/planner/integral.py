@@ -21,6 +21,10 @@ WORST_SLACK = 0.001
 #: a least-cost answer replaces the greedy relief's only when it moves this share less (ties and rounding
 #: noise keep the greedy plan, whose reasons read one move at a time)
 CHEAPER_BY = 0.01
+#: a joint relief that cannot bring the hot elements to target is taken only when it lowers the worst of them
+#: by more than this share of capacity: the program stops within 1% of its best (`GAP`), and the next cycle
+#: must not churn shifts for the rest
+PARTIAL_GAIN = 0.02
 #: costs are passed to HiGHS in this unit (Gbit/s); each row is divided by its largest coefficient, so rows
 #: of bits per second (1..1e13) and rows that count (1) reach it alike
 UNIT = 1e9
