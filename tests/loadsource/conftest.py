@@ -30,24 +30,18 @@ lands more than 0.1 s late at an edge (a busy machine): the tests allow for that
 from __future__ import annotations
 
 import http.server
-import shutil
-import socket
-import subprocess
 import threading
 import time
 import urllib.parse
 
 import pytest
-import requests
 import yaml
 
+from prometheus_server import query, running_prometheus
 from trafficshift.validation import parse_network
 
 from loadsource_scenarios import (ADDRESSED_DOWN_LINK, COUNTER_OFFSET, DOWN_LINK, EXTRA_PORT, EXTRA_PORT_BPS, GNMIC_PORT,
                                   NONFINITE_LINK, PARTIAL_MISSING_LINK, REPO, STALE_AGE_S, STALE_LINK)
-
-PROMETHEUS = "/usr/bin/prometheus"
-
 
 def _example(relative: str) -> dict:
     return yaml.safe_load((REPO / "pillar" / relative).read_text())
@@ -139,12 +133,6 @@ def gnmic_exposition(routers: dict, load: dict, *, now_ms: int, start_ms: int) -
     return lines
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def stale_sample_ms() -> int:
     """The explicit sample time of the `stale` family's old sample, in ms as the text format wants."""
@@ -223,68 +211,33 @@ def _snmp_job(name: str, targets: list[str], exporter: str) -> dict:
     }
 
 
-def _queryable(url: str, query: str) -> float:
-    answer = requests.get(f"{url}/api/v1/query", params={"query": query}, timeout=2).json()
-    result = answer["data"]["result"]
+def _queryable(url: str, expression: str) -> float:
+    result = query(url, expression)
     return float(result[0]["value"][1]) if result else 0.0
 
 
 @pytest.fixture(scope="session")
 def prometheus(exporter, network_data, normal_load, tmp_path_factory):
     """URL of a real Prometheus scraping `exporter` every second, once every family is queryable."""
-    if shutil.which(PROMETHEUS) is None:
-        pytest.fail(f"{PROMETHEUS} is missing: install the Debian package `prometheus` (.ci/apt-packages)")
-    workdir = tmp_path_factory.mktemp("prometheus")
-    config = workdir / "prometheus.yml"
     routers = network_data["routers"]
-    config.write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-        "scrape_configs": [
-            {"job_name": "exporter", "static_configs": [{"targets": [exporter]}]},
-            _snmp_job("snmp", sorted(routers), exporter),
-            _snmp_job("snmp_by_address", sorted(spec["router_id"] for spec in routers.values()), exporter),
-            {"job_name": "gnmic", "metrics_path": "/gnmic", "static_configs": [{"targets": [exporter]}]},
-        ],
-    }))
-    port = _free_port()
-    log = (workdir / "prometheus.log").open("wb")
-    process = subprocess.Popen(
-        [
-            PROMETHEUS,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={workdir / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--query.lookback-delta=1h",  # the stale family's old sample stays visible
-            "--log.level=warn",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    jobs = [
+        {"job_name": "exporter", "static_configs": [{"targets": [exporter]}]},
+        _snmp_job("snmp", sorted(routers), exporter),
+        _snmp_job("snmp_by_address", sorted(spec["router_id"] for spec in routers.values()), exporter),
+        {"job_name": "gnmic", "metrics_path": "/gnmic", "static_configs": [{"targets": [exporter]}]},
+    ]
     links = len(normal_load["links"])
     expected = {"trafficshift": links, "stale": links, "partial": links - 1, "nonfinite": links, "linkdown": links,
                 "updoubt": links}
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if all(_queryable(url, f"count({prefix}_link_out_bps)") == count for prefix, count in expected.items()) \
-                        and all(_queryable(url, f"count({prefix}_link_up)") == links for prefix in ("linkdown", "updoubt")):
-                    break
-            except (requests.RequestException, KeyError, ValueError):
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"prometheus did not become queryable:\n{(workdir / 'prometheus.log').read_text()[-3000:]}")
-            time.sleep(0.2)
+
+    def ready(url: str) -> bool:
+        return all(_queryable(url, f"count({prefix}_link_out_bps)") == count for prefix, count in expected.items()) \
+            and all(_queryable(url, f"count({prefix}_link_up)") == links for prefix in ("linkdown", "updoubt"))
+
+    # the stale family's old sample stays visible
+    with running_prometheus(tmp_path_factory.mktemp("prometheus"), jobs, ready,
+                            extra_args=("--query.lookback-delta=1h",)) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="session")
