@@ -67,7 +67,7 @@ def test_oversize_file_is_refused_before_parsing(tmp_path):
 
 
 def test_unknown_source_and_bad_options_are_errors():
-    with pytest.raises(LoadSourceError, match="unknown load source 'snmp'; available: file, prometheus"):
+    with pytest.raises(LoadSourceError, match="unknown load source 'snmp'; available: clickhouse, file, prometheus"):
         get_source("snmp")
     with pytest.raises(LoadSourceError, match="load source 'file': bad options"):
         get_source("file", path="x", colour="red")

@@ -1,5 +1,5 @@
 """Load sources: where the `traffic_load` pillar key comes from (docs/pillar-schema.md#load-sources). One
-module per source (`file`, `prometheus`) on a shared `base`; this package names them.
+module per source (`file`, `prometheus`, `clickhouse`) on a shared `base`; this package names them.
 
 A source turns measurements into a plain, JSON-safe dict in the load format (`trafficshift.model.Load`)
 that carries the time it was measured. Sources only fetch; `trafficshift.validation.parse_load` decides
@@ -9,6 +9,8 @@ whether the load is well-formed and fresh enough to act on. A source that cannot
     source = get_source("file", path="pillar/load/normal.yaml")
     source = get_source("prometheus", url="http://127.0.0.1:9090", timeout_s=5)
     source = get_source("prometheus", url="http://127.0.0.1:9090", counters="snmp_exporter", rate_window="5m")
+    source = get_source("clickhouse", path="/var/lib/flows", window_s=300)          # chDB, embedded
+    source = get_source("clickhouse", engine="server", host="clickhouse.example.net", password="...")
     load = source.fetch(network)          # network: Network or the raw `traffic` pillar mapping
 
 Sources:
@@ -40,20 +42,39 @@ Sources:
   `DEFAULT_ALTERNATES`). A missing counter for any network link, a missing site total or pool series, no
   egress at all, a duplicate series, a non-finite value or a Prometheus warning is partial data ->
   `LoadSourceError`; so is a link state neither up nor down, and a bad option (before any query).
+- ``clickhouse``: sampled flow records (sFlow/IPFIX) in a table shaped like Akvorado's ``flows``
+  (``TimeReceived``, ``SamplingRate``, ``ExporterName``, ``InIfName``, ``OutIfName``, ``DstAddr``,
+  ``DstNetMask``, ``Bytes``), read through the embedded chDB engine (``engine: chdb``, a session directory
+  ``path``) or a ClickHouse server (``engine: server``, clickhouse-connect); both run the same SQL with
+  ``{name:Type}`` query parameters, bounded by ``max_execution_time`` and ``max_result_rows`` (``timeout_s``,
+  ``max_rows``: more rows is an error, never a truncated load). Over the window [end - ``window_s``, end),
+  end = now - ``lag_s``, each row counts ``Bytes * SamplingRate * 8 / window_s`` bit/s: egress demand per
+  destination prefix (DstAddr masked to DstNetMask) leaving over a network link (ExporterName, OutIfName), one
+  demand per prefix on the link that carried most of it; a site's ingress is everything arriving over its
+  links (ExporterName, InIfName), of it per pool what is destined to the pool's prefixes. Link counters are
+  the flows' own estimate of what left over each link, so the load's counter check only sees prefixes that
+  left over several links (real counters: the prometheus source). The load's ``timestamp`` is the window's
+  end. Alternates as for ``prometheus``. Operators may replace either query (``query``: prefix, router,
+  interface, bps; ``ingress_query``: site, pool, bps). No flows in the window, SamplingRate 0, a missing table
+  or column, and partial data (a link without flows, a site or an announced pool without ingress) are a
+  `LoadSourceError`; so is a bad option (before any query). Passwords never reach a message.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
 from trafficshift.model import Network
-from trafficshift.sources.base import DEFAULT_ALTERNATES, LoadSource, LoadSourceError, restamp
+from trafficshift.sources.base import DEFAULT_ALTERNATES, LoadSource, LoadSourceError, default_alternates, restamp
+from trafficshift.sources.clickhouse import ClickHouseSource
 from trafficshift.sources.file import FileSource, json_nesting_problem, read_document
-from trafficshift.sources.prometheus import PrometheusSource, default_alternates
+from trafficshift.sources.prometheus import PrometheusSource
 
-__all__ = ["DEFAULT_ALTERNATES", "FileSource", "LoadSource", "LoadSourceError", "PrometheusSource",
-           "default_alternates", "fetch_load", "get_source", "json_nesting_problem", "read_document", "restamp"]
+__all__ = ["DEFAULT_ALTERNATES", "ClickHouseSource", "FileSource", "LoadSource", "LoadSourceError",
+           "PrometheusSource", "default_alternates", "fetch_load", "get_source", "json_nesting_problem",
+           "read_document", "restamp"]
 
-SOURCES: dict[str, Callable[..., LoadSource]] = {"file": FileSource, "prometheus": PrometheusSource}
+SOURCES: dict[str, Callable[..., LoadSource]] = {"file": FileSource, "prometheus": PrometheusSource,
+                                                 "clickhouse": ClickHouseSource}
 
 
 def get_source(name: str, **options: Any) -> LoadSource:

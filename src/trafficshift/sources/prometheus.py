@@ -13,9 +13,9 @@ from typing import Callable, Mapping
 
 import requests
 
-from trafficshift.model import Network, split_link_id
+from trafficshift.model import Network
 from trafficshift.validation import DEFAULT_LIMITS, parse_network
-from trafficshift.sources.base import DEFAULT_ALTERNATES, LoadSourceError
+from trafficshift.sources.base import LoadSourceError, default_alternates, missing_ingress, partial_data
 
 #: options PromQL is built from are checked strictly: a Prometheus duration, a label name
 RATE_WINDOW = re.compile(r"[1-9][0-9]*(ms|s|m|h)")
@@ -111,31 +111,6 @@ def _redacted(url: str) -> str:
         netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
         parts = parts._replace(netloc=netloc)
     return urllib.parse.urlunsplit(parts._replace(query="", fragment=""))
-
-
-def default_alternates(network: Network, link_id: str, limit: int = DEFAULT_ALTERNATES) -> list[str]:
-    """Transit links that can carry any destination, nearest first: same router, same site, then other
-    sites in the order of the preferred site's `neighbors` (unlisted sites last, by name)."""
-    router_name, _ = split_link_id(link_id)
-    router = network.routers.get(router_name)
-    site = router.site if router else None
-    distance = {name: rank for rank, name in enumerate(network.sites[site].neighbors)} if site in network.sites else {}
-
-    def rank(candidate: str) -> tuple:
-        name, _ = split_link_id(candidate)
-        other_site = network.routers[name].site
-        if name == router_name:
-            return (0, 0, "", candidate)
-        if other_site == site:
-            return (1, 0, "", candidate)
-        return (2, distance.get(other_site, len(distance)), other_site, candidate)
-
-    transit = [
-        candidate
-        for candidate in network.link_ids()
-        if candidate != link_id and network.link(candidate).kind == "transit"
-    ]
-    return sorted(transit, key=rank)[:limit]
 
 
 class PrometheusSource:
@@ -317,20 +292,12 @@ class PrometheusSource:
         """Partial data is an error: every network link has a counter, every site a total and its pools."""
         prefix = self.metric_prefix
         missing = [f"{self.family.name} for {link}" for link in network.link_ids() if link not in counters]
-        missing += [f"{prefix}_site_ingress_bps for {site}" for site in sorted(network.sites) if site not in totals]
-        missing += [
-            f"{prefix}_site_ingress_bps for {site} pool {pool}"
-            for pool, spec in sorted(network.pools.items())
-            for site in spec.sites
-            if (site, pool) not in pools
-        ]
-        missing += [
-            f"{prefix}_site_ingress_bps for {site} (pool {pool} without a total)"
-            for site, pool in sorted(pools)
-            if site not in totals
-        ]
+        no_total, no_pool, no_total_for_pool = missing_ingress(network, totals, pools)
+        missing += [f"{prefix}_site_ingress_bps for {site}" for site in no_total]
+        missing += [f"{prefix}_site_ingress_bps for {site} pool {pool}" for site, pool in no_pool]
+        missing += [f"{prefix}_site_ingress_bps for {site} (pool {pool} without a total)"
+                    for site, pool in no_total_for_pool]
         if network.link_ids() and not any_egress:
             missing.append(f"{prefix}_egress_bps (no series at all)")
         if missing:
-            more = f"; ... and {len(missing) - 10} more" if len(missing) > 10 else ""
-            raise self._fail(f"partial data, missing {'; '.join(missing[:10])}{more}")
+            raise self._fail(partial_data(missing))

@@ -2,7 +2,8 @@
 
 Thin adapter; everything happens in `trafficshift.sources` (docs/pillar-schema.md#the-ext_pillar).
 The network (`traffic` key, from pillar/traffic/network.sls) must be compiled before this ext_pillar runs
-(the default, `ext_pillar_first: False`): the prometheus source needs it for alternates and completeness.
+(the default, `ext_pillar_first: False`): the prometheus and clickhouse sources need it for alternates and
+completeness.
 
 Master config::
 
@@ -25,6 +26,22 @@ Master config::
           url: http://127.0.0.1:9090
           counters: snmp_exporter          # link counters: the SNMP exporter's if_mib module
           rate_window: 5m
+
+    ext_pillar:
+      - traffic_load:
+          source: clickhouse               # sampled flows (Akvorado's flows table) in a chDB directory
+          path: /var/lib/trafficshift/flows
+          window_s: 300
+          lag_s: 60                        # flows reach the table a while after the packets passed
+
+    ext_pillar:
+      - traffic_load:
+          source: clickhouse
+          engine: server                   # a ClickHouse server, through clickhouse-connect
+          host: clickhouse.example.net
+          secure: true
+          username: trafficshift
+          password: <secret>               # never shown in messages
 
 A source that is down or returns partial data raises `LoadSourceError`; Salt logs it and compiles the
 pillar without `traffic_load`, so the planner sees no load and fails static.
