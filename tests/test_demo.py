@@ -62,6 +62,9 @@ def test_demo_runs_the_main_job_through_salt_end_to_end(capsys, demo_tmp):
         assert "<svg" in report and "confirmed" in report
     for scenario in ("egress-overload", "site-overload"):  # detours, then prepends: each shown on its router
         assert "check(s) as planned" in (REPO / "build" / "demo" / f"{scenario}.html").read_text()
+    # the metrics engine saw the demo's applies and says where it serves them
+    assert re.search(r"metrics: trafficshift's own at http://127\.0\.0\.1:\d+/metrics", out)
+    assert re.search(r'\n  trafficshift_runs_total\{kind="apply",status="applied"\} [1-9]', out), out[-2000:]
     assert out.rstrip().endswith("salt and lab stopped")
     assert not demo_leftovers(demo_tmp), "the demo stops every daemon and removes its work directory"
 

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -34,7 +35,7 @@ from trafficshift.model import Network
 from trafficshift.model.plan import Plan
 from trafficshift.simulate import measure
 from trafficshift.validation import parse_load, parse_network
-from trafficshift_lab.localsalt import LocalSalt
+from trafficshift_lab.localsalt import LocalSalt, free_ports
 from trafficshift_lab.routes import announce, neighbor_routes, own_routes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -247,6 +248,21 @@ class Demo:
         say(f"open the reports in a browser: {REPORTS}/*.html")
 
 
+def show_metrics(url: str) -> None:
+    """What a Prometheus scraping the master would have seen of the demo's cycles and runs."""
+    say(f"$ curl {url}")
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback, our own engine)
+            text = response.read().decode()
+    except OSError as exc:
+        say(f"  metrics endpoint did not answer: {exc}")
+        return
+    for line in text.splitlines():
+        if line.startswith(("trafficshift_runs_total", "trafficshift_cycles_total", "trafficshift_plan_status",
+                            "trafficshift_active_intents")):
+            say(f"  {line}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trafficshift-demo", description=__doc__.splitlines()[0])
     parser.add_argument("--pillar-dir", type=Path, default=REPO / "pillar")
@@ -277,10 +293,15 @@ def main(argv: list[str] | None = None) -> int:
             feeder.start()
             try:
                 say(f"salt: starting a salt-master and {len(specs)} NAPALM proxy minions under {workdir} ...")
+                (metrics_port,) = free_ports(1)
                 with LocalSalt(Path(workdir), REPO, lab.inventory(), pillar_roots=[args.pillar_dir],
-                               load_file=load_file, runner={**RUNNER, "clock": clock}) as salt:
+                               load_file=load_file, runner={**RUNNER, "clock": clock},
+                               metrics_port=metrics_port) as salt:
                     say(f"salt: every proxy answers test.ping after {time.monotonic() - started:.0f}s")
+                    metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+                    say(f"metrics: trafficshift's own at {metrics} while the demo runs (docs/operations.md)")
                     Demo(lab, salt, network, feeder).run()
+                    show_metrics(metrics)
             finally:
                 feeder.stopped.set()
                 feeder.join()

@@ -39,10 +39,11 @@ class LocalSalt:
     """`with LocalSalt(workdir, repo, inventory, ...) as salt:` -> master and proxies answering.
 
     `inventory`: the lab's {router: device entry}. `load_file`: the file the traffic_load ext_pillar reads.
-    `runner`: the master's `trafficshift:` settings (trafficshift_lab.saltenv.master_opts)."""
+    `runner`: the master's `trafficshift:` settings (trafficshift_lab.saltenv.master_opts). `metrics_port`:
+    where the traffic_metrics engine serves trafficshift's own metrics on loopback (0: not at all)."""
 
     def __init__(self, workdir: Path, repo: Path, inventory: dict[str, dict], *, pillar_roots: list[Path],
-                 load_file: Path, runner: dict | None = None, log_level: str = "warning") -> None:
+                 load_file: Path, runner: dict | None = None, log_level: str = "warning", metrics_port: int = 0) -> None:
         self.workdir = Path(workdir)
         self.repo = Path(repo)
         self.inventory = dict(sorted(inventory.items()))
@@ -50,6 +51,7 @@ class LocalSalt:
         self.load_file = Path(load_file)
         self.runner = runner or {}
         self.log_level = log_level
+        self.metrics_port = metrics_port
         self.processes: list[subprocess.Popen] = []
         self.master_dir = self.workdir / "master"
 
@@ -62,7 +64,8 @@ class LocalSalt:
     def write_config(self) -> None:
         publish_port, ret_port = free_ports(2)
         master = {**master_opts(self.repo, pillar_roots=self.pillar_roots,
-                                load_source={"source": "file", "path": str(self.load_file)}, runner=self.runner),
+                                load_source={"source": "file", "path": str(self.load_file)}, runner=self.runner,
+                                metrics_port=self.metrics_port),
                   **self._common(self.master_dir), "publish_port": publish_port, "ret_port": ret_port,
                   # only this host's own proxies can reach a loopback master: accept their keys as they come
                   "auto_accept": True, "id": "trafficshift-master"}

@@ -22,12 +22,13 @@ REACTOR = Path(saltext.trafficshift.__file__).resolve().parent / "reactor"
 
 
 def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runner: dict | None = None,
-                deltaproxy: bool = False) -> dict:
+                deltaproxy: bool = False, metrics_port: int = 0) -> dict:
     """`load_source`: the traffic_load ext_pillar's options, e.g. {"source": "file", "path": ...}.
     `runner`: settings of the `traffic` runner and the traffic_tick engine (the `trafficshift:` key,
     saltext.trafficshift's runners/traffic.py), merged over these defaults: periodic rebalance off until `traffic.schedule`
     turns it on, no highstate on a proxy's first start. `deltaproxy`: the routers' proxies are sub-proxies
-    of deltaproxy processes (`deltaproxy_opts`)."""
+    of deltaproxy processes (`deltaproxy_opts`). `metrics_port`: where the traffic_metrics engine serves
+    trafficshift's own metrics on loopback (0: no engine)."""
     reactor = REACTOR
     # order_masters: the tcp publisher then sends list targets to every connection (sub-proxies share their
     # controller's); syndic_wait 0: LocalClient would otherwise wait 5 s for lower masters after every call;
@@ -44,7 +45,8 @@ def master_opts(repo: Path, *, pillar_roots: list[Path], load_source: dict, runn
         # trafficshift_active: the active plan, so a provisioned router converges to the fleet's shift state
         "ext_pillar": [{"traffic_load": dict(load_source)}, {"trafficshift_active": {}}],
         # the master's own `schedule:` is broken in 3008.4: this engine fires trafficshift/tick instead
-        "engines": [{"traffic_tick": {}}],
+        "engines": [{"traffic_tick": {}},
+                    *([{"traffic_metrics": {"port": metrics_port, "host": LOOPBACK}}] if metrics_port else [])],
         "reactor": [
             {"trafficshift/tick": [str(reactor / "tick.sls")]},
             {"trafficshift/load/alert": [str(reactor / "alert.sls")]},

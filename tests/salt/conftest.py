@@ -12,6 +12,7 @@ import time
 import pytest
 import yaml
 
+from prometheus_server import free_port
 from routerlab import DeviceSpec, Lab
 from trafficshift.sources import restamp
 from trafficshift.validation import parse_network
@@ -55,12 +56,19 @@ def pillar_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def salt_master(salt_factories, load_file, feed_load, lab, pillar_dir):
+def metrics_port() -> int:
+    """Where the master's traffic_metrics engine serves trafficshift's own metrics."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def salt_master(salt_factories, load_file, feed_load, lab, pillar_dir, metrics_port):
     # the runner plans on the lab's accelerated clock, the one the load data and the routers' timers use
     clock = {"anchor": lab.clock.now(), "monotonic": time.monotonic(), "scale": TIME_SCALE}
     overrides = master_opts(REPO, pillar_roots=[pillar_dir],
                             load_source={"source": "file", "path": str(load_file)},
-                            runner={"clock": clock, "provision_on_first_start": True, "revert_in": REVERT_IN})
+                            runner={"clock": clock, "provision_on_first_start": True, "revert_in": REVERT_IN},
+                            metrics_port=metrics_port)
     factory = salt_factories.salt_master_daemon("trafficshift-master", overrides=overrides,
                                                 max_start_attempts=1)
     with factory.started():

@@ -30,6 +30,7 @@ from trafficshift.model.plan import Detour, Plan
 from trafficshift.model.routes import RouteFacts
 from trafficshift.fleet.store import LockHeld, Store, new_run_id
 from trafficshift.fleet.store import replay as store_replay
+from trafficshift.present.metrics import plan_event
 from trafficshift.present.report import write_report
 from trafficshift.present.table import format_plan
 from trafficshift.validation import parse_load, parse_network
@@ -196,14 +197,22 @@ class Fleet:
                   for r in sorted(network.routers) if r not in diffs}
         return diffs, errors
 
+    def plan_done(self, trigger: str, result: Plan, inputs: dict, network, **extra: Any) -> None:
+        """The `plan/done` event: status and intents, and every link's and site's utilization and counter for
+        the metrics engine (trafficshift.present.metrics)."""
+        policy = network.policy
+        self.ports.fire("plan/done", {"trigger": trigger, "status": result.status, "intents": len(result.intents),
+                                      "routers": result.routers(), **extra,
+                                      **plan_event(result.to_dict(), inputs.get("load") or {},
+                                                   policy.target_utilization, policy.overload_threshold)})
+
     @guarded
     def plan(self) -> dict:
         """traffic.plan: the plan with each router's diff; changes nothing."""
-        result, _, network, drained = self.compute()
+        result, inputs, network, drained = self.compute()
         diffs, errors = self.diffs(result, network, drained)
         shown = {**diffs, **{r: f"ERROR: {e}" for r, e in errors.items()}}
-        self.ports.fire("plan/done", {"trigger": "operator", "status": result.status, "intents": len(result.intents),
-                                      "routers": result.routers(), "changing": sorted(r for r, d in shown.items() if d)})
+        self.plan_done("operator", result, inputs, network, changing=sorted(r for r, d in shown.items() if d))
         return {"result": True, **self.summary(result, network), "drained_sites": drained,
                 "diffs": dict(sorted(shown.items()))}
 
@@ -323,8 +332,7 @@ class Fleet:
             self.reconcile()
             result, inputs, network, drained = self.compute()
             summary = self.summary(result, network)
-            self.ports.fire("plan/done", {"trigger": trigger, "status": result.status, "intents": len(result.intents),
-                                          "routers": result.routers()})
+            self.plan_done(trigger, result, inputs, network)
             refusals = "; ".join(a.reason for a in result.actions if a.verb == "refuse")
             if skip_unless_ok and not result.applies_new_shifts:
                 return {"result": True, "skipped": f"plan status {result.status}: guard rails hold the fleet "

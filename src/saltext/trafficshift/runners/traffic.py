@@ -20,7 +20,7 @@ import salt.pillar
 import salt.utils.event
 
 try:
-    from saltext.trafficshift.master import store_for
+    from saltext.trafficshift.master import lock_path, store_for
     from trafficshift.fleet import rollout
     from trafficshift.fleet.runs import DEFAULTS, Fleet, Ports, clock
     from trafficshift.fleet.store import FleetLock, read_holder
@@ -50,7 +50,7 @@ def _state_dir():
 
 
 def _lock(who):
-    return FleetLock(os.path.join(_state_dir(), "fleet.lock"), who)
+    return FleetLock(lock_path(__opts__), who)
 
 
 # One master-bus connection and one LocalClient per thread of the process running the runner (salt-run, or a
@@ -350,4 +350,4 @@ def lock_holder():
 
         salt-run traffic.lock_holder
     """
-    return read_holder(os.path.join(_state_dir(), "fleet.lock"))
+    return read_holder(lock_path(__opts__))
