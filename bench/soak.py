@@ -42,6 +42,7 @@ from trafficshift import planner, simulate
 from trafficshift.model import EgressDemand, LinkCounter, Load, Network, SiteLoad
 from trafficshift.model.plan import Detour, Plan, Prepend, Withdraw
 from trafficshift.render import render_shift
+from trafficshift.present.metrics import projection_errors
 from trafficshift.validation import check_load, parse_load, parse_network
 
 REPO = Path(__file__).resolve().parents[1]
@@ -227,6 +228,8 @@ def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool 
     max_intents = 0
     started = time.perf_counter()
     last_measured: Load | None = None
+    active_dict: dict | None = None  # a plan just applied (Plan.to_dict), until the next cycle measures it
+    errors: list[float] = []  # projection error per shifted link of each applied plan, one cycle later
     for cycle in range(cycles):
         t = start + cycle * loop_s
         natural = demand.at(t)
@@ -235,6 +238,10 @@ def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool 
         if actual_lagged:
             previous = last_measured if last_measured is not None else now_measured
             measured, last_measured = previous.model_copy(update={"timestamp": now_measured.timestamp}), now_measured
+        if active_dict is not None:  # the cycle after an apply: the plan's prediction against what it does
+            counters = {lid: counter.out_bps for lid, counter in now_measured.links.items()}
+            errors.extend(abs(e) for e in projection_errors(counters, active_dict).values())
+            active_dict = None
         for who, load in (("controller", now_measured), ("none", natural)):
             util = utilization(network, load)
             peak[who] = max(peak[who], max(util.values()))
@@ -254,7 +261,7 @@ def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool 
             for router, count in changed_lines(network, active, plan).items():
                 lines[router] += count
         applied += 1
-        active = plan
+        active, active_dict = plan, plan.to_dict()
         max_intents = max(max_intents, len(plan.intents))
     elapsed = time.perf_counter() - started
     simulated_h = cycles * loop_s / 3600.0
@@ -266,6 +273,7 @@ def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool 
         "overload_minutes": {who: {k: round(v, 1) for k, v in by.items()} for who, by in overload.items()},
         "peak_utilization": {who: round(v, 3) for who, v in peak.items()},
         "statuses": dict(sorted(statuses.items())), "stale_cycles": stale_cycles,
+        "projection_error": projection_summary(errors),
         "churn": {
             "plans_applied_per_hour": round(applied / simulated_h, 2),
             "intents_changed_per_hour": round(intents_changed / simulated_h, 2),
@@ -275,6 +283,19 @@ def soak(hours: float = 24.0, loop_s: float = 30.0, seed: int = 1, render: bool 
             "max_active_intents": max_intents,
         },
     }
+
+
+def projection_summary(errors: list[float]) -> dict:
+    """|measured - predicted| utilization of the links each applied plan shifts, one cycle after it was
+    applied (what the traffic_metrics engine exports as trafficshift_projection_error_ratio; its alert's
+    bound is 0.1)."""
+    if not errors:
+        return {"samples": 0}
+    ordered = sorted(errors)
+    return {"samples": len(ordered), "mean_abs": round(sum(ordered) / len(ordered), 4),
+            "p95_abs": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 4),
+            "max_abs": round(ordered[-1], 4),
+            "above_0.1": sum(1 for e in ordered if e > 0.1)}
 
 
 def main(argv=None) -> int:

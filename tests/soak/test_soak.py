@@ -47,6 +47,14 @@ def test_the_controller_cuts_overload_minutes(day):
     assert day["peak_utilization"]["controller"] < day["peak_utilization"]["none"]
 
 
+def test_each_applied_plan_predicts_the_next_measurement_within_the_projection_alert_bound(day):
+    # each applied plan, measured one loop later on the links it shifts (docs/reliability.md)
+    error = day["projection_error"]
+    assert error["samples"] > 0
+    assert error["above_0.1"] == 0 and error["max_abs"] < 0.1  # the TrafficshiftProjectionError bound
+    assert error["mean_abs"] < 0.03
+
+
 def test_churn_is_bounded(day):
     churn = day["churn"]
     assert 0 < churn["plans_applied_per_hour"] <= 6  # at most one change every 10 minutes on average

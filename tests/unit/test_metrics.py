@@ -65,7 +65,7 @@ def test_cycles_runs_and_the_last_success_follow_the_rebalances(h):
     h.fleet.rebalance("tick")  # applies
     h.clock += 60
     h.fleet.rebalance("tick")  # the fleet already runs it
-    fold(h, loop, active=h.store.active()["plan"])
+    fold(h, loop, active=h.store.active())
     with FleetLock(h.lock_path, "someone else"):
         h.fleet.rebalance("tick")  # busy
     fold(h, loop)
@@ -103,24 +103,32 @@ def test_a_stale_load_is_a_held_cycle_with_plan_status_fail_static(h):
     assert samples[("trafficshift_cycles_total", (("outcome", "held"),))] == 1.0
 
 
-def test_projection_error_is_measured_minus_predicted_on_the_links_the_active_plan_shifts(h):
+def test_projection_error_is_the_next_measurement_minus_the_prediction_on_the_links_the_active_plan_shifts(h):
     loop = LoopMetrics()
     h.fleet.apply()
-    active = h.store.active()["plan"]
+    record = h.store.active()
+    active = record["plan"]
     predicted = {u["id"]: u["after_bps"] / u["capacity_bps"] for u in active["links"]}
     h.events.clear()
     # the next cycle measures the hot link 5 points of capacity above what the plan predicted for it
     capacity = next(u["capacity_bps"] for u in active["links"] if u["id"] == HOT)
     h.load["links"][HOT]["out_bps"] = predicted[HOT] * capacity + 0.05 * capacity
     h.fleet.plan()
-    fold(h, loop, active=active)
-    samples = scrape(loop, FleetView(active, frozen=False, lock_held_s=0.0, rebalance_interval_s=300.0))
+    fold(h, loop, active=record)
+    fleet = FleetView(active, frozen=False, lock_held_s=0.0, rebalance_interval_s=300.0)
 
-    errors = {dict(labels)["link"]: value for (name, labels), value in samples.items()
-              if name == "trafficshift_projection_error_ratio"}
+    def errors() -> dict[str, float]:
+        return {dict(labels)["link"]: value for (name, labels), value in scrape(loop, fleet).items()
+                if name == "trafficshift_projection_error_ratio"}
+
     detour = next(i for i in active["intents"] if i["kind"] == "detour")
-    assert set(errors) == {HOT, f"{detour['router']}:{detour['link']}"}
-    assert errors[HOT] == pytest.approx(0.05, abs=1e-9)
+    assert set(errors()) == {HOT, f"{detour['router']}:{detour['link']}"}
+    assert errors()[HOT] == pytest.approx(0.05, abs=1e-9)
+    # later cycles under the same plan measure drift, not the prediction: the error stays the first one's
+    h.load["links"][HOT]["out_bps"] += 0.2 * capacity
+    h.fleet.plan()
+    fold(h, loop, active=record)
+    assert errors()[HOT] == pytest.approx(0.05, abs=1e-9)
 
 
 def test_the_store_view_gives_intents_freeze_lock_and_interval():

@@ -74,6 +74,21 @@ def shifted_links(plan: dict) -> set[str]:
     return links
 
 
+def projection_errors(measured: dict[str, float], active_plan: dict | None) -> dict[str, float]:
+    """Per link the active plan shifts: utilization by the link's counter (`measured`, bit/s) minus what the
+    active plan predicted for it (its `after`). Shared with the soak bench."""
+    if not active_plan:
+        return {}
+    predicted = {u["id"]: u for u in active_plan.get("links", ())}
+    errors = {}
+    for link in sorted(shifted_links(active_plan)):
+        counter, then = measured.get(link), predicted.get(link)
+        if counter is None or then is None or not then["capacity_bps"]:
+            continue  # no counter, gone, or failed (no capacity): no utilization to compare
+        errors[link] = utilization(counter, then["capacity_bps"]) - utilization(then["after_bps"], then["capacity_bps"])
+    return errors
+
+
 @dataclass
 class LoopMetrics:
     """Counters and the latest plan, from the events (thread-safe: the engine observes while scrapes read)."""
@@ -84,15 +99,19 @@ class LoopMetrics:
     last_success: float | None = None
     latest: dict | None = None  # the last plan/done event's data
     projection_error: dict[str, float] = field(default_factory=dict)
+    projected_run: str | None = None  # the active run whose prediction projection_error measures
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def observe(self, tag: str, data: dict, when: float, active_plan: dict | None) -> None:
-        """One event (`tag` without the `trafficshift/` prefix) seen at Unix time `when`; `active_plan` is the
-        plan the fleet ran when it was planned (for the projection error)."""
+    def observe(self, tag: str, data: dict, when: float, active: dict | None) -> None:
+        """One event (`tag` without the `trafficshift/` prefix) seen at Unix time `when`; `active` is the
+        store's active record ({"run", "plan"}) when it was fired. The projection error is the first plan's
+        after a run became active: its prediction against the next measurement, not against hours of drift."""
         with self._lock:
             if tag == "plan/done":
                 self.latest = data
-                self.projection_error = self._projection_error(data, active_plan)
+                if active and active.get("run") != self.projected_run:
+                    self.projected_run = active.get("run")
+                    self.projection_error = projection_errors(data.get("measured", {}), active.get("plan"))
             elif tag == "rebalance/done":
                 outcome = cycle_outcome(data)
                 self.cycles[outcome] += 1
@@ -109,20 +128,6 @@ class LoopMetrics:
                     router = str(data.get("router"))
                     self.router_failures[router] = self.router_failures.get(router, 0) + 1
 
-    @staticmethod
-    def _projection_error(data: dict, active_plan: dict | None) -> dict[str, float]:
-        """Per link the active plan shifts: utilization by the link's counter now minus what the active plan
-        predicted for it (its `after`)."""
-        if not active_plan:
-            return {}
-        predicted = {u["id"]: u for u in active_plan.get("links", ())}
-        errors = {}
-        for link in sorted(shifted_links(active_plan)):
-            counter, then = data.get("measured", {}).get(link), predicted.get(link)
-            if counter is None or then is None or not then["capacity_bps"]:
-                continue  # no counter, gone, or failed (no capacity): no utilization to compare
-            errors[link] = utilization(counter, then["capacity_bps"]) - utilization(then["after_bps"], then["capacity_bps"])
-        return errors
 
     def families(self, fleet: FleetView) -> Iterator[Metric]:
         with self._lock:
