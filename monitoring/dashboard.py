@@ -231,7 +231,13 @@ def panels() -> list[tuple[dict, int, int]]:
                "tickets on any in the last hour).",
                [target("A", f"topk(10, increase(trafficshift_router_apply_failures_total{{{JOB}}}[$__range]))",
                        "{{router}}", table=True)],
-               unit="short", value="failed applies", hide=["job"]), WIDTH, 6),
+               unit="short", value="failed applies", hide=["job"]), 12, 6),
+        (timeseries("Per-router apply and verify time (last run)", "Each router's own seconds for its step of "
+                    "the last run over it: apply (render, load, compare, commit confirmed) and verify (read-back "
+                    "and the effect check's route lookups). A router much slower than its peers holds its whole "
+                    "stage.",
+                    [target("A", f"trafficshift_router_step_seconds{{{JOB}}}", "{{router}} {{step}}")],
+                    unit="s"), 12, 6),
 
         (row("Projection error"), WIDTH, 1),
         (timeseries("Projection error by link", "On each link the active plan shifts traffic on or off: its "

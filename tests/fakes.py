@@ -49,11 +49,11 @@ class FakeFleet:
         wanted = self.mine(router, kwargs.get("intents", []))
         if function == "traffic.apply":
             if wanted == self.running[router]:
-                return Reply(True, {"router": router, "changed": False, "diff": "", "pending": False})
+                return Reply(True, {"router": router, "changed": False, "diff": "", "pending": False, "apply_s": 0.25})
             self.before[router], self.running[router] = self.running[router], wanted
             if error:  # committed, then failed (e.g. the session dropped before the reply)
                 return Reply(False, f"{router}: commit failed: {error}")
-            return Reply(True, {"router": router, "changed": True, "diff": f"+{wanted}", "pending": True})
+            return Reply(True, {"router": router, "changed": True, "diff": f"+{wanted}", "pending": True, "apply_s": 0.25})
         if function == "traffic.current":
             return Reply(True, {"router": router, "intents": self.running[router],
                                 "unknown_objects": self.unknown_objects.get(router, [])})

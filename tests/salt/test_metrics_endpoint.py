@@ -41,5 +41,9 @@ def test_an_apply_shows_in_the_scraped_metrics(prometheus, salt_run_cli, feed_lo
     assert value(prometheus, 'trafficshift_plan_status{status="ok"}') == 1.0
     wait_for(lambda: value(prometheus, 'trafficshift_active_intents{kind="detour"}') == len(ret.data["plan"]["intents"]),
              timeout=30, what="the applied detours in trafficshift_active_intents")
+    # the changed router's own time for its apply and its verify (read-back and effect check), as timed on its proxy
+    for step in ("apply", "verify"):
+        seconds = value(prometheus, f'trafficshift_router_step_seconds{{router="ams01-r2", step="{step}"}}')
+        assert seconds is not None and 0 < seconds < 60, step
     assert value(prometheus, "trafficshift_frozen") == 0.0
     assert value(prometheus, "trafficshift_lock_held_seconds") == 0.0  # the run is over: lock free

@@ -76,6 +76,10 @@ def test_cycles_runs_and_the_last_success_follow_the_rebalances(h):
     assert cycles == {"applied": 1.0, "unchanged": 1.0, "busy": 1.0, "held": 0.0, "frozen": 0.0, "failed": 0.0}
     assert samples[("trafficshift_runs_total", (("kind", "apply"), ("status", "applied")))] == 1.0
     assert samples[("trafficshift_last_successful_cycle_timestamp_seconds", ())] == h.clock
+    # the routers' own time for their apply (the fake fleet's 0.25 s): the changed one and the unchanged ones
+    took = {dict(labels)["router"]: value for (name, labels), value in samples.items()
+            if name == "trafficshift_router_step_seconds" and ("step", "apply") in labels}
+    assert took == {router: 0.25 for router in h.routers.running}
 
 
 def test_a_router_that_fails_its_apply_is_counted_and_the_cycle_failed(h):

@@ -81,7 +81,9 @@ def diff(driver, network: Network, router: str, intents=None, drained_sites=None
 def apply(driver, network: Network, router: str, intents=None, drained_sites=None,
           revert_in: int = DEFAULT_REVERT_IN_S) -> dict:
     """Load the shift block; if it changes anything, commit confirmed (the router reverts after `revert_in`
-    device seconds unless `confirm` follows). Without a diff nothing is committed."""
+    device seconds unless `confirm` follows). Without a diff nothing is committed. `apply_s`: the seconds it
+    took on the proxy (the metrics engine's per-router apply duration)."""
+    started = time.perf_counter()
     config = render(network, router, intents, drained_sites)
     if revert_in <= 0 or revert_in % deploy.REVERT_GRANULARITY_S:
         raise deploy.DeployError(router, "commit", f"revert_in must be a positive multiple of "
@@ -94,13 +96,15 @@ def apply(driver, network: Network, router: str, intents=None, drained_sites=Non
     text = deploy.stage(driver, router, config)
     if not text:
         deploy.discard(driver, router)
-        return {"router": router, "changed": False, "diff": "", "pending": False}
+        return {"router": router, "changed": False, "diff": "", "pending": False,
+                "apply_s": round(time.perf_counter() - started, 4)}
     if guard and deploy.running_config(driver, router, step="commit", discard_on_failure=True) != before:
         deploy.discard(driver, router)
         raise deploy.DeployError(router, "commit", "the running config changed while the change was staged "
                                                    "(someone committed meanwhile); nothing was committed")
     deploy.commit_confirmed(driver, router, revert_in, undo=_undo_block(network, router, before) if guard else None)
-    return {"router": router, "changed": True, "diff": scrub(text), "pending": True}
+    return {"router": router, "changed": True, "diff": scrub(text), "pending": True,
+            "apply_s": round(time.perf_counter() - started, 4)}
 
 
 def _undo_block(network: Network, router: str, running: str) -> str | None:
@@ -232,8 +236,10 @@ def _is_address(text: str) -> bool:
 def verify(driver, network: Network, router: str, intents=None, hot_links=None) -> dict:
     """A pending commit's whole check in one call (one Salt job per stage): the shift intents the running
     config carries (`current`) and whether its detours moved traffic (`effect`, with `effect_s`, the time the
-    route lookups took)."""
-    return {**current(driver, network, router), **effect(driver, network, router, intents, hot_links)}
+    route lookups took); `verify_s`, the whole check's seconds on the proxy."""
+    started = time.perf_counter()
+    found = {**current(driver, network, router), **effect(driver, network, router, intents, hot_links)}
+    return {**found, "verify_s": round(time.perf_counter() - started, 4)}
 
 
 def confirm(driver, router: str) -> dict:

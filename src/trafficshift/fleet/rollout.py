@@ -161,9 +161,9 @@ class _Run:
                 healthy = False
             elif reply.value.get("changed"):
                 changed.append(router)
-                self.set(router, PENDING, diff=reply.value.get("diff", ""))
+                self.set(router, PENDING, diff=reply.value.get("diff", ""), **_took(reply.value, "apply_s"))
             else:
-                self.set(router, UNCHANGED)
+                self.set(router, UNCHANGED, **_took(reply.value, "apply_s"))
         if not changed:
             return healthy
         # with an effect check, the read-back and the first look at the routes are one job (traffic.verify)
@@ -182,6 +182,7 @@ class _Run:
                 healthy = False
             else:
                 read_back[router] = reply.value
+                self.outcomes[router].update(_took(reply.value, "verify_s"))  # reported with the next outcome
         if self.effect is not None and read_back:
             healthy = self.verify_effect(read_back) and healthy
         return healthy
@@ -325,6 +326,11 @@ def rollout(call: Caller, routers: Sequence[str], *, intents: list[dict], draine
     if not confirmed_ok:
         return run.finish_failed()
     return run.result(APPLIED)
+
+
+def _took(reply: dict, key: str) -> dict:
+    """{key: seconds} when the router's reply timed its step (`apply_s`, `verify_s`), else nothing."""
+    return {key: reply[key]} if isinstance(reply.get(key), (int, float)) else {}
 
 
 def _one_line(text: str, limit: int = 300) -> str:

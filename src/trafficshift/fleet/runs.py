@@ -287,7 +287,8 @@ class Fleet:
                 record["outcomes"][data["router"]] = {k: v for k, v in data.items() if k != "router"}
                 store.record(run_id, record)
                 fire(f"{kind}/router", {"run": run_id, "router": data["router"], "outcome": data["outcome"],
-                                        "step": data.get("step"), "message": f"  {data['router']}: {data['outcome']}"})
+                                        "step": data.get("step"), "message": f"  {data['router']}: {data['outcome']}",
+                                        **{k: data[k] for k in ("apply_s", "verify_s") if k in data}})
             elif what == "effect":
                 fire(f"{kind}/effect", {"run": run_id, **data,
                                         "message": f"  waiting for traffic to move on {', '.join(data['waiting'])} "

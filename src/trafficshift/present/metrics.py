@@ -96,6 +96,7 @@ class LoopMetrics:
     cycles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CYCLE_OUTCOMES, 0))
     runs: dict[tuple[str, str], int] = field(default_factory=dict)
     router_failures: dict[str, int] = field(default_factory=dict)
+    router_seconds: dict[tuple[str, str], float] = field(default_factory=dict)  # (router, step) -> last
     last_success: float | None = None
     latest: dict | None = None  # the last plan/done event's data
     projection_error: dict[str, float] = field(default_factory=dict)
@@ -124,15 +125,19 @@ class LoopMetrics:
                 for router in data.get("routers", ()):  # each router's failures counted from 0
                     self.router_failures.setdefault(str(router), 0)
             elif tag.endswith("/router") and tag.split("/")[0] in ("apply", "rollback"):
+                router = str(data.get("router"))
                 if data.get("outcome") in ROUTER_FAILURES:
-                    router = str(data.get("router"))
                     self.router_failures[router] = self.router_failures.get(router, 0) + 1
+                for step in ("apply", "verify"):
+                    if isinstance(data.get(f"{step}_s"), (int, float)):
+                        self.router_seconds[(router, step)] = float(data[f"{step}_s"])
 
 
     def families(self, fleet: FleetView) -> Iterator[Metric]:
         with self._lock:
             latest, cycles, runs = self.latest, dict(self.cycles), dict(self.runs)
             failures, last_success, errors = dict(self.router_failures), self.last_success, dict(self.projection_error)
+            seconds = dict(self.router_seconds)
         usage = GaugeMetricFamily("trafficshift_utilization_ratio", "Utilization of each link and site in the "
                                   "latest plan: as measured (before) and as the plan predicts (planned)",
                                   labels=["kind", "element", "stage"])
@@ -181,6 +186,12 @@ class LoopMetrics:
         for router, count in sorted(failures.items()):
             router_failures.add_metric([router], float(count))
         yield router_failures
+        took = GaugeMetricFamily("trafficshift_router_step_seconds", "The last run's seconds per router on the "
+                                 "proxy: apply (render, load, compare, commit confirmed) and verify (read-back "
+                                 "and effect check)", labels=["router", "step"])
+        for (router, step), value in sorted(seconds.items()):
+            took.add_metric([router, step], value)
+        yield took
         projection = GaugeMetricFamily("trafficshift_projection_error_ratio", "Per link the active plan shifts: "
                                        "measured minus predicted utilization", labels=["link"])
         for link, error in sorted(errors.items()):
