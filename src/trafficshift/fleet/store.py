@@ -17,7 +17,8 @@ Banks (all under ``trafficshift/``):
 The lock is not in the cache: a cache backend has no compare-and-set. `FleetLock` is an ``flock`` on a
 file in a local directory (the master cachedir), which is atomic on one host and released by the kernel
 when the holder dies; the holder record (who, since when) is written into the locked file. With several
-masters each has its own lock file: run the runner on one master only (docs/salt-integration.md).
+masters each has its own lock file: run the runner on one master only (docs/salt-integration.md), or use
+the PostgreSQL store and lease lock of trafficshift.fleet.postgres (docs/scale.md).
 """
 from __future__ import annotations
 
@@ -84,6 +85,17 @@ class LockHeld(TrafficShiftError):
         when = datetime.fromtimestamp(since, tz=timezone.utc).isoformat() if since else "unknown time"
         super().__init__(f"fleet lock held by {holder.get('who', 'unknown')} (pid {holder.get('pid')} on "
                          f"{holder.get('host')}) since {when}")
+
+
+class LockLost(TrafficShiftError):
+    """The fleet lock this run held is no longer its own: its lease expired, or another run took it over (a
+    higher fencing token). The run must stop before its next device-changing step
+    (trafficshift.fleet.postgres.LeaseLock.check)."""
+
+
+class StoreUnavailable(TrafficShiftError):
+    """The store or lock backend failed (unreachable, refused, or a statement failed). The message names the
+    operation and the server, never the password."""
 
 
 class FleetLock:
