@@ -12,7 +12,7 @@ from trafficshift.validation import parse_load
 
 from loadsource_scenarios import ADDRESSED_DOWN_LINK, DOWN_LINK, EXTRA_PORT
 
-WINDOW = "10s"  # ten 1 s scrapes (conftest.py: rate() is exact over a full window of linear counters)
+WINDOW = "30s"  # thirty 1 s scrapes (conftest.py: rate() is exact over a full window of linear counters)
 SNMP_CUSTOM = {
     "out_bps": f'rate(ifHCOutOctets{{job="snmp"}}[{WINDOW}]) * 8',
     "stamp": 'timestamp(ifHCOutOctets{job="snmp"})',
