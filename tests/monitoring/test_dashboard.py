@@ -197,7 +197,7 @@ def served(tmp_path_factory) -> dict[str, set[str]]:
         active = h.store.active()
         step()
         for tag, data in h.events:
-            loop.observe(tag, data, h.clock, active)
+            loop.observe(tag, data, h.clock, lambda: active)
         h.events.clear()
         h.clock += 60
 

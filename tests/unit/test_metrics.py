@@ -34,7 +34,7 @@ def scrape(loop: LoopMetrics, fleet: FleetView = IDLE) -> dict[tuple[str, tuple]
 def fold(h: Harness, loop: LoopMetrics, active: dict | None = None) -> None:
     """Every event the harness saw, in order, as the engine would fold them."""
     for tag, data in h.events:
-        loop.observe(tag, data, h.clock, active)
+        loop.observe(tag, data, h.clock, lambda: active)
     h.events.clear()
 
 

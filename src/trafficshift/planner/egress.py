@@ -161,12 +161,12 @@ class EgressPlanning:
         CHEAPER_BY of what the greedy picks move. Largest first plus one cover is a good packing of one link's
         excess, not the least: two mid-sized prefixes can cover what the greedy cover overshoots."""
         greedy_moved = self.egress_moved - before.moved
-        if (not exceeds(greedy_moved, 0.0) or self._egress_state().blocked != before.blocked
-                or any(self.pieces.get(key) is not piece for key, piece in before.pieces.items())
-                or any(piece.prefix != self.prefixes[piece.parent] for piece in self.pieces.values()
+        after = self._egress_state()
+        if (not exceeds(greedy_moved, 0.0) or after.blocked != before.blocked
+                or any(after.pieces.get(key) is not piece for key, piece in before.pieces.items())
+                or any(piece.prefix != self.prefixes[piece.parent] for piece in after.pieces.values()
                        if piece.prefix not in before.pieces)):
             return
-        after = self._egress_state()
         self._restore_egress(before)
         program = self._detour_program(relieved)
         chosen = None

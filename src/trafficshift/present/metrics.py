@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
@@ -103,28 +103,32 @@ class LoopMetrics:
     projected_run: str | None = None  # the active run whose prediction projection_error measures
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def observe(self, tag: str, data: dict, when: float, active: dict | None) -> None:
-        """One event (`tag` without the `trafficshift/` prefix) seen at Unix time `when`; `active` is the
-        store's active record ({"run", "plan"}) when it was fired. The projection error is the first plan's
+    def observe(self, tag: str, data: dict, when: float, active: Callable[[], dict | None]) -> None:
+        """One event (`tag` without the `trafficshift/` prefix) seen at Unix time `when`; `active()` reads the
+        store's active record ({"run", "plan"}), only for a plan/done. The projection error is the first plan's
         after a run became active: its prediction against the next measurement, not against hours of drift."""
+        run_kind, _, step = tag.partition("/")
         with self._lock:
             if tag == "plan/done":
                 self.latest = data
-                if active and active.get("run") != self.projected_run:
-                    self.projected_run = active.get("run")
-                    self.projection_error = projection_errors(data.get("measured", {}), active.get("plan"))
+                record = active()
+                if record and record.get("run") != self.projected_run:
+                    self.projected_run = record.get("run")
+                    self.projection_error = projection_errors(data.get("measured", {}), record.get("plan"))
             elif tag == "rebalance/done":
                 outcome = cycle_outcome(data)
                 self.cycles[outcome] += 1
                 if outcome in SUCCESSFUL_CYCLES:
                     self.last_success = when
-            elif tag.endswith(("/done", "/failed")) and tag.split("/")[0] in ("apply", "rollback") and "run" in data:
-                key = (tag.split("/")[0], str(data.get("status")))
+            elif run_kind not in ("apply", "rollback"):
+                return
+            elif step in ("done", "failed") and "run" in data:
+                key = (run_kind, str(data.get("status")))
                 self.runs[key] = self.runs.get(key, 0) + 1
-            elif tag.endswith("/start") and tag.split("/")[0] in ("apply", "rollback"):
+            elif step == "start":
                 for router in data.get("routers", ()):  # each router's failures counted from 0
                     self.router_failures.setdefault(str(router), 0)
-            elif tag.endswith("/router") and tag.split("/")[0] in ("apply", "rollback"):
+            elif step == "router":
                 router = str(data.get("router"))
                 if data.get("outcome") in ROUTER_FAILURES:
                     self.router_failures[router] = self.router_failures.get(router, 0) + 1

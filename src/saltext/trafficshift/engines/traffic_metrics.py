@@ -76,6 +76,6 @@ def start(port=DEFAULT_PORT, host="127.0.0.1"):
             if not event:
                 continue
             try:
-                loop.observe(event["tag"][len(PREFIX):], event.get("data") or {}, time.time(), store.active())
+                loop.observe(event["tag"][len(PREFIX):], event.get("data") or {}, time.time(), store.active)
             except Exception:  # pylint: disable=broad-except
                 log.exception("traffic_metrics: cannot fold event %s", event.get("tag"))
